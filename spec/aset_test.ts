@@ -1,0 +1,137 @@
+import assert from "node:assert/strict";
+import {
+  ALLOCSET_DEFAULT_SIZES,
+  ALLOCSET_SMALL_SIZES,
+  AllocSetContextCreate,
+} from "../src/aset.ts";
+import {
+  ErrorContext,
+  GetMemoryChunkContext,
+  GetMemoryChunkSpace,
+  MemoryContextAlloc,
+  MemoryContextDelete,
+  MemoryContextReset,
+  pfree,
+  repalloc,
+  TopMemoryContext,
+} from "../src/mcxt.ts";
+import { heap } from "../src/context.ts";
+import { assertFilled, assertStat, fill, fresh } from "./helpers.ts";
+
+Deno.test("AllocSet rounds small requests to powers of two with an 8-byte header", () => {
+  fresh();
+  const cxt = AllocSetContextCreate(TopMemoryContext, "sizes", ...ALLOCSET_DEFAULT_SIZES);
+  const expected: Array<[number, number]> = [[1, 16], [8, 16], [9, 24], [16, 24], [17, 40], [
+    100,
+    136,
+  ], [
+    1000,
+    1032,
+  ], [8192, 8200]];
+  for (const [size, space] of expected) {
+    assert.equal(GetMemoryChunkSpace(MemoryContextAlloc(cxt, size)), space, `size ${size}`);
+  }
+});
+
+Deno.test("AllocSet keeper block holds the 200-byte header and a 40-byte block header", () => {
+  fresh();
+  assertStat(ErrorContext, "1 0 8192 7952 8192");
+  const cxt = AllocSetContextCreate(TopMemoryContext, "k", ...ALLOCSET_SMALL_SIZES);
+  assertStat(cxt, "1 0 1024 784 1024");
+});
+
+Deno.test("AllocSet gives large chunks a dedicated block and frees it on pfree", () => {
+  fresh();
+  const p = MemoryContextAlloc(TopMemoryContext, 10000);
+  assert.equal(GetMemoryChunkSpace(p), 10008);
+  assertStat(TopMemoryContext, "2 0 18240 7952 18240");
+  pfree(p);
+  assertStat(TopMemoryContext, "1 0 8192 7952 8192");
+});
+
+Deno.test("AllocSet reuses freed chunks of the same size class first", () => {
+  fresh();
+  const a = MemoryContextAlloc(TopMemoryContext, 100);
+  pfree(a);
+  assertStat(TopMemoryContext, "1 1 8192 7952 8192");
+  const b = MemoryContextAlloc(TopMemoryContext, 120);
+  assert.equal(b, a, "a 120-byte request reuses the freed 128-byte chunk");
+  assertStat(TopMemoryContext, "1 0 8192 7816 8192");
+});
+
+Deno.test("AllocSet doubles block sizes up to the maximum and carves the old tail onto freelists", () => {
+  fresh();
+  const cxt = AllocSetContextCreate(TopMemoryContext, "grow", 0, 1024, 4096);
+  const sizes: number[] = [];
+  for (let i = 0; i < 40; i++) {
+    MemoryContextAlloc(cxt, 200);
+  }
+  let total = 0;
+  for (
+    let b = (cxt as unknown as { blocks: number }).blocks;
+    b !== 0;
+    b = heap.i32[(b >>> 2) + 4]
+  ) {
+    sizes.push(heap.i32[(b >>> 2) + 8] - b);
+    total++;
+  }
+  assert.ok(total >= 4, `blocks ${sizes}`);
+  // newest first: the newest blocks are at the 4096 maximum, the first non-keeper is 1024.
+  assert.equal(sizes[0], 4096);
+  assert.equal(sizes[sizes.length - 2], 1024);
+});
+
+Deno.test("AllocSet repalloc keeps the bytes when a chunk grows across size classes and into a dedicated block", () => {
+  fresh();
+  let p = MemoryContextAlloc(TopMemoryContext, 50);
+  fill(p, 50, 7);
+  p = repalloc(p, 60); // fits in the same 64-byte chunk
+  assertFilled(p, 50, 7);
+  const q = repalloc(p, 500);
+  assert.notEqual(q, p);
+  assertFilled(q, 50, 7);
+  const r = repalloc(q, 50000);
+  assertFilled(r, 50, 7);
+  assert.equal(GetMemoryChunkSpace(r), 50008);
+  const s = repalloc(r, 20000);
+  assertFilled(s, 50, 7);
+  assert.equal(GetMemoryChunkSpace(s), 20008);
+  assert.equal(GetMemoryChunkContext(s), TopMemoryContext);
+});
+
+Deno.test("AllocSet reset keeps only the keeper block and its chunks are gone", () => {
+  fresh();
+  const cxt = AllocSetContextCreate(TopMemoryContext, "r", ...ALLOCSET_DEFAULT_SIZES);
+  for (let i = 0; i < 100; i++) MemoryContextAlloc(cxt, 300);
+  MemoryContextAlloc(cxt, 100000);
+  MemoryContextReset(cxt);
+  assertStat(cxt, "1 0 8192 7952 8192");
+});
+
+Deno.test("AllocSet deleted default-size contexts are recycled through the context freelist", () => {
+  fresh();
+  const held0 = heap.held;
+  const a = AllocSetContextCreate(TopMemoryContext, "a", ...ALLOCSET_DEFAULT_SIZES);
+  MemoryContextAlloc(a, 5000);
+  MemoryContextAlloc(a, 5000);
+  const header = a.header;
+  MemoryContextDelete(a);
+  assert.equal(heap.held, held0 + 8192, "the reset context stays on the freelist");
+  const b = AllocSetContextCreate(TopMemoryContext, "b", 0, 8192, 16384);
+  assert.equal(b.header, header, "same memory reused");
+  assert.notEqual(b, a, "but a new context object");
+  assertStat(b, "1 0 8192 7952 8192");
+  assert.throws(() => MemoryContextAlloc(a, 10), /not a live context/);
+});
+
+Deno.test("AllocSet context freelists hold at most 100 contexts, then are emptied", () => {
+  fresh();
+  const held0 = heap.held;
+  const cs = [];
+  for (let i = 0; i < 101; i++) {
+    cs.push(AllocSetContextCreate(TopMemoryContext, `c${i}`, ...ALLOCSET_SMALL_SIZES));
+  }
+  for (const c of cs) MemoryContextDelete(c);
+  // 100 went on the list; the 101st emptied it and then went on it alone.
+  assert.equal(heap.held, held0 + 1024);
+});

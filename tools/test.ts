@@ -1,0 +1,108 @@
+/**
+ * `deno task test`: everything CI checks, in one command, ending with the
+ * plain line `N passed, M failed` that CI reads (Deno's own summary line is
+ * not one it understands).
+ *
+ * Steps: the unit, property and tool tests in `spec/` (each Deno test counts
+ * once), the conformance vectors (each trace file counts once), every
+ * example (each counts once), and the source checks (fmt, lint, type check,
+ * doc lint, publish dry run; each counts once). Every step runs even when an
+ * earlier one failed, so one red test does not hide another.
+ */
+const deno = Deno.execPath();
+const root = new URL("..", import.meta.url).pathname;
+let passed = 0;
+let failed = 0;
+const failures: string[] = [];
+
+async function run(
+  args: string[],
+  env?: Record<string, string>,
+): Promise<{ code: number; out: string }> {
+  const cmd = new Deno.Command(deno, { args, cwd: root, stdout: "piped", stderr: "piped", env });
+  const { code, stdout, stderr } = await cmd.output();
+  const out = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
+  return { code, out };
+}
+
+function tally(name: string, ok: boolean, detail = ""): void {
+  if (ok) passed++;
+  else {
+    failed++;
+    failures.push(name + (detail ? `\n${detail}` : ""));
+  }
+  console.log(`${ok ? "ok  " : "FAIL"} ${name}`);
+}
+
+const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");
+
+// 1. spec/: Deno's test runner; its summary gives the counts.
+{
+  console.log("== spec/ (deno test)");
+  const { code, out } = await run(["test", "-A", "--parallel", "spec/"], { DENO_JOBS: "2" });
+  const text = strip(out);
+  const m = /(ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/.exec(text);
+  if (m) {
+    passed += Number(m[2]);
+    failed += Number(m[3]);
+    console.log(
+      text.split("\n").filter((l) => /^(ok|FAILED) \||=>|ERRORS|FAILURES/.test(l)).join("\n"),
+    );
+    if (Number(m[3]) > 0 || code !== 0) failures.push("spec/:\n" + text.slice(-6000));
+    if (code !== 0 && Number(m[3]) === 0) tally("spec/ runner exit code", false, text.slice(-3000));
+  } else {
+    tally("spec/ (no summary)", false, text.slice(-6000));
+  }
+}
+
+// 2. Conformance vectors: one test per trace file.
+{
+  console.log("== conformance");
+  const { code, out } = await run(["run", "-A", "tools/conformance.ts"]);
+  const m = /^(\d+) passed, (\d+) failed$/m.exec(out);
+  if (m) {
+    passed += Number(m[1]);
+    failed += Number(m[2]);
+    console.log(out.trim().split("\n").slice(-12).join("\n"));
+    if (Number(m[2]) > 0) failures.push("conformance:\n" + out.slice(-4000));
+  } else tally("conformance (no summary)", false, out.slice(-4000));
+  if (code !== 0 && !(m && Number(m[2]) > 0)) {
+    tally("conformance exit code", false, out.slice(-2000));
+  }
+}
+
+// 3. Examples: each must run to completion.
+{
+  console.log("== examples");
+  const names = [...Deno.readDirSync(root + "examples")].filter((e) =>
+    e.isFile && e.name.endsWith(".ts")
+  )
+    .map((e) => e.name).sort();
+  for (const name of names) {
+    const { code, out } = await run(["run", "-A", `examples/${name}`]);
+    tally(`example ${name}`, code === 0, out.slice(-2000));
+  }
+}
+
+// 4. Source checks.
+{
+  console.log("== source checks");
+  const checks: Array<[string, string[]]> = [
+    ["deno fmt --check", ["fmt", "--check"]],
+    ["deno lint", ["lint"]],
+    ["deno check", ["check", "mod.ts", "src/", "tools/", "examples/", "bench/", "spec/"]],
+    ["deno doc --lint mod.ts", ["doc", "--lint", "mod.ts"]],
+    ["deno publish --dry-run", ["publish", "--dry-run", "--allow-dirty"]],
+  ];
+  for (const [name, args] of checks) {
+    const { code, out } = await run(args);
+    tally(name, code === 0, strip(out).slice(-3000));
+  }
+}
+
+if (failures.length > 0) {
+  console.log("\n== failures");
+  for (const f of failures) console.log(f + "\n");
+}
+console.log(`${passed} passed, ${failed} failed`);
+Deno.exit(failed > 0 ? 1 : 0);
