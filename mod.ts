@@ -41,3 +41,25 @@ export {
   AllocSetContextCreate,
 } from "./src/aset.ts";
 export * from "./src/elog.ts";
+export {
+  AbortTransaction,
+  BackendStart,
+  BeginMessage,
+  CacheMemoryContext,
+  CommitTransaction,
+  CreatePortal,
+  CurTransactionContext,
+  DropPortal,
+  IsTransactionInProgress,
+  MessageContext,
+  OpenPortals,
+  type Portal,
+  PortalContext,
+  PostmasterContext,
+  PostmasterStart,
+  StartTransaction,
+  TopPortalContext,
+  TopTransactionContext,
+  TransactionAbortContext,
+} from "./src/standard.ts";
+export * from "./src/postgres.ts";

@@ -61,3 +61,68 @@ export function elogError(message: string): never {
 export function outOfMemory(detail: string): never {
   throw new PgError(ERRCODE_OUT_OF_MEMORY, "out of memory", detail);
 }
+
+/** What `ereport` takes: errcode, errmsg, errdetail, errhint. */
+export interface ErrorFields {
+  /** SQLSTATE; defaults to XX000 (internal error). */
+  code?: string;
+  /** The primary message (errmsg). */
+  message: string;
+  /** The detail (errdetail). */
+  detail?: string;
+}
+
+const severity: Record<ErrorLevel, number> = {
+  DEBUG: 0,
+  LOG: 1,
+  INFO: 2,
+  NOTICE: 3,
+  WARNING: 4,
+  ERROR: 5,
+  FATAL: 6,
+};
+
+/** Where messages below ERROR go; `setLogSink` replaces it (tests capture it). */
+let logSink: (level: ErrorLevel, text: string) => void = (level, text) =>
+  console.error(`${level}:  ${text}`);
+
+/** Replaces the sink for messages below ERROR; returns the previous one. */
+export function setLogSink(
+  sink: (level: ErrorLevel, text: string) => void,
+): (level: ErrorLevel, text: string) => void {
+  const old = logSink;
+  logSink = sink;
+  return old;
+}
+
+/**
+ * `ereport(level, …)`: ERROR and FATAL throw a `PgError`; lower levels are
+ * written to the log sink and execution goes on.
+ *
+ * @example
+ * ```ts
+ * import { ereport, PgError } from "./elog.ts";
+ * try {
+ *   ereport("ERROR", { code: "22012", message: "division by zero" });
+ * } catch (e) {
+ *   console.assert(e instanceof PgError && e.sqlstate === "22012");
+ * }
+ * ```
+ */
+export function ereport(level: ErrorLevel, fields: ErrorFields): void {
+  if (severity[level] >= severity.ERROR) {
+    throw new PgError(fields.code ?? ERRCODE_INTERNAL_ERROR, fields.message, fields.detail, level);
+  }
+  logSink(level, fields.detail ? `${fields.message}\nDETAIL:  ${fields.detail}` : fields.message);
+}
+
+/** `elog(level, message)`: `ereport` with SQLSTATE XX000 and no detail. */
+export function elog(level: ErrorLevel, message: string): void {
+  ereport(level, { message });
+}
+
+/** Any thrown value as a PgError (non-PgErrors become internal errors keeping their text). */
+export function toPgError(e: unknown): PgError {
+  if (e instanceof PgError) return e;
+  return new PgError(ERRCODE_INTERNAL_ERROR, e instanceof Error ? e.message : String(e));
+}
