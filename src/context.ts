@@ -305,3 +305,16 @@ export function MemoryContextCreate(
     node.nextchild = null;
   }
 }
+
+/**
+ * Types whose chunks carry no header (Bump) register a lookup here: given a
+ * pointer, the owning context when the pointer is one of its chunks, else
+ * null. mcxt asks these lookups before it trusts the 8 bytes in front of a
+ * pointer, so it never dispatches on bytes that are not a header.
+ */
+export const headerlessLookups: Array<(pointer: number) => MemoryContext | null> = [];
+
+/** Registers a header-less chunk lookup (see `headerlessLookups`). */
+export function registerHeaderlessLookup(lookup: (pointer: number) => MemoryContext | null): void {
+  headerlessLookups.push(lookup);
+}

@@ -16,6 +16,7 @@
  */
 import {
   contextAtHeaderOrNull,
+  headerlessLookups,
   heap,
   installHeap,
   MaxAllocHugeSize,
@@ -119,6 +120,10 @@ function assertPointerShape(pointer: number, what: string): void {
 /** The method table serving the chunk at `pointer`, or a typed error. */
 function chunkMethods(pointer: number, what: string) {
   assertPointerShape(pointer, what);
+  for (let i = 0; i < headerlessLookups.length; i++) {
+    const owner = headerlessLookups[i](pointer);
+    if (owner !== null) return owner.methods;
+  }
   const m = heap.i32;
   const hdr = (pointer - MEMORYCHUNK_SIZE) >>> 2;
   const methods = mcxtMethods[m[hdr] & 0xf];

@@ -1,0 +1,383 @@
+/**
+ * Slab: PostgreSQL 18's context type for many objects of one fixed size
+ * (logical decoding's change and tuple buffers, hash-table entries): no
+ * rounding to size classes, no fragmentation between sizes, and blocks that
+ * empty out as their objects die are given back or recycled.
+ *
+ * What it owns: the allocation policy and the method table registered under
+ * `MCTX_SLAB_ID`. Byte layout and list operations live in `slab_block.ts`;
+ * stats, emptiness and the self-check in `slab_inspect.ts`.
+ *
+ * The policy, in PostgreSQL's terms:
+ * - Every chunk is `fullChunkSize` = 8-byte header + MAXALIGN(chunkSize)
+ *   bytes (chunkSize raised to 8 so a free chunk can hold a link); a block of
+ *   `blockSize` bytes holds `chunksPerBlock` of them after its 48-byte header.
+ *   Only requests of exactly `chunkSize` bytes are accepted.
+ * - Blocks with at least one chunk in use sit in one of three lists by how
+ *   many free chunks they have: list 0 for full blocks, lists 1 and 2 for
+ *   ranges of free counts (`nfree` shifted right by `blocklistShift`).
+ *   Allocation takes the first block of the lowest non-empty list above 0,
+ *   i.e. one of the fullest blocks that still has room, so sparse blocks get
+ *   the chance to empty completely.
+ * - Inside a block, freed chunks form a LIFO freelist threaded through their
+ *   own memory; chunks never handed out yet are taken from the `unused`
+ *   watermark only when the freelist is empty.
+ * - A block whose last chunk is freed leaves the lists: it joins the cache of
+ *   empty blocks if fewer than 10 are cached, otherwise goes back to the heap.
+ *   A new block is taken from that cache before malloc is asked.
+ * - The 176-byte context header is its own malloc and is not part of
+ *   `mem_allocated`, so an untouched or fully freed slab reports 0 and is
+ *   "empty". There is no keeper block: reset gives every block back.
+ * - repalloc to the same size returns the same chunk; any other size is an
+ *   ERROR, as is an allocation of the wrong size.
+ *
+ * Hot paths (alloc from a listed block, free that does not cross a list
+ * boundary) are 32-bit typed-array reads and writes only; new blocks,
+ * moves between lists and emptied blocks are separate functions.
+ *
+ * palloc's additions, none of which changes a counter: a freed chunk's
+ * header word loses its method id, so a second `pfree` of it is refused by
+ * mcxt instead of corrupting the freelist; and a chunk whose block does not
+ * lead back to a live Slab context is refused with PostgreSQL's
+ * "could not find block containing chunk" ERROR on every chunk operation.
+ */
+import {
+  contextAtHeaderOrNull,
+  type ContextMethods,
+  formatSize,
+  heap,
+  MAXALIGN,
+  MemoryContext,
+  MemoryContextAllocationFailure,
+  MemoryContextCreate,
+  MemoryContextCreateFailure,
+  registerContext,
+  registerMethods,
+  unregisterContext,
+} from "./context.ts";
+import { elogError } from "./elog.ts";
+import {
+  chunkGetBlock,
+  chunkSetHeader,
+  MCTX_SLAB_ID,
+  MEMORYCHUNK_MAX_BLOCKOFFSET,
+} from "./memorychunk.ts";
+import {
+  B_FREEHEAD,
+  B_NFREE,
+  B_SLAB,
+  SLAB_BLOCK_NODE,
+  SLAB_BLOCKHDRSZ,
+  SLAB_BLOCKLIST_COUNT,
+  SLAB_CHUNKHDRSZ,
+  SLAB_CONTEXT_SIZE,
+  SLAB_EMPTYBLOCKS_HEAD,
+  SlabBlockGetNextFreeChunk,
+  SlabBlockInit,
+  SlabBlocklistHead,
+  SlabListDelete,
+  SlabListFirst,
+  SlabListInit,
+  SlabListIsEmpty,
+  SlabListPushHead,
+  SlabListRelease,
+} from "./slab_block.ts";
+import { SlabCheck, SlabIsEmpty, SlabStats } from "./slab_inspect.ts";
+
+/** `SLAB_MAXIMUM_EMPTY_BLOCKS`: how many emptied blocks are cached for reuse. */
+export const SLAB_MAXIMUM_EMPTY_BLOCKS = 10;
+
+/** A Slab context: the tree node plus the scalar fields of `SlabContext`. */
+export class SlabContext extends MemoryContext {
+  /** The one accepted request size (at least 8). */
+  chunkSize = 0;
+  /** Bytes per chunk: header plus MAXALIGN(chunkSize). */
+  fullChunkSize = 0;
+  /** Bytes per block, header included. */
+  blockSize = 0;
+  /** Chunks that fit in one block. */
+  chunksPerBlock = 0;
+  /** The blocklist holding the fullest blocks with room; 0 when none has room. */
+  curBlocklistIndex = 0;
+  /** Right shift turning a free-chunk count into a blocklist index. */
+  blocklistShift = 0;
+  /** Number of blocks on the empty-block cache (`dclist_count(&emptyblocks)`). */
+  emptyBlockCount = 0;
+
+  constructor() {
+    super(MCTX_SLAB_ID, "SlabContext");
+  }
+}
+
+/** `SlabBlocklistIndex`: list 0 for no free chunk, 1 or 2 by range otherwise. */
+function SlabBlocklistIndex(slab: SlabContext, nfree: number): number {
+  // Negate, shift arithmetically, negate back: 0 stays 0, anything else stays >= 1.
+  return -((-nfree) >> slab.blocklistShift);
+}
+
+/** `SlabFindNextBlockListIndex`: the lowest non-empty list above 0, or 0 if none. */
+function SlabFindNextBlockListIndex(slab: SlabContext): number {
+  for (let i = 1; i < SLAB_BLOCKLIST_COUNT; i++) {
+    if (!SlabListIsEmpty(SlabBlocklistHead(slab.header, i))) return i;
+  }
+  return 0;
+}
+
+/**
+ * `SlabContextCreate`: a new Slab context under `parent` whose chunks are all
+ * `chunkSize` bytes, carved from blocks of `blockSize` bytes. Raises
+ * PostgreSQL's ERROR when a block cannot hold even one chunk.
+ *
+ * @example
+ * ```ts ignore
+ * const slab = SlabContextCreate(TopMemoryContext, "records", 8192, 104);
+ * const p = MemoryContextAlloc(slab, 104); // GetMemoryChunkSpace(p) === 112
+ * pfree(p);
+ * MemoryContextDelete(slab);
+ * ```
+ */
+export function SlabContextCreate(
+  parent: MemoryContext | null,
+  name: string,
+  blockSize: number,
+  chunkSize: number,
+): MemoryContext {
+  if (!Number.isSafeInteger(blockSize) || blockSize < 0) {
+    elogError(`invalid block size ${blockSize} for slab`);
+  }
+  if (!Number.isSafeInteger(chunkSize) || chunkSize < 0) {
+    elogError(`invalid chunk size ${chunkSize} for slab`);
+  }
+  // A free chunk stores the link to the next free chunk in its own memory.
+  if (chunkSize < 8) chunkSize = 8;
+  const fullChunkSize = SLAB_CHUNKHDRSZ + MAXALIGN(chunkSize);
+
+  // A block smaller than its own header holds no chunk either. (PostgreSQL's unsigned
+  // subtraction wraps around there and builds an unusable context; palloc refuses it.)
+  const chunksPerBlock = blockSize > SLAB_BLOCKHDRSZ
+    ? Math.floor((blockSize - SLAB_BLOCKHDRSZ) / fullChunkSize)
+    : 0;
+  if (chunksPerBlock === 0) {
+    elogError(
+      `block size ${formatSize(blockSize)} for slab is too small for ${
+        formatSize(chunkSize)
+      }-byte chunks`,
+    );
+  }
+  // PostgreSQL only asserts this; a chunk header cannot encode a larger block offset.
+  if (blockSize > MEMORYCHUNK_MAX_BLOCKOFFSET) {
+    elogError(
+      `block size ${formatSize(blockSize)} for slab exceeds ${MEMORYCHUNK_MAX_BLOCKOFFSET}`,
+    );
+  }
+
+  const header = heap.malloc(SLAB_CONTEXT_SIZE);
+  if (header === 0) MemoryContextCreateFailure(name);
+
+  const slab = new SlabContext();
+  registerContext(slab, header);
+  slab.chunkSize = chunkSize;
+  slab.fullChunkSize = fullChunkSize;
+  slab.blockSize = blockSize;
+  slab.chunksPerBlock = chunksPerBlock;
+  slab.curBlocklistIndex = 0;
+  // The smallest shift that maps every nonzero free count to list 1 or 2.
+  let shift = 0;
+  while ((chunksPerBlock >> shift) >= SLAB_BLOCKLIST_COUNT - 1) shift++;
+  slab.blocklistShift = shift;
+  slab.emptyBlockCount = 0;
+  SlabListInit(header + SLAB_EMPTYBLOCKS_HEAD);
+  for (let i = 0; i < SLAB_BLOCKLIST_COUNT; i++) SlabListInit(SlabBlocklistHead(header, i));
+
+  MemoryContextCreate(slab, parent, name);
+  slab.memAllocated = 0;
+  return slab;
+}
+
+/** The live Slab context owning `block`, or PostgreSQL's ERROR naming `chunk`. */
+function SlabBlockOwner(block: number, chunk: number): SlabContext {
+  // A bogus block reads as undefined (outside the heap) or as a header no live context has.
+  const owner = contextAtHeaderOrNull(heap.u32[(block >>> 2) + B_SLAB]);
+  if (owner === undefined || owner.methodId !== MCTX_SLAB_ID) {
+    elogError(`could not find block containing chunk 0x${chunk.toString(16)}`);
+  }
+  return owner as SlabContext;
+}
+
+/** `SlabAllocSetupNewChunk`: writes the chunk header and returns the user pointer. */
+function SlabAllocSetupNewChunk(slab: SlabContext, block: number, chunk: number): number {
+  chunkSetHeader(heap.i32, chunk, block, slab.fullChunkSize - SLAB_CHUNKHDRSZ, MCTX_SLAB_ID);
+  return chunk + SLAB_CHUNKHDRSZ;
+}
+
+/** `SlabAllocInvalidSize`: the ERROR for a request that is not `chunkSize` bytes. */
+function SlabAllocInvalidSize(slab: SlabContext, size: number): never {
+  elogError(`unexpected alloc chunk size ${formatSize(size)} (expected ${slab.chunkSize})`);
+}
+
+/**
+ * `SlabAllocFromNewBlock`: no listed block has room. Reuses a cached empty
+ * block, else mallocs one (nothing changes if that fails); either way the
+ * block holds one used chunk and becomes the current list's only block.
+ */
+function SlabAllocFromNewBlock(slab: SlabContext, size: number, flags: number): number {
+  let block: number;
+  let chunk: number;
+  if (slab.emptyBlockCount > 0) {
+    const node = SlabListFirst(slab.header + SLAB_EMPTYBLOCKS_HEAD);
+    SlabListDelete(node);
+    slab.emptyBlockCount--;
+    block = node - SLAB_BLOCK_NODE;
+    chunk = SlabBlockGetNextFreeChunk(block, slab.fullChunkSize);
+  } else {
+    block = heap.malloc(slab.blockSize);
+    if (block === 0) return MemoryContextAllocationFailure(slab, size, flags);
+    slab.memAllocated += slab.blockSize;
+    chunk = SlabBlockInit(slab.header, block, slab.chunksPerBlock, slab.fullChunkSize);
+  }
+  const index = SlabBlocklistIndex(slab, heap.i32[(block >>> 2) + B_NFREE]);
+  SlabListPushHead(SlabBlocklistHead(slab.header, index), block + SLAB_BLOCK_NODE);
+  slab.curBlocklistIndex = index;
+  return SlabAllocSetupNewChunk(slab, block, chunk);
+}
+
+/** Moves `block` from list `from` to the head of list `to`. */
+function SlabBlockMove(slab: SlabContext, block: number, to: number): void {
+  const node = block + SLAB_BLOCK_NODE;
+  SlabListDelete(node);
+  SlabListPushHead(SlabBlocklistHead(slab.header, to), node);
+}
+
+/** After an allocation moved `block` out of the current list: pick the next list if it emptied. */
+function SlabAllocMovedBlock(slab: SlabContext, block: number, to: number): void {
+  SlabBlockMove(slab, block, to);
+  if (SlabListIsEmpty(SlabBlocklistHead(slab.header, slab.curBlocklistIndex))) {
+    slab.curBlocklistIndex = SlabFindNextBlockListIndex(slab);
+  }
+}
+
+/**
+ * `SlabAlloc`: a chunk of exactly `chunkSize` bytes from one of the fullest
+ * blocks with room; a new (or cached) block when none has room.
+ */
+function SlabAlloc(context: MemoryContext, size: number, flags: number): number {
+  const slab = context as SlabContext;
+  if (size !== slab.chunkSize) SlabAllocInvalidSize(slab, size);
+  const index = slab.curBlocklistIndex;
+  if (index === 0) return SlabAllocFromNewBlock(slab, size, flags);
+
+  const block = SlabListFirst(SlabBlocklistHead(slab.header, index)) - SLAB_BLOCK_NODE;
+  const chunk = SlabBlockGetNextFreeChunk(block, slab.fullChunkSize);
+  const newIndex = SlabBlocklistIndex(slab, heap.i32[(block >>> 2) + B_NFREE]);
+  if (newIndex !== index) SlabAllocMovedBlock(slab, block, newIndex);
+  return SlabAllocSetupNewChunk(slab, block, chunk);
+}
+
+/** A free moved `block` from list `from` to list `to`: the current list may change. */
+function SlabFreeMovedBlock(slab: SlabContext, block: number, from: number, to: number): void {
+  SlabBlockMove(slab, block, to);
+  // The block now has room; if it came from the current list or a fuller one, look again.
+  if (slab.curBlocklistIndex >= from) slab.curBlocklistIndex = SlabFindNextBlockListIndex(slab);
+}
+
+/** `block` (on list `index`) has no chunk in use: cache it or give it back. */
+function SlabBlockEmptied(slab: SlabContext, block: number, index: number): void {
+  const node = block + SLAB_BLOCK_NODE;
+  SlabListDelete(node);
+  if (slab.emptyBlockCount < SLAB_MAXIMUM_EMPTY_BLOCKS) {
+    SlabListPushHead(slab.header + SLAB_EMPTYBLOCKS_HEAD, node);
+    slab.emptyBlockCount++;
+  } else {
+    heap.free(block);
+    slab.memAllocated -= slab.blockSize;
+  }
+  if (
+    slab.curBlocklistIndex === index && SlabListIsEmpty(SlabBlocklistHead(slab.header, index))
+  ) {
+    slab.curBlocklistIndex = SlabFindNextBlockListIndex(slab);
+  }
+}
+
+/**
+ * `SlabFree`: pushes the chunk on its block's freelist; moves the block to
+ * another list when its free count crosses a boundary, and caches or
+ * releases it when it holds no used chunk any more.
+ */
+function SlabFree(pointer: number): void {
+  const chunk = pointer - SLAB_CHUNKHDRSZ;
+  const block = chunkGetBlock(heap.i32, chunk);
+  const slab = SlabBlockOwner(block, chunk);
+  const m = heap.i32;
+  const b = block >>> 2;
+  const p = pointer >>> 2;
+  m[p] = m[b + B_FREEHEAD];
+  m[p + 1] = 0;
+  m[b + B_FREEHEAD] = chunk;
+  // Forget the method id: a second pfree of this pointer is refused by mcxt.
+  m[chunk >>> 2] = 0;
+  const nfree = m[b + B_NFREE] + 1;
+  m[b + B_NFREE] = nfree;
+
+  const from = SlabBlocklistIndex(slab, nfree - 1);
+  const to = SlabBlocklistIndex(slab, nfree);
+  if (from !== to) SlabFreeMovedBlock(slab, block, from, to);
+  if (nfree === slab.chunksPerBlock) SlabBlockEmptied(slab, block, to);
+}
+
+/**
+ * `SlabRealloc`: Slab cannot resize. The same size returns the same chunk;
+ * any other size raises PostgreSQL's ERROR and changes nothing.
+ */
+function SlabRealloc(pointer: number, size: number, _flags: number): number {
+  const chunk = pointer - SLAB_CHUNKHDRSZ;
+  const slab = SlabBlockOwner(chunkGetBlock(heap.i32, chunk), chunk);
+  if (size === slab.chunkSize) return pointer;
+  elogError("slab allocator does not support realloc()");
+}
+
+/** `SlabReset`: gives back every block, cached empty ones first; no keeper block. */
+function SlabReset(context: MemoryContext): void {
+  const slab = context as SlabContext;
+  slab.memAllocated -= SlabListRelease(slab.header + SLAB_EMPTYBLOCKS_HEAD, slab.blockSize);
+  slab.emptyBlockCount = 0;
+  for (let i = 0; i < SLAB_BLOCKLIST_COUNT; i++) {
+    slab.memAllocated -= SlabListRelease(SlabBlocklistHead(slab.header, i), slab.blockSize);
+  }
+  slab.curBlocklistIndex = 0;
+}
+
+/** `SlabDelete`: gives back every block, then the context header. */
+function SlabDelete(context: MemoryContext): void {
+  SlabReset(context);
+  const header = context.header;
+  unregisterContext(context);
+  heap.free(header);
+}
+
+/** `SlabGetChunkContext`: the context owning the chunk at `pointer`. */
+function SlabGetChunkContext(pointer: number): MemoryContext {
+  const chunk = pointer - SLAB_CHUNKHDRSZ;
+  return SlabBlockOwner(chunkGetBlock(heap.i32, chunk), chunk);
+}
+
+/** `SlabGetChunkSpace`: every chunk of a slab occupies `fullChunkSize` bytes. */
+function SlabGetChunkSpace(pointer: number): number {
+  const chunk = pointer - SLAB_CHUNKHDRSZ;
+  return SlabBlockOwner(chunkGetBlock(heap.i32, chunk), chunk).fullChunkSize;
+}
+
+/** Slab's method table, as mcxt dispatches to it. */
+export const SlabMethods: ContextMethods = {
+  alloc: SlabAlloc,
+  free: SlabFree,
+  realloc: SlabRealloc,
+  reset: SlabReset,
+  delete: SlabDelete,
+  getChunkContext: SlabGetChunkContext,
+  getChunkSpace: SlabGetChunkSpace,
+  isEmpty: SlabIsEmpty,
+  stats: SlabStats,
+  check: SlabCheck,
+};
+
+registerMethods(MCTX_SLAB_ID, SlabMethods);
