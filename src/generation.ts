@@ -1,0 +1,375 @@
+/**
+ * Generation: PostgreSQL 18's context type for chunks that die roughly in the
+ * order they were born (queues, tuplesort's tuples, logical decoding).
+ *
+ * What it owns: the allocation policy and the method table registered under
+ * `MCTX_GENERATION_ID`. The byte layout of blocks and of the context header
+ * lives in `generation_block.ts`; stats, emptiness and the self-check in
+ * `generation_inspect.ts`.
+ *
+ * The policy, in PostgreSQL's terms:
+ * - Chunks are carved front to back from the current block and never reused
+ *   one by one. A block only counts its chunks (`nchunks`) and the freed ones
+ *   (`nfree`); when they match, the whole block is empty.
+ * - An emptied block is kept in place when it is the keeper block (allocated
+ *   together with the context header) or the current block; otherwise it
+ *   becomes the single `freeblock` if that slot is vacant, else it goes back
+ *   to the heap. When the current block cannot fit a request, the freeblock
+ *   (if big enough) becomes the current block; the keeper block is reused
+ *   only after a reset.
+ * - New blocks start at `initBlockSize` and double up to `maxBlockSize`, or
+ *   are the next power of two that fits the request.
+ * - Chunks above `allocChunkLimit` get a dedicated block with an "external"
+ *   chunk header; the block header sits right before the chunk.
+ * - repalloc stays in place when the chunk is already big enough, otherwise
+ *   allocates, copies and frees.
+ *
+ * Trade-off (PostgreSQL's): no per-chunk free lists, so freed space in a
+ * block that still has live chunks is lost until the block empties. The
+ * stats text therefore reports only the untouched tail of each block as free.
+ *
+ * Hot paths (alloc from the current block, free of a chunk whose block stays
+ * in use) do 32-bit typed-array reads and writes only; new blocks, dedicated
+ * chunks and emptied blocks are handled by separate functions.
+ */
+import {
+  contextAtHeader,
+  contextAtHeaderOrNull,
+  type ContextMethods,
+  heap,
+  MemoryContext,
+  MemoryContextAllocationFailure,
+  MemoryContextCheckSize,
+  MemoryContextCreate,
+  MemoryContextCreateFailure,
+  registerContext,
+  registerMethods,
+  unregisterContext,
+} from "./context.ts";
+import { elogError } from "./elog.ts";
+import {
+  chunkGetBlock,
+  chunkIsExternal,
+  chunkSetHeader,
+  chunkSetHeaderExternal,
+  MCTX_GENERATION_ID,
+  MEMORYCHUNK_MAX_VALUE,
+} from "./memorychunk.ts";
+import {
+  B_FREEPTR,
+  B_NCHUNKS,
+  B_NFREE,
+  GENERATION_BLOCKHDRSZ,
+  GENERATION_BLOCKS_HEAD,
+  GENERATION_CHUNKHDRSZ,
+  GENERATION_CONTEXT_SIZE,
+  GenerationBlockContextHeader,
+  GenerationBlockFreeBytes,
+  GenerationBlockInit,
+  GenerationBlockMarkEmpty,
+  GenerationBlockNext,
+  GenerationBlockSize,
+  GenerationChunkSize,
+  GenerationListDelete,
+  GenerationListInit,
+  GenerationListPushHead,
+} from "./generation_block.ts";
+import { GenerationCheck, GenerationIsEmpty, GenerationStats } from "./generation_inspect.ts";
+
+/** `Generation_CHUNK_FRACTION`: a max-size block must hold this many limit-size chunks. */
+const GENERATION_CHUNK_FRACTION = 8;
+
+/** A Generation context: the tree node plus the scalars of `GenerationContext`. */
+export class GenerationContext extends MemoryContext {
+  /** Size of the first non-keeper block. */
+  initBlockSize = 0;
+  /** Largest size block growth reaches. */
+  maxBlockSize = 0;
+  /** Size of the next non-dedicated block to allocate. */
+  nextBlockSize = 0;
+  /** Chunks bigger than this get a dedicated block. */
+  allocChunkLimit = 0;
+  /** Heap offset of the current block (never 0 once created). */
+  block = 0;
+  /** Heap offset of the recycled empty block, or 0. */
+  freeblock = 0;
+  /** Heap offset of the keeper block (header + 128). */
+  keeper = 0;
+
+  constructor() {
+    super(MCTX_GENERATION_ID, "GenerationContext");
+  }
+}
+
+/** `pg_nextpower2_size_t` for sizes a heap can hold. */
+function nextPowerOf2(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+/**
+ * `GenerationContextCreate`: a new Generation context under `parent`. The
+ * keeper block shares one heap allocation with the context header; its size
+ * is `minContextSize` when nonzero, else `initBlockSize` (at least 192 bytes).
+ *
+ * @example
+ * ```ts ignore
+ * const gen = GenerationContextCreate(TopMemoryContext, "queue", 0, 8192, 8388608);
+ * const p = MemoryContextAlloc(gen, 100); // 112 bytes with its header
+ * pfree(p);
+ * MemoryContextDelete(gen);
+ * ```
+ */
+export function GenerationContextCreate(
+  parent: MemoryContext | null,
+  name: string,
+  minContextSize: number,
+  initBlockSize: number,
+  maxBlockSize: number,
+): MemoryContext {
+  let allocSize = GENERATION_CONTEXT_SIZE + GENERATION_BLOCKHDRSZ + GENERATION_CHUNKHDRSZ;
+  allocSize = Math.max(allocSize, minContextSize !== 0 ? minContextSize : initBlockSize);
+
+  const header = heap.malloc(allocSize);
+  if (header === 0) MemoryContextCreateFailure(name);
+
+  const set = new GenerationContext();
+  registerContext(set, header);
+  const head = header + GENERATION_BLOCKS_HEAD;
+  GenerationListInit(head);
+
+  const keeper = header + GENERATION_CONTEXT_SIZE;
+  const firstBlockSize = allocSize - GENERATION_CONTEXT_SIZE;
+  GenerationBlockInit(header, keeper, firstBlockSize);
+  GenerationListPushHead(head, keeper);
+  set.keeper = keeper;
+  set.block = keeper;
+  set.freeblock = 0;
+
+  set.initBlockSize = initBlockSize;
+  set.maxBlockSize = maxBlockSize;
+  set.nextBlockSize = initBlockSize;
+
+  // Largest non-dedicated chunk: a max-size block must fit CHUNK_FRACTION of them.
+  let limit = Math.min(maxBlockSize, MEMORYCHUNK_MAX_VALUE);
+  const fraction = Math.floor((maxBlockSize - GENERATION_BLOCKHDRSZ) / GENERATION_CHUNK_FRACTION);
+  while (limit + GENERATION_CHUNKHDRSZ > fraction) limit = Math.floor(limit / 2);
+  set.allocChunkLimit = limit;
+
+  MemoryContextCreate(set, parent, name);
+  set.memAllocated = firstBlockSize;
+  return set;
+}
+
+/** Carves a chunk of `chunkSize` bytes from `block`, which has room for it. */
+function GenerationAllocChunkFromBlock(block: number, chunkSize: number): number {
+  const u = heap.u32;
+  const b = block >>> 2;
+  const chunk = u[b + B_FREEPTR];
+  u[b + B_NCHUNKS] += 1;
+  u[b + B_FREEPTR] = chunk + GENERATION_CHUNKHDRSZ + chunkSize;
+  chunkSetHeader(heap.i32, chunk, block, chunkSize, MCTX_GENERATION_ID);
+  return chunk + GENERATION_CHUNKHDRSZ;
+}
+
+/** `GenerationAllocLarge`: a dedicated block holding one external chunk. */
+function GenerationAllocLarge(set: GenerationContext, size: number, flags: number): number {
+  MemoryContextCheckSize(set, size, flags);
+
+  // MAXALIGN without 32-bit wraparound: HUGE requests reach here.
+  const chunkSize = Math.ceil(size / 8) * 8;
+  const blksize = chunkSize + GENERATION_CHUNKHDRSZ + GENERATION_BLOCKHDRSZ;
+
+  const block = heap.malloc(blksize);
+  if (block === 0) return MemoryContextAllocationFailure(set, size, flags);
+
+  set.memAllocated += blksize;
+
+  // A block with a single used chunk, completely full.
+  GenerationBlockInit(set.header, block, blksize);
+  const u = heap.u32;
+  const b = block >>> 2;
+  u[b + B_NCHUNKS] = 1;
+  u[b + B_FREEPTR] = block + blksize;
+
+  const chunk = block + GENERATION_BLOCKHDRSZ;
+  chunkSetHeaderExternal(heap.i32, chunk, MCTX_GENERATION_ID);
+  GenerationListPushHead(set.header + GENERATION_BLOCKS_HEAD, block);
+  return chunk + GENERATION_CHUNKHDRSZ;
+}
+
+/** `GenerationAllocFromNewBlock`: grows the context by one block and carves from it. */
+function GenerationAllocFromNewBlock(
+  set: GenerationContext,
+  size: number,
+  flags: number,
+  chunkSize: number,
+): number {
+  // The size sequence advances even when the malloc below fails, as in PostgreSQL.
+  let blksize = set.nextBlockSize;
+  set.nextBlockSize *= 2;
+  if (set.nextBlockSize > set.maxBlockSize) set.nextBlockSize = set.maxBlockSize;
+
+  const required = chunkSize + GENERATION_CHUNKHDRSZ + GENERATION_BLOCKHDRSZ;
+  if (blksize < required) blksize = nextPowerOf2(required);
+
+  const block = heap.malloc(blksize);
+  if (block === 0) return MemoryContextAllocationFailure(set, size, flags);
+
+  set.memAllocated += blksize;
+  GenerationBlockInit(set.header, block, blksize);
+  GenerationListPushHead(set.header + GENERATION_BLOCKS_HEAD, block);
+  set.block = block;
+  return GenerationAllocChunkFromBlock(block, chunkSize);
+}
+
+/**
+ * `GenerationAlloc`: a chunk of at least `size` bytes. Tries the current
+ * block, then the freeblock, then a new block; oversized requests go to a
+ * dedicated block (where the size is validated).
+ */
+function GenerationAlloc(context: MemoryContext, size: number, flags: number): number {
+  const set = context as GenerationContext;
+  if (size > set.allocChunkLimit) return GenerationAllocLarge(set, size, flags);
+  const chunkSize = (size + 7) & ~7;
+  if (chunkSize > set.allocChunkLimit) return GenerationAllocLarge(set, size, flags);
+
+  const required = chunkSize + GENERATION_CHUNKHDRSZ;
+  const block = set.block;
+  if (GenerationBlockFreeBytes(block) >= required) {
+    return GenerationAllocChunkFromBlock(block, chunkSize);
+  }
+
+  // The current block is full: switch to the freeblock once, if it fits.
+  const freeblock = set.freeblock;
+  if (freeblock !== 0 && GenerationBlockFreeBytes(freeblock) >= required) {
+    set.freeblock = 0;
+    set.block = freeblock;
+    return GenerationAllocChunkFromBlock(freeblock, chunkSize);
+  }
+  return GenerationAllocFromNewBlock(set, size, flags, chunkSize);
+}
+
+/** `GenerationBlockFree`: unlinks a (non-keeper, non-free) block and gives it back. */
+function GenerationBlockFree(set: GenerationContext, block: number): void {
+  GenerationListDelete(block);
+  set.memAllocated -= GenerationBlockSize(block);
+  heap.free(block);
+}
+
+/**
+ * The block of the chunk whose header is at `chunk`; for an external chunk,
+ * checks that the block really belongs to a Generation context.
+ */
+function GenerationChunkGetBlock(m: Int32Array, chunk: number): number {
+  if (!chunkIsExternal(m, chunk)) return chunkGetBlock(m, chunk);
+  const block = chunk - GENERATION_BLOCKHDRSZ;
+  const owner = contextAtHeaderOrNull(GenerationBlockContextHeader(block));
+  if (owner === undefined || owner.methodId !== MCTX_GENERATION_ID) {
+    elogError(`could not find block containing chunk 0x${chunk.toString(16)}`);
+  }
+  return block;
+}
+
+/** Decides the fate of a block whose last chunk was just freed. */
+function GenerationBlockEmptied(block: number): void {
+  const set = contextAtHeader(GenerationBlockContextHeader(block)) as GenerationContext;
+  if (block === set.keeper || block === set.block) {
+    GenerationBlockMarkEmpty(block);
+  } else if (set.freeblock === 0) {
+    GenerationBlockMarkEmpty(block);
+    set.freeblock = block;
+  } else {
+    GenerationBlockFree(set, block);
+  }
+}
+
+/** `GenerationFree`: counts the chunk as freed; an emptied block is recycled or released. */
+function GenerationFree(pointer: number): void {
+  const chunk = pointer - GENERATION_CHUNKHDRSZ;
+  const block = GenerationChunkGetBlock(heap.i32, chunk);
+  const u = heap.u32;
+  const b = block >>> 2;
+  const nfree = u[b + B_NFREE] + 1;
+  u[b + B_NFREE] = nfree;
+  if (nfree < u[b + B_NCHUNKS]) return;
+  GenerationBlockEmptied(block);
+}
+
+/**
+ * `GenerationRealloc`: in place when the chunk already holds `size` bytes,
+ * otherwise allocate, copy the old chunk's bytes and free it. A failed
+ * allocation leaves the old chunk untouched.
+ */
+function GenerationRealloc(pointer: number, size: number, flags: number): number {
+  const chunk = pointer - GENERATION_CHUNKHDRSZ;
+  const m = heap.i32;
+  const block = GenerationChunkGetBlock(m, chunk);
+  const oldsize = GenerationChunkSize(m, chunk, block);
+  if (oldsize >= size) return pointer;
+
+  const set = contextAtHeader(GenerationBlockContextHeader(block));
+  const newPointer = GenerationAlloc(set, size, flags);
+  if (newPointer === 0) return MemoryContextAllocationFailure(set, size, flags);
+
+  heap.u8.copyWithin(newPointer, pointer, pointer + oldsize);
+  GenerationFree(pointer);
+  return newPointer;
+}
+
+/** `GenerationReset`: frees every block but the keeper, which is emptied and made current. */
+function GenerationReset(context: MemoryContext): void {
+  const set = context as GenerationContext;
+  const head = set.header + GENERATION_BLOCKS_HEAD;
+  // The freeblock must be forgotten first: it is freed like any other block.
+  set.freeblock = 0;
+  let block = GenerationBlockNext(head);
+  while (block !== head) {
+    const next = GenerationBlockNext(block);
+    if (block === set.keeper) GenerationBlockMarkEmpty(block);
+    else GenerationBlockFree(set, block);
+    block = next;
+  }
+  set.block = set.keeper;
+  set.nextBlockSize = set.initBlockSize;
+}
+
+/** `GenerationDelete`: releases every block, then the header with its keeper block. */
+function GenerationDelete(context: MemoryContext): void {
+  GenerationReset(context);
+  heap.free(context.header);
+  unregisterContext(context);
+}
+
+/** `GenerationGetChunkContext`: the context owning the chunk at `pointer`. */
+function GenerationGetChunkContext(pointer: number): MemoryContext {
+  const m = heap.i32;
+  const chunk = pointer - GENERATION_CHUNKHDRSZ;
+  const block = chunkIsExternal(m, chunk) ? chunk - GENERATION_BLOCKHDRSZ : chunkGetBlock(m, chunk);
+  return contextAtHeader(GenerationBlockContextHeader(block));
+}
+
+/** `GenerationGetChunkSpace`: the chunk's bytes plus its 8-byte header. */
+function GenerationGetChunkSpace(pointer: number): number {
+  const m = heap.i32;
+  const chunk = pointer - GENERATION_CHUNKHDRSZ;
+  const block = chunkIsExternal(m, chunk) ? chunk - GENERATION_BLOCKHDRSZ : 0;
+  return GENERATION_CHUNKHDRSZ + GenerationChunkSize(m, chunk, block);
+}
+
+/** Generation's method table, as mcxt dispatches to it. */
+export const GenerationMethods: ContextMethods = {
+  alloc: GenerationAlloc,
+  free: GenerationFree,
+  realloc: GenerationRealloc,
+  reset: GenerationReset,
+  delete: GenerationDelete,
+  getChunkContext: GenerationGetChunkContext,
+  getChunkSpace: GenerationGetChunkSpace,
+  isEmpty: GenerationIsEmpty,
+  stats: GenerationStats,
+  check: GenerationCheck,
+};
+
+registerMethods(MCTX_GENERATION_ID, GenerationMethods);
