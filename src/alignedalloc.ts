@@ -1,0 +1,218 @@
+/**
+ * Aligned chunks: `MemoryContextAllocAligned` / `palloc_aligned`, and the
+ * redirect methods registered under `MCTX_ALIGNED_REDIRECT_ID` that let
+ * `pfree`, `repalloc`, `GetMemoryChunkContext` and `GetMemoryChunkSpace`
+ * work on the pointers they return (PostgreSQL 18's mcxt.c + alignedalloc.c).
+ *
+ * How: ask the context for `size + alignto` bytes (the chunk is already
+ * 8-aligned, and the redirect header needs 8 more bytes, so the extra is
+ * exactly `alignto`), round the pointer up to the alignment leaving room for
+ * a header, and write there a MemoryChunk header whose method id is the
+ * redirect's, whose value is `alignto`, and whose "block offset" leads back
+ * to the unaligned chunk:
+ *
+ * ```
+ *  unaligned chunk (any type)
+ *  [type's hdr][ padding … ][redirect hdr][ aligned data … ][ slack ]
+ *              ^unaligned                 ^aligned = TYPEALIGN(alignto, unaligned + 8)
+ *                            └── offset back to `unaligned`, value = alignto
+ * ```
+ *
+ * Every redirect method forwards to the unaligned chunk through mcxt, so the
+ * owning type decides: AllocSet/Generation/Slab free or measure it, Bump
+ * raises its "not supported" error. Alignments ≤ 8 are a plain allocation.
+ *
+ * Trade-offs, all PostgreSQL's: the padding and slack are wasted; realloc
+ * always moves (allocate aligned, copy, free the old unaligned chunk) and
+ * copies up to the old chunk's whole usable space, since the requested size
+ * is not recorded. One deliberate difference: C's `size + alignto` would wrap
+ * past 2^64 into a tiny request; here the sum is exact, so it is refused.
+ *
+ * Bump: a bump chunk has no header, so mcxt recognises it by address
+ * (`bumpOwnerOf`). An aligned chunk inside a bump chunk does have a redirect
+ * header and must reach this code first (so that repalloc reports
+ * GetMemoryChunkSpace, as PostgreSQL does); it is therefore registered with
+ * its Bump context here — the only type-aware line in this file. One
+ * ambiguity cannot be resolved by address: a 0-byte aligned chunk whose
+ * unaligned chunk was already aligned ends exactly where the next bump chunk
+ * starts, so both share one pointer; that pointer is treated as the aligned
+ * chunk (only `repalloc`'s message differs).
+ */
+import {
+  type ContextMethods,
+  heap,
+  MCXT_ALLOC_ZERO,
+  type MemoryContext,
+  MemoryContextAllocationFailure,
+  registerMethods,
+} from "./context.ts";
+import { elogError } from "./elog.ts";
+import {
+  chunkGetBlock,
+  chunkGetValue,
+  chunkIsExternal,
+  chunkSetHeader,
+  MCTX_ALIGNED_REDIRECT_ID,
+  MCTX_BUMP_ID,
+  MEMORYCHUNK_SIZE,
+} from "./memorychunk.ts";
+import { BumpNoteAlignedChunk } from "./bump.ts";
+import {
+  CurrentMemoryContext,
+  GetMemoryChunkContext,
+  GetMemoryChunkSpace,
+  MemoryContextAllocExtended,
+  pfree,
+} from "./mcxt.ts";
+
+/** `MAXIMUM_ALIGNOF` of the reference build. */
+const MAXIMUM_ALIGNOF = 8;
+/** Largest alignment accepted (PostgreSQL asserts `alignto < 128 MB`). */
+const MAX_ALIGNTO = 128 * 1024 * 1024;
+
+/**
+ * `PallocAlignedExtraBytes`: bytes added to a request so the pointer can be
+ * aligned to `alignto` with a redirect header in front of it.
+ */
+export function PallocAlignedExtraBytes(alignto: number): number {
+  return alignto + (MEMORYCHUNK_SIZE - MAXIMUM_ALIGNOF);
+}
+
+/** `size + extra`, exact: a bigint once the sum passes 2^53 (see the file header). */
+function AlignedRequestSize(size: number | bigint, extra: number): number | bigint {
+  if (typeof size === "number") {
+    const sum = size + extra;
+    return sum <= Number.MAX_SAFE_INTEGER || !Number.isFinite(size)
+      ? sum
+      : BigInt(size) + BigInt(extra);
+  }
+  return size + BigInt(extra);
+}
+
+/**
+ * `MemoryContextAllocAligned`: `size` bytes in `context` whose address is a
+ * multiple of `alignto` (a power of two below 128 MB). `flags` as for
+ * `MemoryContextAllocExtended`; returns 0 only under `MCXT_ALLOC_NO_OOM`.
+ * The size error names `size + alignto`, the request the context saw.
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextInit, pfree, TopMemoryContext } from "./mcxt.ts";
+ * import { MemoryContextAllocAligned } from "./alignedalloc.ts";
+ * MemoryContextInit();
+ * const p = MemoryContextAllocAligned(TopMemoryContext, 100, 64, 0);
+ * console.assert(p % 64 === 0);
+ * pfree(p); // frees the underlying, unaligned chunk
+ * ```
+ */
+export function MemoryContextAllocAligned(
+  context: MemoryContext,
+  size: number | bigint,
+  alignto: number,
+  flags: number,
+): number {
+  if (
+    !Number.isInteger(alignto) || alignto < 0 || alignto >= MAX_ALIGNTO ||
+    (alignto & (alignto - 1)) !== 0
+  ) {
+    elogError(`requested alignment ${alignto} is not a power of 2 below ${MAX_ALIGNTO}`);
+  }
+  if (alignto <= MAXIMUM_ALIGNOF) return MemoryContextAllocExtended(context, size, flags);
+
+  // The context must not zero the padding: only the aligned bytes are zeroed.
+  const request = AlignedRequestSize(size, PallocAlignedExtraBytes(alignto));
+  const unaligned = MemoryContextAllocExtended(context, request, flags & ~MCXT_ALLOC_ZERO);
+  if (unaligned === 0) return 0;
+
+  // TYPEALIGN on a 32-bit offset: (-x) & (alignto - 1) is the distance up.
+  const x = unaligned + MEMORYCHUNK_SIZE;
+  const aligned = x + ((-x) & (alignto - 1));
+  chunkSetHeader(
+    heap.i32,
+    aligned - MEMORYCHUNK_SIZE,
+    unaligned,
+    alignto,
+    MCTX_ALIGNED_REDIRECT_ID,
+  );
+  if (context.methodId === MCTX_BUMP_ID) BumpNoteAlignedChunk(context, aligned);
+  if ((flags & MCXT_ALLOC_ZERO) !== 0) heap.u8.fill(0, aligned, aligned + Number(size));
+  return aligned;
+}
+
+/**
+ * `palloc_aligned`: `MemoryContextAllocAligned` in the current context.
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextInit, MCXT_ALLOC_ZERO } from "./mcxt.ts";
+ * import { palloc_aligned } from "./alignedalloc.ts";
+ * MemoryContextInit();
+ * const page = palloc_aligned(8192, 4096, MCXT_ALLOC_ZERO); // a zeroed, page-aligned buffer
+ * ```
+ */
+export function palloc_aligned(size: number | bigint, alignto: number, flags: number): number {
+  return MemoryContextAllocAligned(CurrentMemoryContext, size, alignto, flags);
+}
+
+/** The unaligned chunk a redirect header at `pointer - 8` leads back to. */
+function AlignedAllocUnaligned(pointer: number): number {
+  const m = heap.i32;
+  const hdr = pointer - MEMORYCHUNK_SIZE;
+  if (chunkIsExternal(m, hdr)) {
+    elogError(`aligned chunk ${pointer} has an external redirect header`);
+  }
+  return chunkGetBlock(m, hdr);
+}
+
+/** `AlignedAllocFree`: frees the unaligned chunk behind `pointer`. */
+export function AlignedAllocFree(pointer: number): void {
+  pfree(AlignedAllocUnaligned(pointer));
+}
+
+/**
+ * `AlignedAllocRealloc`: a new aligned chunk of `size` bytes with the same
+ * alignment in the same context, the old contents copied (up to the old
+ * chunk's usable space), the old chunk freed. The old space is measured
+ * first, so a Bump chunk refuses with GetMemoryChunkSpace's error.
+ */
+export function AlignedAllocRealloc(pointer: number, size: number, flags: number): number {
+  const alignto = chunkGetValue(heap.i32, pointer - MEMORYCHUNK_SIZE);
+  const unaligned = AlignedAllocUnaligned(pointer);
+  const oldSize = GetMemoryChunkSpace(unaligned) - PallocAlignedExtraBytes(alignto) -
+    MEMORYCHUNK_SIZE;
+  const ctx = GetMemoryChunkContext(unaligned);
+  const newptr = MemoryContextAllocAligned(ctx, size, alignto, flags);
+  if (newptr === 0) return MemoryContextAllocationFailure(ctx, size, flags);
+  heap.u8.copyWithin(newptr, pointer, pointer + Math.min(size, oldSize));
+  pfree(unaligned);
+  return newptr;
+}
+
+/** `AlignedAllocGetChunkContext`: the context of the unaligned chunk. */
+export function AlignedAllocGetChunkContext(pointer: number): MemoryContext {
+  return GetMemoryChunkContext(AlignedAllocUnaligned(pointer));
+}
+
+/** `AlignedAllocGetChunkSpace`: the space of the whole unaligned chunk. */
+export function AlignedAllocGetChunkSpace(pointer: number): number {
+  return GetMemoryChunkSpace(AlignedAllocUnaligned(pointer));
+}
+
+function AlignedAllocNotAContext(): never {
+  elogError("aligned-chunk redirects are not a memory context type");
+}
+
+/** The redirect's method table: chunk operations only, as in PostgreSQL. */
+export const AlignedAllocMethods: ContextMethods = {
+  alloc: AlignedAllocNotAContext,
+  free: AlignedAllocFree,
+  realloc: AlignedAllocRealloc,
+  reset: AlignedAllocNotAContext,
+  delete: AlignedAllocNotAContext,
+  getChunkContext: AlignedAllocGetChunkContext,
+  getChunkSpace: AlignedAllocGetChunkSpace,
+  isEmpty: AlignedAllocNotAContext,
+  stats: AlignedAllocNotAContext,
+};
+
+registerMethods(MCTX_ALIGNED_REDIRECT_ID, AlignedAllocMethods);

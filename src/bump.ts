@@ -1,0 +1,360 @@
+/**
+ * Bump: PostgreSQL 18's context type for many short-lived chunks that are
+ * never freed one by one (tuplesort's tuples, HashAgg's table entries).
+ *
+ * What it owns: the allocation policy and the method table registered under
+ * `MCTX_BUMP_ID`; plus `bumpOwnerOf`, which tells mcxt that
+ * a pointer is a bump chunk (see `bump_index.ts` for how).
+ *
+ * The policy, in PostgreSQL's terms:
+ * - A chunk is the next MAXALIGNed run of bytes of the current block (the
+ *   head of the block list): allocation is one compare and one pointer bump.
+ *   Chunks carry NO header (reference build without MEMORY_CONTEXT_CHECKING),
+ *   so more of them fit per block — and nothing can be learnt from a pointer.
+ * - Hence `pfree`, `repalloc`, `GetMemoryChunkSpace` and
+ *   `GetMemoryChunkContext` are refused with "X is not supported by the bump
+ *   memory allocator"; memory comes back only by reset or delete.
+ * - The keeper block shares one malloc with the context header and survives
+ *   resets. New blocks start at `initBlockSize` and double up to
+ *   `maxBlockSize`, or are the next power of two that fits the request.
+ * - A chunk above `allocChunkLimit` (at least 8 such chunks must fit a
+ *   max-size block) gets a dedicated, exactly sized block at the list's tail,
+ *   so the current block stays at the head.
+ *
+ * Files: the byte layout and block operations are in `bump_block.ts`,
+ * stats / emptiness / self-check in `bump_inspect.ts`, the address index in
+ * `bump_index.ts`.
+ *
+ * Trade-off: the four uint32 parameters also live on the JS object, which is
+ * what the code reads; the header bytes are allocated so the accounting is
+ * PostgreSQL's, and the header copy is written once, at creation, for anyone
+ * dumping the heap (nextBlockSize there is the initial value).
+ */
+import {
+  type ContextMethods,
+  heap,
+  MAXALIGN,
+  MemoryContext,
+  MemoryContextAllocationFailure,
+  MemoryContextCheckSize,
+  MemoryContextCreate,
+  MemoryContextCreateFailure,
+  registerContext,
+  registerHeaderlessLookup,
+  registerMethods,
+  unregisterContext,
+} from "./context.ts";
+import { elogError } from "./elog.ts";
+import { MCTX_BUMP_ID, MEMORYCHUNK_MAX_BLOCKOFFSET, MEMORYCHUNK_MAX_VALUE } from "./memorychunk.ts";
+import {
+  BLOCKS_HEAD,
+  BUMP_BLOCKHDRSZ,
+  BUMP_CHUNK_FRACTION,
+  BUMP_CHUNKHDRSZ,
+  BUMP_CONTEXT_SIZE,
+  BumpBlockFree,
+  BumpBlockInit,
+  BumpListLink,
+  W_ENDPTR,
+  W_FREEPTR,
+  W_NEXT,
+  W_PREV,
+} from "./bump_block.ts";
+import {
+  BumpIndexInsert,
+  BumpIndexLookup,
+  BumpIndexRemove,
+  BumpIndexRemoveOwner,
+  BumpIndexSize,
+} from "./bump_index.ts";
+import { BumpCheck, BumpIsEmpty, BumpStats } from "./bump_inspect.ts";
+
+export { BUMP_BLOCKHDRSZ, BUMP_CHUNKHDRSZ, BUMP_CONTEXT_SIZE } from "./bump_block.ts";
+export { BumpCheck, BumpIsEmpty, BumpStats } from "./bump_inspect.ts";
+
+/** A Bump context: the tree node plus the type's scalars. */
+export class BumpContext extends MemoryContext {
+  /** Heap offset of the keeper block (header + 112). */
+  keeper = 0;
+  /** First size of a non-keeper block. */
+  initBlockSize = 0;
+  /** Largest size a normal block grows to. */
+  maxBlockSize = 0;
+  /** Size of the next normal block. */
+  nextBlockSize = 0;
+  /** `allocChunkLimit`: larger chunks get a dedicated block. */
+  allocChunkLimit = 0;
+  /** Largest request size served from normal blocks: `allocChunkLimit` rounded down to 8. */
+  largeThreshold = 0;
+  /**
+   * Aligned chunks carved out of this context's chunks (they do carry a
+   * redirect header, so `bumpOwnerOf` leaves them to the aligned-chunk code).
+   */
+  alignedChunks: Set<number> | null = null;
+
+  constructor() {
+    super(MCTX_BUMP_ID, "BumpContext");
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Creation
+// ---------------------------------------------------------------------------
+
+function BumpCheckParameters(
+  minContextSize: number,
+  initBlockSize: number,
+  maxBlockSize: number,
+): void {
+  const ok = (n: number): boolean => Number.isSafeInteger(n) && n >= 0 && n % 8 === 0;
+  if (
+    !ok(initBlockSize) || initBlockSize < 1024 ||
+    !ok(maxBlockSize) || maxBlockSize < initBlockSize ||
+    maxBlockSize > MEMORYCHUNK_MAX_BLOCKOFFSET ||
+    !ok(minContextSize) ||
+    (minContextSize !== 0 && (minContextSize < 1024 || minContextSize > maxBlockSize))
+  ) {
+    elogError(
+      `invalid bump context parameters: minContextSize ${minContextSize}, ` +
+        `initBlockSize ${initBlockSize}, maxBlockSize ${maxBlockSize}`,
+    );
+  }
+}
+
+/**
+ * `BumpContextCreate`: a new Bump context under `parent`. The first malloc
+ * holds the context header and the keeper block: `minContextSize` bytes when
+ * non-zero, else `initBlockSize` (never less than the two headers).
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextAlloc, MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * import { BumpContextCreate } from "./bump.ts";
+ * MemoryContextInit();
+ * const tuples = BumpContextCreate(TopMemoryContext, "Caller tuples", 0, 8192, 8 << 20);
+ * MemoryContextAlloc(tuples, 100); // 104 bytes of the keeper block, no chunk header
+ * ```
+ */
+export function BumpContextCreate(
+  parent: MemoryContext | null,
+  name: string,
+  minContextSize: number,
+  initBlockSize: number,
+  maxBlockSize: number,
+): MemoryContext {
+  BumpCheckParameters(minContextSize, initBlockSize, maxBlockSize);
+  let allocSize = BUMP_CONTEXT_SIZE + BUMP_BLOCKHDRSZ + BUMP_CHUNKHDRSZ;
+  allocSize = Math.max(allocSize, minContextSize !== 0 ? minContextSize : initBlockSize);
+
+  const header = heap.malloc(allocSize);
+  if (header === 0) MemoryContextCreateFailure(name);
+
+  const set = new BumpContext();
+  registerContext(set, header);
+  const u = heap.u32;
+  const h = header >>> 2;
+  u[h + 20] = initBlockSize;
+  u[h + 21] = maxBlockSize;
+  u[h + 22] = initBlockSize;
+
+  // The keeper block follows the context header and is the list's only block.
+  const head = header + BLOCKS_HEAD;
+  const keeper = header + BUMP_CONTEXT_SIZE;
+  BumpBlockInit(keeper, allocSize - BUMP_CONTEXT_SIZE);
+  BumpListLink(head, keeper, head);
+  set.keeper = keeper;
+
+  set.initBlockSize = initBlockSize;
+  set.maxBlockSize = maxBlockSize;
+  set.nextBlockSize = initBlockSize;
+  // Eight limit-size chunks must fit a max-size block; the limit must fit 30 bits.
+  let limit = Math.min(maxBlockSize, MEMORYCHUNK_MAX_VALUE);
+  while (
+    limit + BUMP_CHUNKHDRSZ > Math.floor((maxBlockSize - BUMP_BLOCKHDRSZ) / BUMP_CHUNK_FRACTION)
+  ) {
+    limit >>>= 1;
+  }
+  set.allocChunkLimit = limit;
+  set.largeThreshold = limit & ~7;
+  u[h + 23] = limit;
+
+  MemoryContextCreate(set, parent, name);
+  set.memAllocated = allocSize;
+  BumpIndexInsert(keeper + BUMP_BLOCKHDRSZ, keeper + allocSize - BUMP_CONTEXT_SIZE, set);
+  return set;
+}
+
+// ---------------------------------------------------------------------------
+// Allocation
+// ---------------------------------------------------------------------------
+
+/**
+ * `BumpAlloc`: the fast path. `size` bytes (MAXALIGNed) from the current
+ * block; a new block or a dedicated block otherwise. Returns 0 only under
+ * `MCXT_ALLOC_NO_OOM`.
+ */
+export function BumpAlloc(context: MemoryContext, size: number, flags: number): number {
+  const set = context as BumpContext;
+  if (size > set.largeThreshold) return BumpAllocLarge(set, size, flags);
+  const chunkSize = (size + 7) & ~7;
+  const u = heap.u32;
+  const block = u[(set.header + BLOCKS_HEAD + 8) >>> 2];
+  const b = block >>> 2;
+  const ptr = u[b + W_FREEPTR];
+  if (u[b + W_ENDPTR] - ptr < chunkSize) return BumpAllocFromNewBlock(set, size, flags, chunkSize);
+  u[b + W_FREEPTR] = ptr + chunkSize;
+  return ptr;
+}
+
+/** `BumpAllocLarge`: a dedicated block, exactly as big as the chunk, at the list's tail. */
+function BumpAllocLarge(set: BumpContext, size: number, flags: number): number {
+  MemoryContextCheckSize(set, size, flags);
+  const blksize = MAXALIGN(size) + BUMP_CHUNKHDRSZ + BUMP_BLOCKHDRSZ;
+  const block = heap.malloc(blksize);
+  if (block === 0) return MemoryContextAllocationFailure(set, size, flags);
+  set.memAllocated += blksize;
+  // The block is full from the start: freeptr = endptr.
+  const u = heap.u32;
+  const b = block >>> 2;
+  u[b + W_FREEPTR] = block + blksize;
+  u[b + W_FREEPTR + 1] = 0;
+  u[b + W_ENDPTR] = block + blksize;
+  u[b + W_ENDPTR + 1] = 0;
+  const head = set.header + BLOCKS_HEAD;
+  BumpListLink(u[(head >>> 2) + W_PREV], block, head);
+  BumpIndexInsert(block + BUMP_BLOCKHDRSZ, block + blksize, set);
+  return block + BUMP_BLOCKHDRSZ;
+}
+
+/**
+ * `BumpAllocFromNewBlock`: the current block is too full. The next block's
+ * size is chosen (and the sequence advanced, as PostgreSQL does, even if the
+ * malloc then fails), the block becomes the head, and the chunk is cut from it.
+ */
+function BumpAllocFromNewBlock(
+  set: BumpContext,
+  size: number,
+  flags: number,
+  chunkSize: number,
+): number {
+  let blksize = set.nextBlockSize;
+  set.nextBlockSize = Math.min(set.nextBlockSize * 2, set.maxBlockSize);
+  const required = chunkSize + BUMP_CHUNKHDRSZ + BUMP_BLOCKHDRSZ;
+  if (blksize < required) blksize = 2 ** Math.ceil(Math.log2(required));
+
+  const block = heap.malloc(blksize);
+  if (block === 0) return MemoryContextAllocationFailure(set, size, flags);
+  set.memAllocated += blksize;
+  BumpBlockInit(block, blksize);
+  const u = heap.u32;
+  const head = set.header + BLOCKS_HEAD;
+  BumpListLink(head, block, u[(head >>> 2) + W_NEXT]);
+  BumpIndexInsert(block + BUMP_BLOCKHDRSZ, block + blksize, set);
+  u[(block >>> 2) + W_FREEPTR] = block + BUMP_BLOCKHDRSZ + chunkSize;
+  return block + BUMP_BLOCKHDRSZ;
+}
+
+// ---------------------------------------------------------------------------
+// Reset and delete
+// ---------------------------------------------------------------------------
+
+/** `BumpReset`: gives back every block but the keeper, which is emptied. */
+export function BumpReset(context: MemoryContext): void {
+  const set = context as BumpContext;
+  const head = set.header + BLOCKS_HEAD;
+  let block = heap.u32[(head >>> 2) + W_NEXT];
+  while (block !== head) {
+    const next = heap.u32[(block >>> 2) + W_NEXT];
+    if (block === set.keeper) heap.u32[(block >>> 2) + W_FREEPTR] = block + BUMP_BLOCKHDRSZ;
+    else BumpBlockFree(set, block);
+    block = next;
+  }
+  BumpIndexRemoveOwner(set, set.keeper + BUMP_BLOCKHDRSZ);
+  set.alignedChunks = null;
+  set.nextBlockSize = set.initBlockSize;
+}
+
+/** `BumpDelete`: reset, then give back the context header with the keeper block. */
+export function BumpDelete(context: MemoryContext): void {
+  const set = context as BumpContext;
+  BumpReset(set);
+  BumpIndexRemove(set.keeper + BUMP_BLOCKHDRSZ);
+  const header = set.header;
+  unregisterContext(set);
+  heap.free(header);
+}
+
+// ---------------------------------------------------------------------------
+// What a header-less chunk cannot do
+// ---------------------------------------------------------------------------
+
+function BumpUnsupported(what: string): never {
+  elogError(`${what} is not supported by the bump memory allocator`);
+}
+
+/** `BumpFree`: unsupported; raises and changes nothing. */
+export function BumpFree(_pointer: number): void {
+  BumpUnsupported("pfree");
+}
+
+/** `BumpRealloc`: unsupported; raises and changes nothing. */
+export function BumpRealloc(_pointer: number, _size: number, _flags: number): number {
+  return BumpUnsupported("realloc");
+}
+
+/** `BumpGetChunkContext`: unsupported; raises. */
+export function BumpGetChunkContext(_pointer: number): MemoryContext {
+  return BumpUnsupported("GetMemoryChunkContext");
+}
+
+/** `BumpGetChunkSpace`: unsupported; raises. */
+export function BumpGetChunkSpace(_pointer: number): number {
+  return BumpUnsupported("GetMemoryChunkSpace");
+}
+
+/**
+ * The Bump context whose header-less chunk `pointer` is, or null when it is
+ * not one (no bump block contains it, or it is an aligned chunk carved from
+ * a bump chunk, which has a real redirect header).
+ *
+ * Registered with `registerHeaderlessLookup`, so mcxt asks it FIRST in
+ * pfree / repalloc / GetMemoryChunkSpace / GetMemoryChunkContext, before
+ * trusting the bytes in front of the pointer; a context returned here gets
+ * its chunk operation dispatched to Bump's methods, which raise. It costs
+ * one compare while no bump context exists, a binary search otherwise.
+ */
+export function bumpOwnerOf(pointer: number): MemoryContext | null {
+  if (BumpIndexSize() === 0) return null;
+  const owner = BumpIndexLookup(pointer) as BumpContext | null;
+  if (owner === null) return null;
+  if (owner.alignedChunks !== null && owner.alignedChunks.has(pointer)) return null;
+  return owner;
+}
+
+/**
+ * Records that `aligned` is an aligned chunk (with a redirect header) inside
+ * a chunk of the bump context `context`; called by `MemoryContextAllocAligned`.
+ * Forgotten at the next reset.
+ */
+export function BumpNoteAlignedChunk(context: MemoryContext, aligned: number): void {
+  const set = context as BumpContext;
+  if (set.alignedChunks === null) set.alignedChunks = new Set();
+  set.alignedChunks.add(aligned);
+}
+
+/** Bump's method table, registered under `MCTX_BUMP_ID`. */
+export const BumpMethods: ContextMethods = {
+  alloc: BumpAlloc,
+  free: BumpFree,
+  realloc: BumpRealloc,
+  reset: BumpReset,
+  delete: BumpDelete,
+  getChunkContext: BumpGetChunkContext,
+  getChunkSpace: BumpGetChunkSpace,
+  isEmpty: BumpIsEmpty,
+  stats: BumpStats,
+  check: BumpCheck,
+};
+
+registerMethods(MCTX_BUMP_ID, BumpMethods);
+registerHeaderlessLookup(bumpOwnerOf);

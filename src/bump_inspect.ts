@@ -1,0 +1,89 @@
+/**
+ * What can be learnt about a Bump context without changing it: emptiness,
+ * the statistics PostgreSQL prints and reports (`BumpStats`), and a
+ * self-check of the block list against `mem_allocated` and the block index.
+ *
+ * Bump keeps no per-chunk bookkeeping, so everything here walks the block
+ * list: O(blocks). Nothing here is on an allocation path.
+ */
+import { heap, type MemoryContext, type MemoryContextCounters } from "./context.ts";
+import { elogError } from "./elog.ts";
+import type { BumpContext } from "./bump.ts";
+import {
+  BLOCKS_HEAD,
+  BUMP_BLOCKHDRSZ,
+  BumpBlockIsEmpty,
+  W_ENDPTR,
+  W_FREEPTR,
+  W_NEXT,
+  W_PREV,
+} from "./bump_block.ts";
+import { BumpIndexLookup } from "./bump_index.ts";
+
+/** `BumpIsEmpty`: true when no block holds a chunk. */
+export function BumpIsEmpty(context: MemoryContext): boolean {
+  const u = heap.u32;
+  const head = context.header + BLOCKS_HEAD;
+  for (let block = u[(head >>> 2) + W_NEXT]; block !== head; block = u[(block >>> 2) + W_NEXT]) {
+    if (!BumpBlockIsEmpty(u, block)) return false;
+  }
+  return true;
+}
+
+/**
+ * `BumpStats`: blocks, total and free bytes (Bump has no free chunks), and
+ * the text `T total in B blocks; F free; U used`.
+ */
+export function BumpStats(
+  context: MemoryContext,
+  totals: MemoryContextCounters | null,
+  wantText: boolean,
+): string {
+  const u = heap.u32;
+  const head = context.header + BLOCKS_HEAD;
+  let nblocks = 0;
+  let totalspace = 0;
+  let freespace = 0;
+  for (let block = u[(head >>> 2) + W_NEXT]; block !== head; block = u[(block >>> 2) + W_NEXT]) {
+    const end = u[(block >>> 2) + W_ENDPTR];
+    nblocks++;
+    totalspace += end - block;
+    freespace += end - u[(block >>> 2) + W_FREEPTR];
+  }
+  if (totals !== null) {
+    totals.nblocks += nblocks;
+    totals.totalspace += totalspace;
+    totals.freespace += freespace;
+  }
+  return wantText
+    ? `${totalspace} total in ${nblocks} blocks; ${freespace} free; ${totalspace - freespace} used`
+    : "";
+}
+
+/** `BumpCheck`: list links, free pointers and `mem_allocated` agree; throws otherwise. */
+export function BumpCheck(context: MemoryContext): void {
+  const set = context as BumpContext;
+  const u = heap.u32;
+  const head = set.header + BLOCKS_HEAD;
+  let total = 0;
+  let prev = head;
+  let sawKeeper = false;
+  for (let block = u[(head >>> 2) + W_NEXT]; block !== head; block = u[(block >>> 2) + W_NEXT]) {
+    const b = block >>> 2;
+    const where = `problem in Bump ${set.name}: block ${block}`;
+    if (u[b + W_PREV] !== prev) elogError(`${where} has a bogus prev link`);
+    const free = u[b + W_FREEPTR];
+    const end = u[b + W_ENDPTR];
+    if (free < block + BUMP_BLOCKHDRSZ || free > end) elogError(`${where} has a bogus freeptr`);
+    if (BumpIndexLookup(block + BUMP_BLOCKHDRSZ) !== set) elogError(`${where} is not indexed`);
+    if (block === set.keeper) sawKeeper = true;
+    total += end - (block === set.keeper ? set.header : block);
+    prev = block;
+  }
+  if (!sawKeeper) elogError(`problem in Bump ${set.name}: keeper block missing`);
+  if (total !== set.memAllocated) {
+    elogError(
+      `problem in Bump ${set.name}: ${total} bytes in blocks, mem_allocated ${set.memAllocated}`,
+    );
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * The one linear memory under a heap, and how it grows. Two kinds:
+ *
+ * - a resizable `ArrayBuffer` (the default): `resize()` grows it in place and
+ *   views made without a length follow its size (length-tracking views);
+ * - a caller's `WebAssembly.Memory`: grown with `memory.grow(pages)`. Where
+ *   `memory.toResizableBuffer()` exists and accepts the memory (it needs a
+ *   maximum), its buffer becomes resizable and views track it as above;
+ *   otherwise growing replaces the buffer and the heap must make new views.
+ *
+ * Growth failure of any kind (maximum reached, the engine refusing) is turned
+ * into `false` here, so the allocator above never sees a RangeError.
+ */
+import { MAX_MEMORY, PAGE, pageRound } from "./tlsf.ts";
+
+/** What `Backing` needs to know to set up the memory. */
+export interface BackingOptions {
+  /** Bytes to start with (rounded up to 64 KiB). */
+  initialBytes: number;
+  /** Upper bound on the size of the memory, or undefined for the default. */
+  maxBytes: number | undefined;
+  /** Use this memory instead of a fresh ArrayBuffer. */
+  memory: WebAssembly.Memory | undefined;
+}
+
+interface ResizableMemory {
+  toResizableBuffer?: () => ArrayBuffer;
+}
+
+/** Default upper bound for an ArrayBuffer-backed heap. */
+export const DEFAULT_MAX_BYTES = 2 ** 30;
+
+/** Owns the memory of a heap: its buffer, its bound and its growth. */
+export class Backing {
+  /** The WebAssembly memory, or null for a plain ArrayBuffer. */
+  readonly memory: WebAssembly.Memory | null;
+  /** The buffer views should be made over (replaced on growth unless `tracking`). */
+  buffer: ArrayBuffer;
+  /** True when views made without a length follow growth by themselves. */
+  readonly tracking: boolean;
+  /** The memory never grows past this many bytes. */
+  readonly maxBytes: number;
+
+  /** Sets up the memory described by `o` (`initialBytes` capped at `maxBytes`); throws a
+   * RangeError if the memory cannot be created or grown to that size. */
+  constructor(o: BackingOptions) {
+    let wanted = pageRound(Math.max(o.initialBytes, PAGE));
+    if (o.memory === undefined) {
+      const max = Math.floor(Math.min(o.maxBytes ?? DEFAULT_MAX_BYTES, MAX_MEMORY) / PAGE) * PAGE;
+      if (max < PAGE) throw new RangeError(`maxBytes ${o.maxBytes} is below one 64 KiB page`);
+      wanted = Math.min(wanted, max);
+      this.memory = null;
+      this.buffer = new ArrayBuffer(wanted, { maxByteLength: max });
+      this.tracking = true;
+      this.maxBytes = max;
+      return;
+    }
+    const memory = o.memory;
+    this.memory = memory;
+    let buffer = memory.buffer as ArrayBuffer;
+    let limit = MAX_MEMORY;
+    const toResizable = (memory as unknown as ResizableMemory).toResizableBuffer;
+    let tracking = false;
+    if (typeof toResizable === "function") {
+      try {
+        buffer = toResizable.call(memory);
+        limit = Math.min(limit, buffer.maxByteLength);
+        tracking = true;
+      } catch {
+        // No maximum given: the memory keeps its fixed-length buffers.
+      }
+    }
+    this.tracking = tracking;
+    this.buffer = buffer;
+    this.maxBytes = Math.floor(Math.min(o.maxBytes ?? limit, limit) / PAGE) * PAGE;
+    wanted = Math.min(wanted, this.maxBytes);
+    if (buffer.byteLength < wanted && !this.grow(wanted)) {
+      throw new RangeError(`cannot grow the WebAssembly memory to ${wanted} bytes`);
+    }
+  }
+
+  /** Current size of the memory in bytes (sees growth made by others too). */
+  get byteLength(): number {
+    return this.memory === null ? this.buffer.byteLength : this.memory.buffer.byteLength;
+  }
+
+  /**
+   * Grows the memory to `newLength` bytes (a multiple of 64 KiB, at most
+   * `maxBytes`). Returns false, changing nothing, when that is impossible.
+   */
+  grow(newLength: number): boolean {
+    const old = this.byteLength;
+    if (newLength <= old) return true;
+    if (newLength > this.maxBytes || newLength % PAGE !== 0) return false;
+    try {
+      if (this.memory === null) {
+        this.buffer.resize(newLength);
+      } else {
+        this.memory.grow((newLength - old) / PAGE);
+        if (!this.tracking) this.buffer = this.memory.buffer as ArrayBuffer;
+      }
+    } catch {
+      return false;
+    }
+    return this.byteLength >= newLength;
+  }
+
+  /** After foreign growth of a WebAssembly memory: picks up its new buffer. */
+  refresh(): void {
+    if (this.memory !== null && !this.tracking) this.buffer = this.memory.buffer as ArrayBuffer;
+  }
+}

@@ -1,0 +1,277 @@
+/**
+ * The TLSF core under `Heap`: the views over the memory, the free lists and
+ * bitmaps, and the O(1) block operations every public call is made of (find
+ * a fit, carve, release with coalescing, resize in place, file and unfile a
+ * free block). Split from `heap.ts` so that the public API, growth and the
+ * slow paths read on their own; `Heap` extends this class, so calls between
+ * the two stay monomorphic. The block layout is drawn in `tlsf.ts`.
+ */
+import type { Backing } from "./backing.ts";
+import { HeapCorruptionError } from "./errors.ts";
+import {
+  checkWord,
+  CLASS_COUNT,
+  classOf,
+  FL_COUNT,
+  FREE,
+  lowBit,
+  MIN_BLOCK,
+  SENTINEL,
+} from "./tlsf.ts";
+
+/** The allocator state and block operations; use `Heap`. */
+export class HeapCore {
+  /** Byte view over the whole memory (re-read it after any call that may allocate). */
+  u8: Uint8Array;
+  /** Int32 view over the whole memory. */
+  i32: Int32Array;
+  /** Uint32 view over the whole memory. */
+  u32: Uint32Array;
+  /** Float64 view over the whole memory. */
+  f64: Float64Array;
+  /** The memory and its growth. */
+  protected readonly backing: Backing;
+  /** Internal: offset of the first block. */
+  readonly start: number;
+  /** Internal: the first byte the heap owns (`base` rounded up to 8); [guard, start) stays zero. */
+  readonly guard: number;
+  /** Internal: offset of the end sentinel block (the last 16 bytes the heap manages). */
+  top: number;
+  /** Internal: head of each size class's free list (0 = empty). */
+  readonly heads: Uint32Array = new Uint32Array(CLASS_COUNT);
+  /** Internal: per first level, a bit per non-empty second-level class. */
+  readonly slMap: Int32Array = new Int32Array(FL_COUNT);
+  /** Internal: a bit per first level with any non-empty class. */
+  flMap = 0;
+  /** Number of live blocks. */
+  usedBlocks = 0;
+  /** Number of free blocks. */
+  freeBlocks = 0;
+  /** Bytes in free blocks, headers included. */
+  freeBytes = 0;
+
+  /** Lays out [start, end of memory) as one free block and the end sentinel. */
+  constructor(backing: Backing, guard: number, start: number) {
+    this.backing = backing;
+    this.guard = guard;
+    this.start = start;
+    const buffer = backing.buffer;
+    this.u8 = new Uint8Array(buffer);
+    this.i32 = new Int32Array(buffer);
+    this.u32 = new Uint32Array(buffer);
+    this.f64 = new Float64Array(buffer);
+    this.top = backing.byteLength - SENTINEL;
+    this.u8.fill(0, guard, start);
+    this.setHeader(this.top, SENTINEL, 0);
+    this.u32[(start + 12) >>> 2] = 0;
+    this.addFree(start, this.top - start);
+  }
+
+  /** Re-reads the views, for when a WebAssembly memory was grown by someone else. */
+  refreshViews(): void {
+    this.backing.refresh();
+    if (this.u8.buffer !== this.backing.buffer) {
+      const buffer = this.backing.buffer;
+      this.u8 = new Uint8Array(buffer);
+      this.i32 = new Int32Array(buffer);
+      this.u32 = new Uint32Array(buffer);
+      this.f64 = new Float64Array(buffer);
+    }
+  }
+
+  /** HOT. A free block of at least `bs` bytes from the lists, or 0. */
+  protected findFit(bs: number): number {
+    const idx = classOf(bs);
+    const heads = this.heads;
+    const h = heads[idx];
+    if (h !== 0 && this.u32[h >>> 2] - FREE >= bs) return h;
+    let fl = idx >>> 5;
+    const sl = (idx & 31) + 1;
+    let map = sl === 32 ? 0 : this.slMap[fl] & (-1 << sl);
+    if (map === 0) {
+      const flMap = this.flMap & (-1 << (fl + 1));
+      if (flMap === 0) return 0;
+      fl = lowBit(flMap);
+      map = this.slMap[fl];
+    }
+    return heads[(fl << 5) | lowBit(map)];
+  }
+
+  /** HOT. Takes free block `b` off its list and makes its first `bs` bytes a live block. */
+  protected carve(b: number, bs: number, req: number): void {
+    const u32 = this.u32;
+    const w = u32[b >>> 2];
+    const size = w - FREE;
+    if ((w & 7) !== FREE || this.i32[(b + 8) >>> 2] !== checkWord(w, b) || size < bs) {
+      throw new HeapCorruptionError(b, "free-list entry has a bad header");
+    }
+    const rest = size - bs;
+    if (rest >= MIN_BLOCK) {
+      this.refile(b, size, b + bs, rest, bs);
+      this.setHeader(b, bs, req);
+    } else {
+      this.unlink(b, size);
+      this.setHeader(b, size, req);
+    }
+  }
+
+  /** HOT. Frees block `b` of `size` bytes, merging it with free neighbours. */
+  protected release(b: number, size: number): void {
+    const u32 = this.u32;
+    const i32 = this.i32;
+    const n = b + size;
+    const nw = u32[n >>> 2];
+    if (i32[(n + 8) >>> 2] !== checkWord(nw, n) || u32[(n + 12) >>> 2] !== size) {
+      throw new HeapCorruptionError(n, "header after a freed block is damaged");
+    }
+    const ps = u32[(b + 12) >>> 2];
+    const p = b - ps;
+    let pw = 0;
+    if (ps !== 0) {
+      pw = p >= this.start ? u32[p >>> 2] : 0;
+      if (i32[(p + 8) >>> 2] !== checkWord(pw, p) || pw - (pw & 7) !== ps) {
+        throw new HeapCorruptionError(p, "header before a freed block is damaged");
+      }
+    }
+    if ((nw & 7) === FREE) {
+      const ns = nw - FREE;
+      i32[(n + 8) >>> 2] = 0;
+      if ((pw & 7) === FREE) {
+        this.unlink(n, ns);
+        i32[(b + 8) >>> 2] = 0;
+        this.refile(p, ps, p, ps + size + ns, u32[(p + 12) >>> 2]);
+      } else {
+        this.refile(n, ns, b, size + ns, ps);
+      }
+    } else if ((pw & 7) === FREE) {
+      i32[(b + 8) >>> 2] = 0;
+      this.refile(p, ps, p, ps + size, u32[(p + 12) >>> 2]);
+    } else {
+      this.addFree(b, size);
+    }
+  }
+
+  /** HOT. Resizes live block `b` (`size` bytes) to `bs` bytes without moving it, if it can. */
+  protected resizeInPlace(b: number, size: number, bs: number): boolean {
+    const u32 = this.u32;
+    const n = b + size;
+    const nw = u32[n >>> 2];
+    if (this.i32[(n + 8) >>> 2] !== checkWord(nw, n) || u32[(n + 12) >>> 2] !== size) {
+      throw new HeapCorruptionError(n, "header after a resized block is damaged");
+    }
+    const req = u32[(b + 4) >>> 2];
+    if ((nw & 7) !== FREE) {
+      if (size - bs < MIN_BLOCK) return size >= bs;
+      u32[(b + bs + 12) >>> 2] = bs;
+      this.addFree(b + bs, size - bs);
+      this.setHeader(b, bs, req);
+      return true;
+    }
+    const ns = nw - FREE;
+    const total = size + ns;
+    if (total < bs) return false;
+    this.i32[(n + 8) >>> 2] = 0;
+    if (total - bs >= MIN_BLOCK) {
+      this.refile(n, ns, b + bs, total - bs, bs);
+      this.setHeader(b, bs, req);
+    } else {
+      this.unlink(n, ns);
+      this.setHeader(b, total, req);
+      u32[(b + total + 12) >>> 2] = total;
+    }
+    return true;
+  }
+
+  /** Writes a used block header at `b` (its prevSize word is left alone). */
+  protected setHeader(b: number, size: number, req: number): void {
+    this.u32[b >>> 2] = size;
+    this.u32[(b + 4) >>> 2] = req;
+    this.i32[(b + 8) >>> 2] = checkWord(size, b);
+  }
+
+  /** HOT. Marks [b, b + size) free (prevSize word kept), tells its successor, files it. */
+  protected addFree(b: number, size: number): void {
+    const u32 = this.u32;
+    u32[b >>> 2] = size + FREE;
+    this.i32[(b + 8) >>> 2] = checkWord(size + FREE, b);
+    u32[(b + size + 12) >>> 2] = size;
+    const idx = classOf(size);
+    const h = this.heads[idx];
+    u32[(b + 4) >>> 2] = h;
+    u32[(b + 16) >>> 2] = 0;
+    if (h !== 0) {
+      u32[(h + 16) >>> 2] = b;
+    } else {
+      this.slMap[idx >>> 5] |= 1 << (idx & 31);
+      this.flMap |= 1 << (idx >>> 5);
+    }
+    this.heads[idx] = b;
+    this.freeBlocks++;
+    this.freeBytes += size;
+  }
+
+  /**
+   * HOT. Listed free block `from` (`oldSize`) becomes free block `to` (`newSize`, after a
+   * block of `prevSize`). `to` may overlap `from`: its links are read before anything is
+   * written. Keeps its place in its list when the class is unchanged.
+   */
+  protected refile(
+    from: number,
+    oldSize: number,
+    to: number,
+    newSize: number,
+    prevSize: number,
+  ): void {
+    const idx = classOf(oldSize);
+    const u32 = this.u32;
+    if (classOf(newSize) !== idx) {
+      this.unlink(from, oldSize);
+      u32[(to + 12) >>> 2] = prevSize;
+      this.addFree(to, newSize);
+      return;
+    }
+    const next = u32[(from + 4) >>> 2];
+    const prev = u32[(from + 16) >>> 2];
+    if (
+      (prev === 0 ? this.heads[idx] !== from : u32[(prev + 4) >>> 2] !== from) ||
+      (next !== 0 && u32[(next + 16) >>> 2] !== from)
+    ) {
+      throw new HeapCorruptionError(from, "free-list links are broken");
+    }
+    if (to !== from) {
+      if (next !== 0) u32[(next + 16) >>> 2] = to;
+      if (prev !== 0) u32[(prev + 4) >>> 2] = to;
+      else this.heads[idx] = to;
+      u32[(to + 4) >>> 2] = next;
+      u32[(to + 16) >>> 2] = prev;
+    }
+    u32[to >>> 2] = newSize + FREE;
+    this.i32[(to + 8) >>> 2] = checkWord(newSize + FREE, to);
+    u32[(to + 12) >>> 2] = prevSize;
+    u32[(to + newSize + 12) >>> 2] = newSize;
+    this.freeBytes += newSize - oldSize;
+  }
+
+  /** HOT. Takes free block `b` of `size` bytes off its list, checking both links first. */
+  protected unlink(b: number, size: number): void {
+    const u32 = this.u32;
+    const idx = classOf(size);
+    const next = u32[(b + 4) >>> 2];
+    const prev = u32[(b + 16) >>> 2];
+    if (
+      (prev === 0 ? this.heads[idx] !== b : u32[(prev + 4) >>> 2] !== b) ||
+      (next !== 0 && u32[(next + 16) >>> 2] !== b)
+    ) {
+      throw new HeapCorruptionError(b, "free-list links are broken");
+    }
+    if (next !== 0) u32[(next + 16) >>> 2] = prev;
+    if (prev !== 0) {
+      u32[(prev + 4) >>> 2] = next;
+    } else if ((this.heads[idx] = next) === 0) {
+      const fl = idx >>> 5;
+      if ((this.slMap[fl] &= ~(1 << (idx & 31))) === 0) this.flMap &= ~(1 << fl);
+    }
+    this.freeBlocks--;
+    this.freeBytes -= size;
+  }
+}
