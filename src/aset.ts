@@ -28,7 +28,8 @@
  *         bytes hold the next chunk on its freelist
  * ```
  *
- * The freelist heads and scalar parameters live on the JS context object.
+ * The freelist heads live where PostgreSQL keeps them, in the context header
+ * (words 22, 24, … of the header); scalar parameters live on the JS object.
  */
 import {
   contextAtHeader,
@@ -89,8 +90,8 @@ const B_ENDPTR = 8;
 export class AllocSetContext extends MemoryContext {
   /** Newest block (the one chunks are carved from). */
   blocks = 0;
-  /** Heads of the 11 freelists (chunk header offsets; 0 = empty). */
-  freelist: Int32Array = new Int32Array(ALLOCSET_NUM_FREELISTS);
+  /** Int32 index of freelist 0's head in the heap (`header / 4 + 22`); list k is at +2k. */
+  fl = 0;
   /** First block size. */
   initBlockSize = 0;
   /** Largest block size. */
@@ -120,21 +121,29 @@ onHeapInstalled(() => {
   contextFreelists = [{ numFree: 0, contexts: [] }, { numFree: 0, contexts: [] }];
 });
 
+// Int32 word of freelist 0 inside the header: after MemoryContextData (80) and `blocks` (8).
+const FREELIST_WORD = 22;
+
+function clearFreelists(set: AllocSetContext): void {
+  const m = heap.i32;
+  for (let i = 0; i < ALLOCSET_NUM_FREELISTS; i++) m[set.fl + 2 * i] = 0;
+}
+
 /** `AllocSetFreeIndex`: the freelist index for a request of `size` ≤ the chunk limit. */
 function AllocSetFreeIndex(size: number): number {
   return size > 8 ? 29 - Math.clz32(size - 1) : 0;
 }
 
 function validateParameters(min: number, init: number, max: number): void {
-  const bad = (what: string) => {
-    throw new PgError(ERRCODE_INTERNAL_ERROR, `invalid AllocSet parameters: ${what}`);
-  };
-  if (!Number.isInteger(init) || init % 8 !== 0 || init < 1024) bad(`initBlockSize ${init}`);
-  if (!Number.isInteger(max) || max % 8 !== 0 || max < init || max > 0x3fffffff) {
-    bad(`maxBlockSize ${max}`);
-  }
-  if (!Number.isInteger(min) || (min !== 0 && (min % 8 !== 0 || min < 1024 || min > max))) {
-    bad(`minContextSize ${min}`);
+  const problem = !Number.isInteger(init) || init % 8 !== 0 || init < 1024
+    ? `initBlockSize ${init}`
+    : !Number.isInteger(max) || max % 8 !== 0 || max < init || max > 0x3fffffff
+    ? `maxBlockSize ${max}`
+    : !Number.isInteger(min) || (min !== 0 && (min % 8 !== 0 || min < 1024 || min > max))
+    ? `minContextSize ${min}`
+    : null;
+  if (problem !== null) {
+    throw new PgError(ERRCODE_INTERNAL_ERROR, `invalid AllocSet parameters: ${problem}`);
   }
 }
 
@@ -188,6 +197,8 @@ export function AllocSetContextCreate(
   m[k + B_FREEPTR] = keeper + ALLOC_BLOCKHDRSZ;
   m[k + B_ENDPTR] = header + firstBlockSize;
   set.keeper = keeper;
+  set.fl = (header >>> 2) + FREELIST_WORD;
+  clearFreelists(set);
   set.blocks = keeper;
   set.initBlockSize = initBlockSize;
   set.maxBlockSize = maxBlockSize;
@@ -221,7 +232,7 @@ function AllocSetRecycle(
   const set = new AllocSetContext();
   set.keeper = old.keeper;
   set.blocks = old.blocks;
-  set.freelist = old.freelist;
+  set.fl = old.fl;
   set.initBlockSize = old.initBlockSize;
   set.maxBlockSize = maxBlockSize;
   set.nextBlockSize = old.nextBlockSize;
@@ -236,7 +247,7 @@ function AllocSetRecycle(
 /** AllocSet's reset: frees every block but the keeper, which is emptied. */
 function AllocSetReset(ctx: MemoryContext): void {
   const set = ctx as AllocSetContext;
-  set.freelist.fill(0);
+  clearFreelists(set);
   const keeper = set.keeper;
   let block = set.blocks;
   set.blocks = keeper;
@@ -292,9 +303,10 @@ function AllocSetAlloc(ctx: MemoryContext, size: number, flags: number): number 
   if (size > set.allocChunkLimit) return AllocSetAllocLarge(set, size, flags);
   const fidx = size > 8 ? 29 - Math.clz32(size - 1) : 0;
   const m = heap.i32;
-  const chunk = set.freelist[fidx];
+  const head = set.fl + 2 * fidx;
+  const chunk = m[head];
   if (chunk !== 0) {
-    set.freelist[fidx] = m[(chunk + ALLOC_CHUNKHDRSZ) >>> 2];
+    m[head] = m[(chunk + ALLOC_CHUNKHDRSZ) >>> 2];
     m[chunk >>> 2] = (fidx << 5) | MCTX_ASET_ID; // clear the free mark
     return chunk + ALLOC_CHUNKHDRSZ;
   }
@@ -356,8 +368,8 @@ function AllocSetAllocFromNewBlock(
     m[ob + B_FREEPTR] = chunk + availchunk + ALLOC_CHUNKHDRSZ;
     availspace -= availchunk + ALLOC_CHUNKHDRSZ;
     chunkSetHeader(m, chunk, old, aFidx | FREE_MARK, MCTX_ASET_ID);
-    m[(chunk + ALLOC_CHUNKHDRSZ) >>> 2] = set.freelist[aFidx];
-    set.freelist[aFidx] = chunk;
+    m[(chunk + ALLOC_CHUNKHDRSZ) >>> 2] = m[set.fl + 2 * aFidx];
+    m[set.fl + 2 * aFidx] = chunk;
   }
 
   let blksize = set.nextBlockSize;
@@ -424,8 +436,8 @@ function AllocSetFree(pointer: number): void {
   const set = AllocSetChunkOwner(m, chunk, "pfree");
   const fidx = chunkGetValue(m, chunk);
   m[chunk >>> 2] = ((fidx | FREE_MARK) << 5) | MCTX_ASET_ID;
-  m[pointer >>> 2] = set.freelist[fidx];
-  set.freelist[fidx] = chunk;
+  m[pointer >>> 2] = m[set.fl + 2 * fidx];
+  m[set.fl + 2 * fidx] = chunk;
 }
 
 /**
@@ -528,7 +540,11 @@ function AllocSetStats(
   }
   for (let fidx = 0; fidx < ALLOCSET_NUM_FREELISTS; fidx++) {
     const chksz = 8 << fidx;
-    for (let chunk = set.freelist[fidx]; chunk !== 0; chunk = m[(chunk + ALLOC_CHUNKHDRSZ) >>> 2]) {
+    for (
+      let chunk = m[set.fl + 2 * fidx];
+      chunk !== 0;
+      chunk = m[(chunk + ALLOC_CHUNKHDRSZ) >>> 2]
+    ) {
       freechunks++;
       freespace += chksz + ALLOC_CHUNKHDRSZ;
     }

@@ -176,6 +176,7 @@ export function onHeapInstalled(hook: (h: Heap) => void): void {
 /** Makes `h` the heap of the tree; forgets every context of the previous one. */
 export function installHeap(h: Heap): void {
   heap = h;
+  for (const ctx of registry) if (ctx !== undefined) ctx.id = 0; // contexts of the old heap die
   registry.length = 1;
   freeIds.length = 0;
   for (const hook of heapHooks) hook(h);

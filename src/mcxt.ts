@@ -15,7 +15,6 @@
  * `stats.ts`.
  */
 import {
-  contextAtHeaderOrNull,
   headerlessLookups,
   heap,
   installHeap,
@@ -83,6 +82,7 @@ const MAX_HUGE_BIG = 2n ** 63n - 1n;
 /** Turns a caller's size into the number the types work with (see file header). */
 function requestSize(size: number | bigint): number {
   if (typeof size === "number") {
+    if ((size >>> 0) === size) return size;
     if (size >= 0 && Number.isSafeInteger(size)) return size;
     throw new PgError(ERRCODE_INTERNAL_ERROR, `invalid memory alloc request size ${size}`);
   }
@@ -97,9 +97,7 @@ function requestSize(size: number | bigint): number {
 
 /** Raises a typed error unless `ctx` is a live context of the current heap. */
 function assertLive(ctx: MemoryContext): void {
-  if (
-    ctx === null || ctx === undefined || ctx.id === 0 || contextAtHeaderOrNull(ctx.header) !== ctx
-  ) {
+  if (ctx === null || ctx === undefined || ctx.id === 0) {
     throw new PgError(
       ERRCODE_INTERNAL_ERROR,
       `memory context "${ctx?.name ?? String(ctx)}" is not a live context`,
