@@ -41,6 +41,11 @@ export {
   AllocSetContextCreate,
 } from "./src/aset.ts";
 export * from "./src/elog.ts";
+export { GenerationContext, GenerationContextCreate } from "./src/generation.ts";
+export { SlabContext, SlabContextCreate } from "./src/slab.ts";
+export { BumpContext, BumpContextCreate } from "./src/bump.ts";
+export { MemoryContextAllocAligned, palloc_aligned } from "./src/alignedalloc.ts";
+export * from "./src/heap/mod.ts";
 export {
   AbortTransaction,
   BackendStart,
@@ -63,3 +68,4 @@ export {
   TransactionAbortContext,
 } from "./src/standard.ts";
 export * from "./src/postgres.ts";
+export * from "./src/api/mod.ts";

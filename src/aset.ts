@@ -101,7 +101,7 @@ export class AllocSetContext extends MemoryContext {
   /** Requests above this get a dedicated block. */
   allocChunkLimit = 0;
   /** Which context freelist this context may go to on delete, or -1. */
-  freeListIndex = -1;
+  freeListIndex: number = -1;
   /** The keeper block (right after the context header). */
   keeper = 0;
 

@@ -132,6 +132,7 @@ export class MemoryContext {
   /** Registry slot; 0 once the context is gone. */
   id = 0;
 
+  /** Made by a type's create function only; `methodId` picks the method table. */
   constructor(methodId: number, typeName: string) {
     this.methodId = methodId;
     this.methods = mcxtMethods[methodId];

@@ -38,6 +38,7 @@ export class PgError extends Error {
   /** The error level (always ERROR for errors that are thrown). */
   readonly level: ErrorLevel;
 
+  /** An error with SQLSTATE `sqlstate`, errmsg `message` and errdetail `detail`. */
   constructor(sqlstate: string, message: string, detail?: string, level: ErrorLevel = "ERROR") {
     super(message);
     this.name = "PgError";

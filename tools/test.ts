@@ -34,7 +34,9 @@ function tally(name: string, ok: boolean, detail = ""): void {
   console.log(`${ok ? "ok  " : "FAIL"} ${name}`);
 }
 
-const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");
+const ESC = String.fromCharCode(27);
+const strip = (s: string) =>
+  s.split(ESC).map((part, i) => (i === 0 ? part : part.replace(/^\[[0-9;]*m/, ""))).join("");
 
 // 1. spec/: Deno's test runner; its summary gives the counts.
 {
