@@ -72,11 +72,41 @@ const MAX_FREE_CONTEXTS = 100;
 // Added to a chunk's freelist index while it sits on a freelist (double-free check).
 const FREE_MARK = 16;
 
-/** `ALLOCSET_DEFAULT_SIZES`: min 0, init 8 KB, max 8 MB. */
+/**
+ * `ALLOCSET_DEFAULT_SIZES`: min 0, init 8 KB, max 8 MB.
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const cxt = AllocSetContextCreate(TopMemoryContext, "ExecutorState", ...ALLOCSET_DEFAULT_SIZES);
+ * ```
+ */
 export const ALLOCSET_DEFAULT_SIZES = [0, 8 * 1024, 8 * 1024 * 1024] as const;
-/** `ALLOCSET_SMALL_SIZES`: min 0, init 1 KB, max 8 KB. */
+/**
+ * `ALLOCSET_SMALL_SIZES`: min 0, init 1 KB, max 8 KB.
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_SMALL_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const cxt = AllocSetContextCreate(TopMemoryContext, "ExprContext", ...ALLOCSET_SMALL_SIZES);
+ * ```
+ */
 export const ALLOCSET_SMALL_SIZES = [0, 1024, 8 * 1024] as const;
-/** `ALLOCSET_START_SMALL_SIZES`: min 0, init 1 KB, max 8 MB. */
+/**
+ * `ALLOCSET_START_SMALL_SIZES`: min 0, init 1 KB, max 8 MB.
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_START_SMALL_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const cxt = AllocSetContextCreate(TopMemoryContext, "maybe big", ...ALLOCSET_START_SMALL_SIZES);
+ * ```
+ */
 export const ALLOCSET_START_SMALL_SIZES = [0, 1024, 8 * 1024 * 1024] as const;
 
 // Block header field offsets, in 32-bit words from the block start.
@@ -86,7 +116,18 @@ const B_NEXT = 4;
 const B_FREEPTR = 6;
 const B_ENDPTR = 8;
 
-/** An AllocSet context: the tree node plus AllocSet's own state. */
+/**
+ * An AllocSet context: the tree node plus AllocSet's own state.
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContext, AllocSetContextCreate } from "./aset.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const cxt = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
+ * console.assert(cxt instanceof AllocSetContext);
+ * ```
+ */
 export class AllocSetContext extends MemoryContext {
   /** Newest block (the one chunks are carved from). */
   blocks = 0;

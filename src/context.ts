@@ -26,16 +26,70 @@
 import type { Heap } from "./heap/mod.ts";
 import { ERRCODE_INTERNAL_ERROR, PgError } from "./elog.ts";
 
-/** `MCXT_ALLOC_HUGE`: allow sizes above MaxAllocSize. */
+/**
+ * `MCXT_ALLOC_HUGE`: allow sizes above MaxAllocSize.
+ *
+ * @example
+ * ```ts
+ * import { MCXT_ALLOC_HUGE } from "./context.ts";
+ * import { MemoryContextAllocExtended, MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const p = MemoryContextAllocExtended(TopMemoryContext, 1 << 20, MCXT_ALLOC_HUGE);
+ * ```
+ */
 export const MCXT_ALLOC_HUGE = 0x01;
-/** `MCXT_ALLOC_NO_OOM`: return 0 (NULL) instead of raising out of memory. */
+/**
+ * `MCXT_ALLOC_NO_OOM`: return 0 (NULL) instead of raising out of memory.
+ *
+ * @example
+ * ```ts
+ * import { MCXT_ALLOC_NO_OOM } from "./context.ts";
+ * import { MemoryContextInit, palloc_extended } from "./mcxt.ts";
+ * MemoryContextInit({ maxBytes: 1 << 20 });
+ * console.assert(palloc_extended(4 << 20, MCXT_ALLOC_NO_OOM) === 0); // NULL, not an error
+ * ```
+ */
 export const MCXT_ALLOC_NO_OOM = 0x02;
-/** `MCXT_ALLOC_ZERO`: zero the allocated bytes. */
+/**
+ * `MCXT_ALLOC_ZERO`: zero the allocated bytes.
+ *
+ * @example
+ * ```ts
+ * import { heap, MCXT_ALLOC_ZERO } from "./context.ts";
+ * import { MemoryContextInit, palloc_extended } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const p = palloc_extended(32, MCXT_ALLOC_ZERO);
+ * console.assert(heap.u8[p + 31] === 0);
+ * ```
+ */
 export const MCXT_ALLOC_ZERO = 0x04;
 
-/** `MaxAllocSize`: the largest ordinary request, 1 GB - 1. */
+/**
+ * `MaxAllocSize`: the largest ordinary request, 1 GB - 1.
+ *
+ * @example
+ * ```ts
+ * import { MaxAllocSize } from "./context.ts";
+ * import { PgError } from "./elog.ts";
+ * import { MemoryContextInit, palloc } from "./mcxt.ts";
+ * MemoryContextInit();
+ * try {
+ *   palloc(MaxAllocSize + 1);
+ * } catch (e) {
+ *   console.assert(e instanceof PgError); // "invalid memory alloc request size 1073741824"
+ * }
+ * ```
+ */
 export const MaxAllocSize = 0x3fffffff;
-/** `MaxAllocHugeSize` (SIZE_MAX / 2) as the nearest double; exact checks happen at the API edge. */
+/**
+ * `MaxAllocHugeSize` (SIZE_MAX / 2) as the nearest double; exact checks happen at the API edge.
+ *
+ * @example
+ * ```ts
+ * import { MaxAllocHugeSize } from "./context.ts";
+ * console.assert(MaxAllocHugeSize === 2 ** 63); // requests above it fail even with MCXT_ALLOC_HUGE
+ * ```
+ */
 export const MaxAllocHugeSize = 2 ** 63;
 
 /** `MAXALIGN` for the 64-bit build: round up to a multiple of 8. */
@@ -43,7 +97,18 @@ export function MAXALIGN(n: number): number {
   return n < 0x7ffffff8 ? (n + 7) & ~7 : Math.ceil(n / 8) * 8;
 }
 
-/** PostgreSQL's `MemoryContextCounters`: what a type's stats method adds up. */
+/**
+ * PostgreSQL's `MemoryContextCounters`: what a type's stats method adds up.
+ *
+ * @example
+ * ```ts
+ * import type { MemoryContextCounters } from "./context.ts";
+ * import { MemoryContextCountersOf, MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const k: MemoryContextCounters = MemoryContextCountersOf(TopMemoryContext);
+ * console.log(`${k.totalspace - k.freespace} bytes used`);
+ * ```
+ */
 export interface MemoryContextCounters {
   /** Number of blocks. */
   nblocks: number;
@@ -60,7 +125,22 @@ export function newCounters(): MemoryContextCounters {
   return { nblocks: 0, freechunks: 0, totalspace: 0, freespace: 0 };
 }
 
-/** A reset/delete callback, as `MemoryContextRegisterResetCallback` takes it. */
+/**
+ * A reset/delete callback, as `MemoryContextRegisterResetCallback` takes it.
+ *
+ * @example
+ * ```ts
+ * import type { MemoryContextCallback } from "./context.ts";
+ * import {
+ *   MemoryContextInit,
+ *   MemoryContextRegisterResetCallback,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const cb: MemoryContextCallback = { func: (arg) => console.log("released", arg), arg: 42 };
+ * MemoryContextRegisterResetCallback(TopMemoryContext, cb);
+ * ```
+ */
 export interface MemoryContextCallback {
   /** Called once, with `arg`, when the context is reset or deleted. */
   func: (arg: unknown) => void;
@@ -74,6 +154,15 @@ export interface MemoryContextCallback {
  * The operations one context type provides (PostgreSQL's
  * `MemoryContextMethods`). Pointers are heap offsets; sizes are numbers
  * already validated for range by the caller where PostgreSQL does so.
+ *
+ * @example
+ * ```ts
+ * import type { ContextMethods } from "./context.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const methods: ContextMethods = TopMemoryContext.methods; // AllocSet's table
+ * console.log(methods.isEmpty(TopMemoryContext));
+ * ```
  */
 export interface ContextMethods {
   /** Allocates `size` bytes; returns the pointer, or 0 under NO_OOM. */
@@ -101,7 +190,18 @@ export interface ContextMethods {
   check?(ctx: MemoryContext): void;
 }
 
-/** One node of the context tree. Each type extends it with its own state. */
+/**
+ * One node of the context tree. Each type extends it with its own state.
+ *
+ * @example
+ * ```ts
+ * import type { MemoryContext } from "./context.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const mc: MemoryContext = TopMemoryContext;
+ * console.log(mc.name, mc.typeName); // "TopMemoryContext AllocSetContext"
+ * ```
+ */
 export class MemoryContext {
   /** Which method table serves this context. */
   readonly methodId: number;
@@ -133,6 +233,7 @@ export class MemoryContext {
   id = 0;
 
   /** Made by a type's create function only; `methodId` picks the method table. */
+  /** Called by a type's subclass with its method id and node tag; MemoryContextCreate links it. */
   constructor(methodId: number, typeName: string) {
     this.methodId = methodId;
     this.methods = mcxtMethods[methodId];
@@ -164,7 +265,19 @@ export function registerMethods(methodId: number, methods: ContextMethods): void
   mcxtMethods[methodId] = methods;
 }
 
-/** The heap the current tree lives in (set by `MemoryContextInit`). */
+/**
+ * The heap the current tree lives in (set by `MemoryContextInit`).
+ *
+ * @example
+ * ```ts
+ * import { heap } from "./context.ts";
+ * import { MemoryContextInit, palloc } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const p = palloc(4);
+ * heap.u8.set([1, 2, 3, 4], p); // pointers index the heap's views
+ * console.log(heap.held, "bytes held from the heap");
+ * ```
+ */
 export let heap: Heap = undefined as unknown as Heap;
 
 const heapHooks: Array<(h: Heap) => void> = [];

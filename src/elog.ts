@@ -8,16 +8,64 @@
  * The texts are PostgreSQL's own, so conformance traces can compare them.
  */
 
-/** SQLSTATE 53200: out of memory. */
+/**
+ * SQLSTATE 53200: out of memory.
+ *
+ * @example
+ * ```ts
+ * import { ERRCODE_OUT_OF_MEMORY, PgError } from "./elog.ts";
+ * const e: unknown = new PgError("53200", "out of memory");
+ * if (e instanceof PgError && e.sqlstate === ERRCODE_OUT_OF_MEMORY) console.log("shed load");
+ * ```
+ */
 export const ERRCODE_OUT_OF_MEMORY = "53200";
-/** SQLSTATE XX000: internal error (what `elog(ERROR, …)` reports). */
+/**
+ * SQLSTATE XX000: internal error (what `elog(ERROR, …)` reports).
+ *
+ * @example
+ * ```ts
+ * import { elogError, ERRCODE_INTERNAL_ERROR, PgError } from "./elog.ts";
+ * try {
+ *   elogError("unexpected state");
+ * } catch (e) {
+ *   console.assert(e instanceof PgError && e.sqlstate === ERRCODE_INTERNAL_ERROR);
+ * }
+ * ```
+ */
 export const ERRCODE_INTERNAL_ERROR = "XX000";
-/** SQLSTATE 0A000: feature not supported. */
+/**
+ * SQLSTATE 0A000: feature not supported.
+ *
+ * @example
+ * ```ts
+ * import { ERRCODE_FEATURE_NOT_SUPPORTED, PgError } from "./elog.ts";
+ * const e = new PgError(ERRCODE_FEATURE_NOT_SUPPORTED, "pfree is not supported by the bump memory allocator");
+ * console.assert(e.sqlstate === "0A000");
+ * ```
+ */
 export const ERRCODE_FEATURE_NOT_SUPPORTED = "0A000";
-/** SQLSTATE 22023: invalid parameter value. */
+/**
+ * SQLSTATE 22023: invalid parameter value.
+ *
+ * @example
+ * ```ts
+ * import { ERRCODE_INVALID_PARAMETER_VALUE, PgError } from "./elog.ts";
+ * const e = new PgError(ERRCODE_INVALID_PARAMETER_VALUE, "bad option");
+ * console.assert(e.sqlstate === "22023");
+ * ```
+ */
 export const ERRCODE_INVALID_PARAMETER_VALUE = "22023";
 
-/** Error levels, in PostgreSQL's order of severity. */
+/**
+ * Error levels, in PostgreSQL's order of severity.
+ *
+ * @example
+ * ```ts
+ * import { elog, type ErrorLevel } from "./elog.ts";
+ * const level: ErrorLevel = "NOTICE";
+ * elog(level, "below ERROR: logged, not thrown");
+ * ```
+ */
 export type ErrorLevel = "DEBUG" | "LOG" | "INFO" | "NOTICE" | "WARNING" | "ERROR" | "FATAL";
 
 /**
@@ -39,6 +87,7 @@ export class PgError extends Error {
   readonly level: ErrorLevel;
 
   /** An error with SQLSTATE `sqlstate`, errmsg `message` and errdetail `detail`. */
+  /** Makes the error: SQLSTATE, errmsg, optional errdetail and level (ERROR by default). */
   constructor(sqlstate: string, message: string, detail?: string, level: ErrorLevel = "ERROR") {
     super(message);
     this.name = "PgError";
@@ -53,17 +102,50 @@ export class PgError extends Error {
   }
 }
 
-/** `elog(ERROR, message)`: an internal error with SQLSTATE XX000. */
+/**
+ * `elog(ERROR, message)`: an internal error with SQLSTATE XX000.
+ *
+ * @example
+ * ```ts
+ * import { elogError, PgError } from "./elog.ts";
+ * try {
+ *   elogError("unrecognized node type: 42");
+ * } catch (e) {
+ *   console.assert(e instanceof PgError && e.sqlstate === "XX000");
+ * }
+ * ```
+ */
 export function elogError(message: string): never {
   throw new PgError(ERRCODE_INTERNAL_ERROR, message);
 }
 
-/** Raises PostgreSQL's out-of-memory error with its detail text. */
+/**
+ * Raises PostgreSQL's out-of-memory error with its detail text.
+ *
+ * @example
+ * ```ts
+ * import { outOfMemory, PgError } from "./elog.ts";
+ * try {
+ *   outOfMemory('Failed on request of size 64 in memory context "work".');
+ * } catch (e) {
+ *   console.assert(e instanceof PgError && e.isOutOfMemory);
+ * }
+ * ```
+ */
 export function outOfMemory(detail: string): never {
   throw new PgError(ERRCODE_OUT_OF_MEMORY, "out of memory", detail);
 }
 
-/** What `ereport` takes: errcode, errmsg, errdetail, errhint. */
+/**
+ * What `ereport` takes: errcode, errmsg, errdetail, errhint.
+ *
+ * @example
+ * ```ts
+ * import { ereport, type ErrorFields } from "./elog.ts";
+ * const fields: ErrorFields = { message: "cache is large", detail: "9000 entries" };
+ * ereport("LOG", fields);
+ * ```
+ */
 export interface ErrorFields {
   /** SQLSTATE; defaults to XX000 (internal error). */
   code?: string;
@@ -87,7 +169,19 @@ const severity: Record<ErrorLevel, number> = {
 let logSink: (level: ErrorLevel, text: string) => void = (level, text) =>
   console.error(`${level}:  ${text}`);
 
-/** Replaces the sink for messages below ERROR; returns the previous one. */
+/**
+ * Replaces the sink for messages below ERROR; returns the previous one.
+ *
+ * @example
+ * ```ts
+ * import { elog, type ErrorLevel, setLogSink } from "./elog.ts";
+ * const seen: string[] = [];
+ * const old = setLogSink((level: ErrorLevel, text: string) => seen.push(`${level}: ${text}`));
+ * elog("WARNING", "captured");
+ * setLogSink(old);
+ * console.assert(seen[0] === "WARNING: captured");
+ * ```
+ */
 export function setLogSink(
   sink: (level: ErrorLevel, text: string) => void,
 ): (level: ErrorLevel, text: string) => void {
@@ -117,12 +211,29 @@ export function ereport(level: ErrorLevel, fields: ErrorFields): void {
   logSink(level, fields.detail ? `${fields.message}\nDETAIL:  ${fields.detail}` : fields.message);
 }
 
-/** `elog(level, message)`: `ereport` with SQLSTATE XX000 and no detail. */
+/**
+ * `elog(level, message)`: `ereport` with SQLSTATE XX000 and no detail.
+ *
+ * @example
+ * ```ts
+ * import { elog } from "./elog.ts";
+ * elog("LOG", "checkpoint starting"); // goes to the log sink; ERROR or FATAL would throw
+ * ```
+ */
 export function elog(level: ErrorLevel, message: string): void {
   ereport(level, { message });
 }
 
-/** Any thrown value as a PgError (non-PgErrors become internal errors keeping their text). */
+/**
+ * Any thrown value as a PgError (non-PgErrors become internal errors keeping their text).
+ *
+ * @example
+ * ```ts
+ * import { toPgError } from "./elog.ts";
+ * const e = toPgError(new TypeError("boom"));
+ * console.assert(e.sqlstate === "XX000" && e.message === "boom");
+ * ```
+ */
 export function toPgError(e: unknown): PgError {
   if (e instanceof PgError) return e;
   return new PgError(ERRCODE_INTERNAL_ERROR, e instanceof Error ? e.message : String(e));

@@ -34,14 +34,56 @@ import { Heap, type HeapOptions } from "./heap/mod.ts";
 import { AllocSetContextCreate } from "./aset.ts";
 import { MEMORYCHUNK_SIZE } from "./memorychunk.ts";
 
-/** The root of the tree; never reset as a whole, never deleted. */
+/**
+ * The root of the tree; never reset as a whole, never deleted.
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * MemoryContextInit();
+ * console.assert(TopMemoryContext.parent === null); // the root of the tree
+ * ```
+ */
 export let TopMemoryContext: MemoryContext = undefined as unknown as MemoryContext;
-/** Error recovery's context; keeps an 8 KB keeper block as its reserve. */
+/**
+ * Error recovery's context; keeps an 8 KB keeper block as its reserve.
+ *
+ * @example
+ * ```ts
+ * import { ErrorContext, MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * MemoryContextInit();
+ * console.assert(ErrorContext.parent === TopMemoryContext);
+ * ```
+ */
 export let ErrorContext: MemoryContext = undefined as unknown as MemoryContext;
-/** Where `palloc` allocates. Change it with `MemoryContextSwitchTo`. */
+/**
+ * Where `palloc` allocates. Change it with `MemoryContextSwitchTo`.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   CurrentMemoryContext,
+ *   MemoryContextInit,
+ *   palloc,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * console.assert(CurrentMemoryContext === TopMemoryContext);
+ * const p = palloc(8); // allocated in CurrentMemoryContext
+ * ```
+ */
 export let CurrentMemoryContext: MemoryContext = undefined as unknown as MemoryContext;
 
-/** What `MemoryContextInit` accepts: the heap's options. */
+/**
+ * What `MemoryContextInit` accepts: the heap's options.
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextInit, type MemoryContextInitOptions } from "./mcxt.ts";
+ * const options: MemoryContextInitOptions = { initialBytes: 1 << 20, maxBytes: 64 << 20 };
+ * MemoryContextInit(options);
+ * ```
+ */
 export type MemoryContextInitOptions = HeapOptions;
 
 /**
@@ -64,7 +106,25 @@ export function MemoryContextInit(options?: MemoryContextInitOptions): void {
   ErrorContext = AllocSetContextCreate(TopMemoryContext, "ErrorContext", 8192, 8192, 8192);
 }
 
-/** Makes `ctx` current and returns the context that was current before. */
+/**
+ * Makes `ctx` current and returns the context that was current before.
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import {
+ *   MemoryContextInit,
+ *   MemoryContextSwitchTo,
+ *   palloc,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
+ * const old = MemoryContextSwitchTo(work);
+ * const p = palloc(100); // in work
+ * MemoryContextSwitchTo(old);
+ * ```
+ */
 export function MemoryContextSwitchTo(ctx: MemoryContext): MemoryContext {
   assertLive(ctx);
   const old = CurrentMemoryContext;
@@ -140,7 +200,18 @@ function chunkMethods(pointer: number, what: string) {
 // Allocation
 // ---------------------------------------------------------------------------
 
-/** `MemoryContextAlloc`: `size` bytes in `ctx`; raises out of memory on failure. */
+/**
+ * `MemoryContextAlloc`: `size` bytes in `ctx`; raises out of memory on failure.
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import { MemoryContextAlloc, MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
+ * const p = MemoryContextAlloc(work, 100); // a byte offset into the heap
+ * ```
+ */
 export function MemoryContextAlloc(ctx: MemoryContext, size: number | bigint): number {
   assertLive(ctx);
   const n = requestSize(size);
@@ -148,7 +219,22 @@ export function MemoryContextAlloc(ctx: MemoryContext, size: number | bigint): n
   return ctx.methods.alloc(ctx, n, 0);
 }
 
-/** `MemoryContextAllocZero`: like `MemoryContextAlloc`, the bytes zeroed. */
+/**
+ * `MemoryContextAllocZero`: like `MemoryContextAlloc`, the bytes zeroed.
+ *
+ * @example
+ * ```ts
+ * import { heap } from "./context.ts";
+ * import {
+ *   MemoryContextAllocZero,
+ *   MemoryContextInit,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const p = MemoryContextAllocZero(TopMemoryContext, 64);
+ * console.assert(heap.u8.subarray(p, p + 64).every((b) => b === 0));
+ * ```
+ */
 export function MemoryContextAllocZero(ctx: MemoryContext, size: number | bigint): number {
   assertLive(ctx);
   const n = requestSize(size);
@@ -161,6 +247,21 @@ export function MemoryContextAllocZero(ctx: MemoryContext, size: number | bigint
 /**
  * `MemoryContextAllocExtended`: allocation with flags (`MCXT_ALLOC_HUGE`,
  * `MCXT_ALLOC_NO_OOM`, `MCXT_ALLOC_ZERO`). Returns 0 (NULL) only under NO_OOM.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   MCXT_ALLOC_HUGE,
+ *   MCXT_ALLOC_NO_OOM,
+ *   MemoryContextAllocExtended,
+ *   MemoryContextInit,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const flags = MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM;
+ * const p = MemoryContextAllocExtended(TopMemoryContext, 2 ** 31, flags);
+ * console.assert(p === 0); // NULL: the default heap stops at 1 GB
+ * ```
  */
 export function MemoryContextAllocExtended(
   ctx: MemoryContext,
@@ -186,49 +287,163 @@ function sizeText(size: number | bigint): string {
   return typeof size === "bigint" ? size.toString() : String(size);
 }
 
-/** `MemoryContextAllocHuge`: allows sizes above MaxAllocSize. */
+/**
+ * `MemoryContextAllocHuge`: allows sizes above MaxAllocSize.
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextAllocHuge, MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * import { MaxAllocSize } from "./context.ts";
+ * import { PgError } from "./elog.ts";
+ * MemoryContextInit({ maxBytes: 64 << 20 });
+ * try {
+ *   MemoryContextAllocHuge(TopMemoryContext, MaxAllocSize + 1); // allowed size, but…
+ * } catch (e) {
+ *   console.assert(e instanceof PgError && e.isOutOfMemory); // …more than this heap may hold
+ * }
+ * ```
+ */
 export function MemoryContextAllocHuge(ctx: MemoryContext, size: number | bigint): number {
   return MemoryContextAllocExtended(ctx, size, MCXT_ALLOC_HUGE);
 }
 
-/** `palloc`: `size` bytes in the current context. */
+/**
+ * `palloc`: `size` bytes in the current context.
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextInit, palloc, pfree, TopMemoryContext } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const p = palloc(100); // in CurrentMemoryContext
+ * pfree(p);
+ * ```
+ */
 export function palloc(size: number | bigint): number {
   return MemoryContextAlloc(CurrentMemoryContext, size);
 }
 
-/** `palloc0`: `size` zeroed bytes in the current context. */
+/**
+ * `palloc0`: `size` zeroed bytes in the current context.
+ *
+ * @example
+ * ```ts
+ * import { heap } from "./context.ts";
+ * import { MemoryContextInit, palloc0, TopMemoryContext } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const p = palloc0(16);
+ * console.assert(heap.u8[p + 15] === 0);
+ * ```
+ */
 export function palloc0(size: number | bigint): number {
   return MemoryContextAllocZero(CurrentMemoryContext, size);
 }
 
-/** `palloc_extended`: `palloc` with flags. */
+/**
+ * `palloc_extended`: `palloc` with flags.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   MCXT_ALLOC_NO_OOM,
+ *   MCXT_ALLOC_ZERO,
+ *   MemoryContextInit,
+ *   palloc_extended,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const p = palloc_extended(100, MCXT_ALLOC_ZERO | MCXT_ALLOC_NO_OOM);
+ * if (p === 0) console.log("no memory, and no error either");
+ * ```
+ */
 export function palloc_extended(size: number | bigint, flags: number): number {
   return MemoryContextAllocExtended(CurrentMemoryContext, size, flags);
 }
 
-/** `pfree`: gives a chunk back to its context. */
+/**
+ * `pfree`: gives a chunk back to its context.
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextInit, palloc, pfree, TopMemoryContext } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const p = palloc(100);
+ * pfree(p); // the chunk goes back to its context (AllocSet: a freelist)
+ * ```
+ */
 export function pfree(pointer: number): void {
   chunkMethods(pointer, "pfree").free(pointer);
 }
 
-/** `repalloc`: resizes a chunk, keeping min(old, new) bytes; may move it. */
+/**
+ * `repalloc`: resizes a chunk, keeping min(old, new) bytes; may move it.
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextInit, palloc, repalloc, TopMemoryContext } from "./mcxt.ts";
+ * MemoryContextInit();
+ * let p = palloc(16);
+ * p = repalloc(p, 1000); // may move; the first 16 bytes come along
+ * ```
+ */
 export function repalloc(pointer: number, size: number | bigint): number {
   const methods = chunkMethods(pointer, "repalloc");
   return methods.realloc(pointer, requestSize(size), 0);
 }
 
-/** `repalloc_extended`: `repalloc` with HUGE / NO_OOM flags; 0 under NO_OOM failure. */
+/**
+ * `repalloc_extended`: `repalloc` with HUGE / NO_OOM flags; 0 under NO_OOM failure.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   MCXT_ALLOC_NO_OOM,
+ *   MemoryContextInit,
+ *   palloc,
+ *   repalloc_extended,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * let p = palloc(16);
+ * const q = repalloc_extended(p, 4096, MCXT_ALLOC_NO_OOM);
+ * if (q !== 0) p = q; // on failure p is untouched
+ * ```
+ */
 export function repalloc_extended(pointer: number, size: number | bigint, flags: number): number {
   const methods = chunkMethods(pointer, "repalloc");
   return methods.realloc(pointer, requestSize(size), flags);
 }
 
-/** `repalloc_huge`: `repalloc` allowing sizes above MaxAllocSize. */
+/**
+ * `repalloc_huge`: `repalloc` allowing sizes above MaxAllocSize.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   MemoryContextInit,
+ *   palloc,
+ *   repalloc_huge,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * let p = palloc(16);
+ * p = repalloc_huge(p, 1 << 20);
+ * ```
+ */
 export function repalloc_huge(pointer: number, size: number | bigint): number {
   return repalloc_extended(pointer, size, MCXT_ALLOC_HUGE);
 }
 
-/** `repalloc0`: `repalloc` from `oldSize` to `size`, zeroing the added bytes. */
+/**
+ * `repalloc0`: `repalloc` from `oldSize` to `size`, zeroing the added bytes.
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextInit, palloc0, repalloc0, TopMemoryContext } from "./mcxt.ts";
+ * MemoryContextInit();
+ * let p = palloc0(16);
+ * p = repalloc0(p, 16, 64); // bytes 16..63 are zeroed as well
+ * ```
+ */
 export function repalloc0(pointer: number, oldSize: number, size: number): number {
   if (oldSize > size) {
     throw new PgError(
@@ -241,12 +456,42 @@ export function repalloc0(pointer: number, oldSize: number, size: number): numbe
   return p;
 }
 
-/** `GetMemoryChunkContext`: the context owning a chunk. */
+/**
+ * `GetMemoryChunkContext`: the context owning a chunk.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   ErrorContext,
+ *   GetMemoryChunkContext,
+ *   MemoryContextAlloc,
+ *   MemoryContextInit,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const p = MemoryContextAlloc(ErrorContext, 8);
+ * console.assert(GetMemoryChunkContext(p) === ErrorContext);
+ * ```
+ */
 export function GetMemoryChunkContext(pointer: number): MemoryContext {
   return chunkMethods(pointer, "GetMemoryChunkContext").getChunkContext(pointer);
 }
 
-/** `GetMemoryChunkSpace`: bytes a chunk occupies, its header included. */
+/**
+ * `GetMemoryChunkSpace`: bytes a chunk occupies, its header included.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   GetMemoryChunkSpace,
+ *   MemoryContextInit,
+ *   palloc,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * console.assert(GetMemoryChunkSpace(palloc(100)) === 136); // AllocSet: 128 + 8-byte header
+ * ```
+ */
 export function GetMemoryChunkSpace(pointer: number): number {
   return chunkMethods(pointer, "GetMemoryChunkSpace").getChunkSpace(pointer);
 }
@@ -258,6 +503,22 @@ export function GetMemoryChunkSpace(pointer: number): number {
 /**
  * `MemoryContextTraverseNext`: the context after `curr` in a pre-order walk
  * of `top`'s descendants, or null when the walk is over.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   MemoryContextInit,
+ *   MemoryContextTraverseNext,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const names: string[] = [];
+ * const top = TopMemoryContext;
+ * for (let c = top.firstchild; c !== null; c = MemoryContextTraverseNext(c, top)) {
+ *   names.push(c.name);
+ * }
+ * console.log(names); // every context below TopMemoryContext, pre-order
+ * ```
  */
 export function MemoryContextTraverseNext(
   curr: MemoryContext,
@@ -272,14 +533,52 @@ export function MemoryContextTraverseNext(
   return c.nextchild;
 }
 
-/** `MemoryContextReset`: deletes every descendant, then frees every chunk of `ctx`. */
+/**
+ * `MemoryContextReset`: deletes every descendant, then frees every chunk of `ctx`.
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import {
+ *   MemoryContextAlloc,
+ *   MemoryContextInit,
+ *   MemoryContextIsEmpty,
+ *   MemoryContextReset,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
+ * MemoryContextAlloc(work, 1000);
+ * MemoryContextReset(work); // frees the chunk (and would delete any child)
+ * console.assert(MemoryContextIsEmpty(work));
+ * ```
+ */
 export function MemoryContextReset(ctx: MemoryContext): void {
   assertLive(ctx);
   if (ctx.firstchild !== null) MemoryContextDeleteChildren(ctx);
   if (!ctx.isReset) MemoryContextResetOnly(ctx);
 }
 
-/** `MemoryContextResetOnly`: frees every chunk of `ctx`; children are untouched. */
+/**
+ * `MemoryContextResetOnly`: frees every chunk of `ctx`; children are untouched.
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import {
+ *   MemoryContextAlloc,
+ *   MemoryContextInit,
+ *   MemoryContextResetOnly,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
+ * const kid = AllocSetContextCreate(work, "kid", ...ALLOCSET_DEFAULT_SIZES);
+ * MemoryContextAlloc(work, 100);
+ * MemoryContextResetOnly(work); // work's chunks are gone; kid lives on
+ * console.assert(work.firstchild === kid);
+ * ```
+ */
 export function MemoryContextResetOnly(ctx: MemoryContext): void {
   assertLive(ctx);
   if (!ctx.isReset) {
@@ -289,7 +588,24 @@ export function MemoryContextResetOnly(ctx: MemoryContext): void {
   }
 }
 
-/** `MemoryContextResetChildren`: resets (not deletes) every descendant of `ctx`. */
+/**
+ * `MemoryContextResetChildren`: resets (not deletes) every descendant of `ctx`.
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import {
+ *   MemoryContextAlloc,
+ *   MemoryContextInit,
+ *   MemoryContextResetChildren,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
+ * MemoryContextAlloc(work, 100);
+ * MemoryContextResetChildren(TopMemoryContext); // every descendant emptied, none deleted
+ * ```
+ */
 export function MemoryContextResetChildren(ctx: MemoryContext): void {
   assertLive(ctx);
   for (let c = ctx.firstchild; c !== null; c = MemoryContextTraverseNext(c, ctx)) {
@@ -300,6 +616,21 @@ export function MemoryContextResetChildren(ctx: MemoryContext): void {
 /**
  * `MemoryContextDelete`: deletes `ctx` and every descendant, leaves first.
  * Refuses TopMemoryContext and any subtree holding the current context.
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import {
+ *   MemoryContextAlloc,
+ *   MemoryContextDelete,
+ *   MemoryContextInit,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
+ * MemoryContextAlloc(work, 100);
+ * MemoryContextDelete(work); // work, its chunks and its children are gone
+ * ```
  */
 export function MemoryContextDelete(ctx: MemoryContext): void {
   assertLive(ctx);
@@ -317,7 +648,24 @@ export function MemoryContextDelete(ctx: MemoryContext): void {
   }
 }
 
-/** `MemoryContextDeleteChildren`: deletes every descendant; `ctx` stays. */
+/**
+ * `MemoryContextDeleteChildren`: deletes every descendant; `ctx` stays.
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import {
+ *   MemoryContextDeleteChildren,
+ *   MemoryContextInit,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
+ * AllocSetContextCreate(work, "kid", ...ALLOCSET_DEFAULT_SIZES);
+ * MemoryContextDeleteChildren(work);
+ * console.assert(work.firstchild === null);
+ * ```
+ */
 export function MemoryContextDeleteChildren(ctx: MemoryContext): void {
   assertLive(ctx);
   for (let c = ctx.firstchild; c !== null; c = c.nextchild) assertNotCurrentWithin(c);
@@ -364,6 +712,22 @@ function unlink(ctx: MemoryContext): void {
 /**
  * `MemoryContextSetParent`: moves `ctx` (and its subtree) under `newParent`.
  * Refuses to re-parent TopMemoryContext and to make a cycle.
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import {
+ *   MemoryContextGetParent,
+ *   MemoryContextInit,
+ *   MemoryContextSetParent,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
+ * const other = AllocSetContextCreate(TopMemoryContext, "other", ...ALLOCSET_DEFAULT_SIZES);
+ * MemoryContextSetParent(other, work); // other now lives (and dies) with work
+ * console.assert(MemoryContextGetParent(other) === work);
+ * ```
  */
 export function MemoryContextSetParent(ctx: MemoryContext, newParent: MemoryContext): void {
   assertLive(ctx);
@@ -387,12 +751,43 @@ export function MemoryContextSetParent(ctx: MemoryContext, newParent: MemoryCont
   newParent.firstchild = ctx;
 }
 
-/** `MemoryContextGetParent`. */
+/**
+ * `MemoryContextGetParent`.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   ErrorContext,
+ *   MemoryContextGetParent,
+ *   MemoryContextInit,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * console.assert(MemoryContextGetParent(ErrorContext) === TopMemoryContext);
+ * ```
+ */
 export function MemoryContextGetParent(ctx: MemoryContext): MemoryContext | null {
   return ctx.parent;
 }
 
-/** `MemoryContextSetIdentifier`: the text shown after the name in stats (null forgets it). */
+/**
+ * `MemoryContextSetIdentifier`: the text shown after the name in stats (null forgets it).
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import {
+ *   MemoryContextInit,
+ *   MemoryContextSetIdentifier,
+ *   MemoryContextStatsLine,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
+ * MemoryContextSetIdentifier(work, "SELECT 1");
+ * console.log(MemoryContextStatsLine(work)); // "work: 8192 total in 1 blocks; …: SELECT 1"
+ * ```
+ */
 export function MemoryContextSetIdentifier(ctx: MemoryContext, ident: string | null): void {
   assertLive(ctx);
   ctx.ident = ident;
@@ -401,6 +796,22 @@ export function MemoryContextSetIdentifier(ctx: MemoryContext, ident: string | n
 /**
  * `MemoryContextRegisterResetCallback`: `cb.func(cb.arg)` runs once, before
  * the next reset or delete of `ctx`; callbacks run newest first.
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import {
+ *   MemoryContextInit,
+ *   MemoryContextRegisterResetCallback,
+ *   MemoryContextReset,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
+ * const cb = { func: (arg: unknown) => console.log("closing", arg), arg: "file 7" };
+ * MemoryContextRegisterResetCallback(work, cb);
+ * MemoryContextReset(work); // logs "closing file 7"
+ * ```
  */
 export function MemoryContextRegisterResetCallback(
   ctx: MemoryContext,
@@ -412,7 +823,25 @@ export function MemoryContextRegisterResetCallback(
   ctx.isReset = false;
 }
 
-/** `MemoryContextUnregisterResetCallback`: forgets a registered callback. */
+/**
+ * `MemoryContextUnregisterResetCallback`: forgets a registered callback.
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import {
+ *   MemoryContextInit,
+ *   MemoryContextRegisterResetCallback,
+ *   MemoryContextUnregisterResetCallback,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
+ * const cb = { func: () => console.log("never"), arg: null };
+ * MemoryContextRegisterResetCallback(work, cb);
+ * MemoryContextUnregisterResetCallback(work, cb);
+ * ```
+ */
 export function MemoryContextUnregisterResetCallback(
   ctx: MemoryContext,
   cb: MemoryContextCallback,
@@ -427,14 +856,46 @@ export function MemoryContextUnregisterResetCallback(
   throw new PgError(ERRCODE_INTERNAL_ERROR, "reset callback is not registered in this context");
 }
 
-/** `MemoryContextIsEmpty`: no children and no chunk (as the type judges it). */
+/**
+ * `MemoryContextIsEmpty`: no children and no chunk (as the type judges it).
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import {
+ *   MemoryContextAlloc,
+ *   MemoryContextInit,
+ *   MemoryContextIsEmpty,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
+ * console.assert(MemoryContextIsEmpty(work));
+ * MemoryContextAlloc(work, 8);
+ * console.assert(!MemoryContextIsEmpty(work));
+ * ```
+ */
 export function MemoryContextIsEmpty(ctx: MemoryContext): boolean {
   assertLive(ctx);
   if (ctx.firstchild !== null) return false;
   return ctx.methods.isEmpty(ctx);
 }
 
-/** `MemoryContextMemAllocated`: bytes obtained for `ctx` (and its subtree when `recurse`). */
+/**
+ * `MemoryContextMemAllocated`: bytes obtained for `ctx` (and its subtree when `recurse`).
+ *
+ * @example
+ * ```ts
+ * import {
+ *   MemoryContextInit,
+ *   MemoryContextMemAllocated,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * // The bytes the whole tree took from the heap:
+ * console.log(MemoryContextMemAllocated(TopMemoryContext, true));
+ * ```
+ */
 export function MemoryContextMemAllocated(ctx: MemoryContext, recurse: boolean): number {
   assertLive(ctx);
   let total = ctx.memAllocated;
@@ -446,7 +907,22 @@ export function MemoryContextMemAllocated(ctx: MemoryContext, recurse: boolean):
   return total;
 }
 
-/** `MemoryContextMemConsumed`: the counters of `ctx` and its subtree, into `consumed`. */
+/**
+ * `MemoryContextMemConsumed`: the counters of `ctx` and its subtree, into `consumed`.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   MemoryContextInit,
+ *   MemoryContextMemConsumed,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const c = { nblocks: 0, freechunks: 0, totalspace: 0, freespace: 0 };
+ * MemoryContextMemConsumed(TopMemoryContext, c);
+ * console.log(`${c.totalspace - c.freespace} bytes used in the whole tree`);
+ * ```
+ */
 export function MemoryContextMemConsumed(
   ctx: MemoryContext,
   consumed: MemoryContextCounters,
@@ -463,7 +939,21 @@ export function MemoryContextMemConsumed(
   }
 }
 
-/** The counters of `ctx` alone, as its type's stats method computes them. */
+/**
+ * The counters of `ctx` alone, as its type's stats method computes them.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   MemoryContextCountersOf,
+ *   MemoryContextInit,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const k = MemoryContextCountersOf(TopMemoryContext);
+ * console.log(`${k.totalspace} total in ${k.nblocks} blocks; ${k.freespace} free`);
+ * ```
+ */
 export function MemoryContextCountersOf(ctx: MemoryContext): MemoryContextCounters {
   assertLive(ctx);
   const totals = { nblocks: 0, freechunks: 0, totalspace: 0, freespace: 0 };

@@ -54,6 +54,15 @@ function countersText(t: MemoryContextCounters): string {
  * The lines `MemoryContextStatsDetail(ctx, maxLevel, maxChildren, true)`
  * prints to stderr, indentation included; the last is `Grand total: …`.
  * With `logForm`, the lines are those of the server log (`level: N; …`).
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * import { MemoryContextStatsLines } from "./stats.ts";
+ * MemoryContextInit();
+ * for (const line of MemoryContextStatsLines(TopMemoryContext, 100, 100)) console.log(line);
+ * console.log(MemoryContextStatsLines(TopMemoryContext, 100, 100, true)[0]); // "level: 1; TopMemoryContext: …"
+ * ```
  */
 export function MemoryContextStatsLines(
   ctx: MemoryContext,
@@ -106,7 +115,17 @@ function statsInternal(
   }
 }
 
-/** `MemoryContextStatsDetail`: prints the stats of `ctx`'s subtree to stderr. */
+/**
+ * `MemoryContextStatsDetail`: prints the stats of `ctx`'s subtree to stderr.
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * import { MemoryContextStatsDetail } from "./stats.ts";
+ * MemoryContextInit();
+ * MemoryContextStatsDetail(TopMemoryContext, 1, 10); // two levels, at most 10 children each
+ * ```
+ */
 export function MemoryContextStatsDetail(
   ctx: MemoryContext,
   maxLevel: number,
@@ -115,12 +134,32 @@ export function MemoryContextStatsDetail(
   for (const line of MemoryContextStatsLines(ctx, maxLevel, maxChildren)) console.error(line);
 }
 
-/** `MemoryContextStats`: `MemoryContextStatsDetail(ctx, 100, 100)`. */
+/**
+ * `MemoryContextStats`: `MemoryContextStatsDetail(ctx, 100, 100)`.
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * import { MemoryContextStats } from "./stats.ts";
+ * MemoryContextInit();
+ * MemoryContextStats(TopMemoryContext); // the whole tree, on stderr
+ * ```
+ */
 export function MemoryContextStats(ctx: MemoryContext): void {
   MemoryContextStatsDetail(ctx, 100, 100);
 }
 
-/** The first line stats print for `ctx` alone, without indentation. */
+/**
+ * The first line stats print for `ctx` alone, without indentation.
+ *
+ * @example
+ * ```ts
+ * import { ErrorContext, MemoryContextInit } from "./mcxt.ts";
+ * import { MemoryContextStatsLine } from "./stats.ts";
+ * MemoryContextInit();
+ * console.log(MemoryContextStatsLine(ErrorContext)); // "ErrorContext: 8192 total in 1 blocks; …"
+ * ```
+ */
 export function MemoryContextStatsLine(ctx: MemoryContext): string {
   return statsContextText(ctx, ctx.methods.stats(ctx, null, true));
 }

@@ -1,0 +1,393 @@
+/**
+ * `Context`: the TypeScript face of a memory context — methods instead of
+ * `MemoryContext*` functions, `run(fn)` instead of paired
+ * `MemoryContextSwitchTo` calls, `using` instead of a `MemoryContextDelete`
+ * at every exit, callbacks as plain functions.
+ *
+ * - No allocation logic here: every method is one call of the
+ *   PostgreSQL-named API, so the faces cannot disagree (the same operations
+ *   leave the same heap, byte for byte: `spec/api/faces_test.ts`).
+ * - One `Context` per `MemoryContext` (cached in a `WeakMap`), so
+ *   `ctx.parent`, `contextOf(p)` and `Context.current` return the objects
+ *   the caller holds.
+ * - A deleted context's `Context` is a dead handle, as a freed pointer is in
+ *   C: its methods raise the underlying call's `PgError`; `alive` tells.
+ *   It never comes back to life: a context PostgreSQL recycles returns as
+ *   a new `MemoryContext`, hence a new `Context`.
+ * - `Symbol.dispose` is implemented, `using` never used here (Node 20
+ *   cannot parse it); callers may write `using c = top.child.aset("x")`.
+ */
+import {
+  contextAtHeaderOrNull,
+  MCXT_ALLOC_ZERO,
+  type MemoryContext,
+  type MemoryContextCounters,
+} from "../context.ts";
+import { MemoryContextAllocAligned } from "../alignedalloc.ts";
+import {
+  CurrentMemoryContext,
+  MemoryContextAlloc,
+  MemoryContextAllocZero,
+  MemoryContextCountersOf,
+  MemoryContextDelete,
+  MemoryContextDeleteChildren,
+  MemoryContextInit,
+  type MemoryContextInitOptions,
+  MemoryContextIsEmpty,
+  MemoryContextMemAllocated,
+  MemoryContextRegisterResetCallback,
+  MemoryContextReset,
+  MemoryContextResetChildren,
+  MemoryContextResetOnly,
+  MemoryContextSetIdentifier,
+  MemoryContextSetParent,
+  MemoryContextStatsLines,
+  MemoryContextSwitchTo,
+  MemoryContextUnregisterResetCallback,
+  TopMemoryContext,
+} from "../mcxt.ts";
+import {
+  type ChildFactory,
+  childFactory,
+  type ChildOptions,
+  type ContextTypeName,
+  contextTypeName,
+  createChildMemoryContext,
+} from "./children.ts";
+import { type ContextLike, memoryContextOf } from "./handle.ts";
+import { type ContextStats, contextStats, type StatsTextOptions } from "./stats.ts";
+
+const wrappers = new WeakMap<MemoryContext, Context>();
+
+/**
+ * A memory context with methods. Get one from `Context.init()`,
+ * `Context.top`, `Context.current`, `Context.of(mc)` or a parent's `child`.
+ *
+ * @example
+ * ```ts
+ * import { Context } from "./context.ts";
+ * const top = Context.init();
+ * const req = top.child.aset("request");
+ * const p = req.alloc(100); // a byte offset into the heap
+ * req.reset(); // p and everything else in req are gone
+ * req.delete();
+ * ```
+ */
+export class Context implements Disposable {
+  /** The PostgreSQL-face object this wraps. */
+  readonly memoryContext: MemoryContext;
+  #child?: ChildFactory;
+
+  private constructor(mc: MemoryContext) {
+    this.memoryContext = mc;
+  }
+
+  /**
+   * The one `Context` of a `MemoryContext` (created on first use).
+   *
+   * @example
+   * ```ts
+   * import { Context } from "./context.ts";
+   * import { TopMemoryContext } from "../mcxt.ts";
+   * Context.init();
+   * console.assert(Context.of(TopMemoryContext) === Context.top);
+   * ```
+   */
+  static of(mc: MemoryContext): Context {
+    let ctx = wrappers.get(mc);
+    if (ctx === undefined) {
+      ctx = new Context(mc);
+      wrappers.set(mc, ctx);
+    }
+    return ctx;
+  }
+
+  /**
+   * `MemoryContextInit`: starts palloc on a fresh heap and returns
+   * TopMemoryContext. Calling it again starts over; earlier contexts die.
+   *
+   * @example
+   * ```ts
+   * import { Context } from "./context.ts";
+   * const top = Context.init({ initialBytes: 1 << 20, maxBytes: 64 << 20 });
+   * console.assert(top.name === "TopMemoryContext");
+   * ```
+   */
+  static init(options?: MemoryContextInitOptions): Context {
+    MemoryContextInit(options);
+    return Context.of(TopMemoryContext);
+  }
+
+  /** TopMemoryContext, the root of the tree. */
+  static get top(): Context {
+    return Context.of(TopMemoryContext);
+  }
+
+  /**
+   * The current context (`CurrentMemoryContext`), where `palloc` allocates.
+   *
+   * @example
+   * ```ts
+   * import { Context } from "./context.ts";
+   * const top = Context.init();
+   * const work = top.child.aset("work");
+   * work.run(() => console.assert(Context.current === work));
+   * ```
+   */
+  static get current(): Context {
+    return Context.of(CurrentMemoryContext);
+  }
+
+  /** The context's name. */
+  get name(): string {
+    return this.memoryContext.name;
+  }
+
+  /** The identifier shown after the name in stats, or null. */
+  get ident(): string | null {
+    return this.memoryContext.ident;
+  }
+
+  /** The context type. */
+  get type(): ContextTypeName {
+    return contextTypeName(this.memoryContext);
+  }
+
+  /** The parent context, or null for TopMemoryContext (and for a deleted context). */
+  get parent(): Context | null {
+    const p = this.memoryContext.parent;
+    return p === null ? null : Context.of(p);
+  }
+
+  /** The children, newest first (PostgreSQL's order). */
+  get children(): Context[] {
+    const out: Context[] = [];
+    for (let c = this.memoryContext.firstchild; c !== null; c = c.nextchild) {
+      out.push(Context.of(c));
+    }
+    return out;
+  }
+
+  /** False once the context was deleted (or the heap was started over). */
+  get alive(): boolean {
+    const mc = this.memoryContext;
+    return mc.id !== 0 && contextAtHeaderOrNull(mc.header) === mc;
+  }
+
+  /** `MemoryContextIsEmpty`: no children and no chunk. */
+  get isEmpty(): boolean {
+    return MemoryContextIsEmpty(this.memoryContext);
+  }
+
+  /** `MemoryContextAlloc`: `size` bytes; returns the pointer (a heap offset). */
+  alloc(size: number | bigint): number {
+    return MemoryContextAlloc(this.memoryContext, size);
+  }
+
+  /** `MemoryContextAllocZero`: `size` zeroed bytes. */
+  allocZeroed(size: number | bigint): number {
+    return MemoryContextAllocZero(this.memoryContext, size);
+  }
+
+  /**
+   * `MemoryContextAllocAligned`: `size` bytes at a multiple of `alignTo` (a
+   * power of two), zeroed when `zero`. Free it with `free` like any chunk.
+   */
+  allocAligned(size: number | bigint, alignTo: number, zero = false): number {
+    const flags = zero ? MCXT_ALLOC_ZERO : 0;
+    return MemoryContextAllocAligned(this.memoryContext, size, alignTo, flags);
+  }
+
+  /** `MemoryContextReset`: deletes every descendant, then frees every chunk. */
+  reset(): void {
+    MemoryContextReset(this.memoryContext);
+  }
+
+  /** `MemoryContextResetOnly`: frees every chunk; children are untouched. */
+  resetOnly(): void {
+    MemoryContextResetOnly(this.memoryContext);
+  }
+
+  /** `MemoryContextResetChildren`: resets (not deletes) every descendant. */
+  resetChildren(): void {
+    MemoryContextResetChildren(this.memoryContext);
+  }
+
+  /** `MemoryContextDelete`: deletes the context and its subtree. */
+  delete(): void {
+    MemoryContextDelete(this.memoryContext);
+  }
+
+  /** `MemoryContextDeleteChildren`: deletes every descendant; this context stays. */
+  deleteChildren(): void {
+    MemoryContextDeleteChildren(this.memoryContext);
+  }
+
+  /** `MemoryContextSetParent`: moves the context and its subtree under `parent`. */
+  setParent(parent: ContextLike): void {
+    MemoryContextSetParent(this.memoryContext, memoryContextOf(parent));
+  }
+
+  /** `MemoryContextSetIdentifier`: the text stats print after the name (null forgets it). */
+  setIdentifier(ident: string | null): void {
+    MemoryContextSetIdentifier(this.memoryContext, ident);
+  }
+
+  /**
+   * Children of each type: `ctx.child.aset(name, options)`,
+   * `.generation(…)`, `.slab(name, { chunkSize })`, `.bump(…)`.
+   */
+  get child(): ChildFactory {
+    return this.#child ??= childFactory((o) => this.createChild(o));
+  }
+
+  /**
+   * A child of any type, described by one options object.
+   *
+   * @example
+   * ```ts
+   * import { Context } from "./context.ts";
+   * const top = Context.init();
+   * const tuples = top.createChild({ type: "bump", name: "tuples", sizes: "small" });
+   * console.assert(tuples.type === "Bump" && tuples.parent === top);
+   * ```
+   */
+  createChild(options: ChildOptions): Context {
+    return Context.of(createChildMemoryContext(this.memoryContext, options));
+  }
+
+  /**
+   * Runs `fn` with this context current (so `palloc` allocates here) and
+   * makes the previous context current again when `fn` returns or throws.
+   * Only the synchronous part of `fn` runs inside: an async function's
+   * continuations after its first `await` see whatever context is current
+   * then.
+   *
+   * @example
+   * ```ts
+   * import { Context } from "./context.ts";
+   * import { GetMemoryChunkContext, palloc } from "../mcxt.ts";
+   * const top = Context.init();
+   * const work = top.child.aset("work");
+   * const p = work.run(() => palloc(64));
+   * console.assert(GetMemoryChunkContext(p) === work.memoryContext);
+   * console.assert(Context.current === top);
+   * ```
+   */
+  run<T>(fn: (ctx: Context) => T): T {
+    const old = MemoryContextSwitchTo(this.memoryContext);
+    try {
+      return fn(this);
+    } finally {
+      MemoryContextSwitchTo(old);
+    }
+  }
+
+  /** `MemoryContextSwitchTo`: makes this context current; returns the previous one. */
+  switchTo(): Context {
+    return Context.of(MemoryContextSwitchTo(this.memoryContext));
+  }
+
+  /**
+   * `MemoryContextRegisterResetCallback` with a plain function: `fn` runs
+   * once, before the next reset or delete of this context (newest
+   * registration first). Returns a function that unregisters it; calling
+   * that after `fn` ran does nothing.
+   *
+   * @example
+   * ```ts
+   * import { Context } from "./context.ts";
+   * const top = Context.init();
+   * const work = top.child.aset("work");
+   * let closed = 0;
+   * work.onReset(() => closed++);
+   * work.reset();
+   * console.assert(closed === 1);
+   * ```
+   */
+  onReset(fn: () => void): () => void {
+    const mc = this.memoryContext;
+    let pending = true;
+    const cb = {
+      func: () => {
+        pending = false;
+        fn();
+      },
+      arg: null,
+    };
+    MemoryContextRegisterResetCallback(mc, cb);
+    return () => {
+      if (pending) {
+        pending = false;
+        MemoryContextUnregisterResetCallback(mc, cb);
+      }
+    };
+  }
+
+  /** `MemoryContextMemAllocated`: bytes obtained from the heap, with the subtree unless told. */
+  memAllocated(recurse = true): number {
+    return MemoryContextMemAllocated(this.memoryContext, recurse);
+  }
+
+  /** `MemoryContextCountersOf`: this context's own counters (no children). */
+  counters(): MemoryContextCounters {
+    return MemoryContextCountersOf(this.memoryContext);
+  }
+
+  /**
+   * The statistics of this context and its whole subtree as data.
+   *
+   * @example
+   * ```ts
+   * import { Context } from "./context.ts";
+   * const top = Context.init();
+   * top.child.slab("nodes", { chunkSize: 64 });
+   * const s = top.stats();
+   * console.log(s.children.map((c) => `${c.name} ${c.type} ${c.totalBytes}`));
+   * ```
+   */
+  stats(): ContextStats {
+    return contextStats(this.memoryContext);
+  }
+
+  /**
+   * The statistics in PostgreSQL's text, lines joined by `\n`, ending with
+   * the `Grand total:` line (`MemoryContextStatsLines`).
+   *
+   * @example
+   * ```ts
+   * import { Context } from "./context.ts";
+   * const top = Context.init();
+   * console.log(top.statsText({ maxLevel: 1 }));
+   * ```
+   */
+  statsText(options: StatsTextOptions = {}): string {
+    const { maxLevel = 100, maxChildren = 100, logForm = false } = options;
+    return MemoryContextStatsLines(this.memoryContext, maxLevel, maxChildren, logForm).join("\n");
+  }
+
+  /**
+   * Deletes the context at the end of a `using` block; does nothing when it
+   * is already gone (deleted directly or with its parent).
+   *
+   * @example
+   * ```ts
+   * import { Context } from "./context.ts";
+   * const top = Context.init();
+   * {
+   *   using scratch = top.child.aset("scratch");
+   *   scratch.alloc(1000);
+   * } // scratch is deleted here
+   * console.assert(top.children.every((c) => c.name !== "scratch"));
+   * ```
+   */
+  [Symbol.dispose](): void {
+    if (this.alive) MemoryContextDelete(this.memoryContext);
+  }
+
+  /** `Name: ident (Type)`, for logs. */
+  toString(): string {
+    const ident = this.memoryContext.ident;
+    return `${this.name}${ident !== null ? ": " + ident : ""} (${this.type})`;
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * Statistics as structured data: the numbers `MemoryContextStats` prints,
+ * one object per context, children nested, so programs can read them
+ * without parsing text.
+ *
+ * Each context's numbers come from `MemoryContextCountersOf` (its type's
+ * stats method, the same call that produces the text) and
+ * `MemoryContextMemAllocated`; this file only arranges them. Unlike the
+ * text, nothing is summarised: every child appears.
+ */
+import type { MemoryContext } from "../context.ts";
+import { MemoryContextCountersOf, MemoryContextMemAllocated } from "../mcxt.ts";
+import { type ContextTypeName, contextTypeName } from "./children.ts";
+
+/**
+ * One context's statistics and, nested, its children's (newest first, the
+ * order PostgreSQL prints them in).
+ *
+ * @example
+ * ```ts
+ * import { Context } from "./context.ts";
+ * import type { ContextStats } from "./stats.ts";
+ * const top = Context.init();
+ * const s: ContextStats = top.stats();
+ * console.assert(s.usedBytes === s.totalBytes - s.freeBytes);
+ * ```
+ */
+export interface ContextStats {
+  /** The context's name. */
+  name: string;
+  /** Its identifier, or null. */
+  ident: string | null;
+  /** Its type. */
+  type: ContextTypeName;
+  /** Depth below the context `stats()` was called on, which is level 1 (as in the log form). */
+  level: number;
+  /** Bytes in the context's blocks, headers included (`totalspace`). */
+  totalBytes: number;
+  /** Number of blocks. */
+  nblocks: number;
+  /** Free bytes (`freespace`). */
+  freeBytes: number;
+  /** Number of free chunks. */
+  freeChunks: number;
+  /** `totalBytes - freeBytes`, what the text calls "used". */
+  usedBytes: number;
+  /** Bytes obtained from the heap for this context alone (`mem_allocated`). */
+  memAllocated: number;
+  /** The children's statistics, newest child first. */
+  children: ContextStats[];
+}
+
+/**
+ * The statistics of `mc` and its whole subtree.
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextInit, TopMemoryContext } from "../mcxt.ts";
+ * import { contextStats } from "./stats.ts";
+ * MemoryContextInit();
+ * console.log(contextStats(TopMemoryContext).children.map((c) => c.name));
+ * ```
+ */
+export function contextStats(mc: MemoryContext, level = 1): ContextStats {
+  const k = MemoryContextCountersOf(mc);
+  const children: ContextStats[] = [];
+  for (let c = mc.firstchild; c !== null; c = c.nextchild) {
+    children.push(contextStats(c, level + 1));
+  }
+  return {
+    name: mc.name,
+    ident: mc.ident,
+    type: contextTypeName(mc),
+    level,
+    totalBytes: k.totalspace,
+    nblocks: k.nblocks,
+    freeBytes: k.freespace,
+    freeChunks: k.freechunks,
+    usedBytes: k.totalspace - k.freespace,
+    memAllocated: MemoryContextMemAllocated(mc, false),
+    children,
+  };
+}
+
+/**
+ * The sums of a stats tree, as PostgreSQL's "Grand total" line shows them.
+ *
+ * @example
+ * ```ts
+ * import type { StatsTotals } from "./stats.ts";
+ * const none: StatsTotals = {
+ *   totalBytes: 0,
+ *   nblocks: 0,
+ *   freeBytes: 0,
+ *   freeChunks: 0,
+ *   usedBytes: 0,
+ * };
+ * ```
+ */
+export interface StatsTotals {
+  /** Bytes in all blocks. */
+  totalBytes: number;
+  /** Number of blocks. */
+  nblocks: number;
+  /** Free bytes. */
+  freeBytes: number;
+  /** Free chunks. */
+  freeChunks: number;
+  /** Used bytes. */
+  usedBytes: number;
+}
+
+/**
+ * Sums a stats tree the way "Grand total" does.
+ *
+ * @example
+ * ```ts
+ * import { Context } from "./context.ts";
+ * import { statsTotal } from "./stats.ts";
+ * const top = Context.init();
+ * console.log(statsTotal(top.stats()).totalBytes); // all blocks of the tree
+ * ```
+ */
+export function statsTotal(s: ContextStats): StatsTotals {
+  const t: StatsTotals = {
+    totalBytes: s.totalBytes,
+    nblocks: s.nblocks,
+    freeBytes: s.freeBytes,
+    freeChunks: s.freeChunks,
+    usedBytes: s.usedBytes,
+  };
+  for (const c of s.children) {
+    const ct = statsTotal(c);
+    t.totalBytes += ct.totalBytes;
+    t.nblocks += ct.nblocks;
+    t.freeBytes += ct.freeBytes;
+    t.freeChunks += ct.freeChunks;
+    t.usedBytes += ct.usedBytes;
+  }
+  return t;
+}
+
+/**
+ * How `statsText` prints: PostgreSQL's limits and its two forms.
+ *
+ * @example
+ * ```ts
+ * import type { StatsTextOptions } from "./stats.ts";
+ * const brief: StatsTextOptions = { maxLevel: 1, maxChildren: 10 };
+ * ```
+ */
+export interface StatsTextOptions {
+  /** Deepest level printed in full (default 100, as `MemoryContextStats`). */
+  maxLevel?: number;
+  /** Children printed per context before the rest are summarised (default 100). */
+  maxChildren?: number;
+  /** The server-log form (`level: N; …`) instead of the indented stderr form. */
+  logForm?: boolean;
+}
