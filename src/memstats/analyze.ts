@@ -1,0 +1,359 @@
+/**
+ * analyze.ts — the numbers people want from a dump: subtree sums, top consumers, groups by
+ * name, and the check that the lines add up to the dump's own Grand total.
+ *
+ * Pure functions over {@link MemNode} trees, so they work the same on a parsed PostgreSQL dump
+ * and on a tree built from palloc's own contexts. Nothing here reads or prints text.
+ *
+ * @module
+ */
+
+import { flatten, type FlatTree, topIndices } from "./flat.ts";
+import {
+  addTotals,
+  type Dump,
+  emptyTotals,
+  isSummary,
+  type MemNode,
+  type Totals,
+  walk,
+} from "./model.ts";
+
+/**
+ * Sums over a subtree (the node and all below it).
+ *
+ * @example
+ * ```ts
+ * import { readDump, subtreeTotals, type SubtreeTotals } from "@palloc/palloc/memstats";
+ * const root = readDump(await Deno.readTextFile("dump.log")).root;
+ * const all: SubtreeTotals = subtreeTotals(root).get(root)!;
+ * console.log(all.contexts, all.totalBytes);
+ * ```
+ */
+export interface SubtreeTotals extends Totals {
+  /** Contexts in the subtree; a summary node counts as the contexts it stands for. */
+  contexts: number;
+}
+
+/**
+ * Subtree sums (node plus all below) for every node of a tree.
+ *
+ * @example
+ * ```ts
+ * import { readDump, subtreeTotals } from "@palloc/palloc/memstats";
+ * const dump = readDump(await Deno.readTextFile("dump.log"));
+ * console.log(subtreeTotals(dump.root).get(dump.root)!.totalBytes);
+ * ```
+ */
+export function subtreeTotals(root: MemNode): Map<MemNode, SubtreeTotals> {
+  const f = flatten(root);
+  const sums = new Map<MemNode, SubtreeTotals>();
+  for (let i = 0; i < f.nodes.length; i++) sums.set(f.nodes[i], flatTotals(f, i));
+  return sums;
+}
+
+/** The subtree sums of flat node `i` as an object. */
+export function flatTotals(f: FlatTree, i: number): SubtreeTotals {
+  return {
+    totalBytes: f.subTotal[i],
+    nblocks: f.subBlocks[i],
+    freeBytes: f.subFree[i],
+    freeChunks: f.subFreeChunks[i],
+    usedBytes: f.subUsed[i],
+    contexts: f.subContexts[i],
+  };
+}
+
+/**
+ * A short label for a node: its name, plus its ident in brackets (cut to 60 characters).
+ *
+ * @example
+ * ```ts
+ * import { nodeLabel, readDump } from "@palloc/palloc/memstats";
+ * console.log(nodeLabel(readDump(await Deno.readTextFile("dump.log")).root)); // "TopMemoryContext"
+ * ```
+ */
+export function nodeLabel(n: MemNode): string {
+  if (n.ident === undefined || n.ident === "") return n.name;
+  const id = n.ident.replace(/\s+/g, " ");
+  return `${n.name} [${id.length > 60 ? id.slice(0, 57) + "..." : id}]`;
+}
+
+/**
+ * The labels from the root down to `n`, joined with ` > `.
+ *
+ * @example
+ * ```ts
+ * import { nodePath, readDump, walk } from "@palloc/palloc/memstats";
+ * const root = readDump(await Deno.readTextFile("dump.log")).root;
+ * const parents = new Map();
+ * walk(root, (n, p) => p && parents.set(n, p));
+ * console.log(nodePath(root.children[0], parents)); // "TopMemoryContext > ..."
+ * ```
+ */
+export function nodePath(n: MemNode, parents: Map<MemNode, MemNode>): string {
+  const parts: string[] = [];
+  for (let c: MemNode | undefined = n; c !== undefined; c = parents.get(c)) {
+    parts.push(nodeLabel(c));
+  }
+  return parts.reverse().join(" > ");
+}
+
+/**
+ * What to rank consumers by: own total, own used, own free bytes, or whole-subtree total.
+ *
+ * @example
+ * ```ts
+ * import { type RankBy, readDump, topConsumers } from "@palloc/palloc/memstats";
+ * const by: RankBy = "free";
+ * const worst = topConsumers(readDump(await Deno.readTextFile("dump.log")).root, by, 3);
+ * ```
+ */
+export type RankBy = "total" | "used" | "free" | "subtree";
+
+/**
+ * One row of a top-consumer list.
+ *
+ * @example
+ * ```ts
+ * import { type Consumer, readDump, topConsumers } from "@palloc/palloc/memstats";
+ * const top: Consumer[] = topConsumers(readDump(await Deno.readTextFile("dump.log")).root, "total", 5);
+ * console.log(top[0].path, top[0].totalBytes);
+ * ```
+ */
+export interface Consumer {
+  /** The context. */
+  node: MemNode;
+  /** Its path from the root (see {@link nodePath}). */
+  path: string;
+  /** Own bytes. */
+  totalBytes: number;
+  /** Own used bytes. */
+  usedBytes: number;
+  /** Own free bytes. */
+  freeBytes: number;
+  /** `freeBytes / totalBytes` (0 when empty): high means fragmentation or over-allocation. */
+  freeRatio: number;
+  /** Bytes of the whole subtree. */
+  subtreeBytes: number;
+}
+
+/**
+ * The `n` contexts with the most own total, used or free bytes, or the largest subtrees.
+ *
+ * @example
+ * ```ts
+ * import { readDump, topConsumers } from "@palloc/palloc/memstats";
+ * const dump = readDump(await Deno.readTextFile("dump.log"));
+ * for (const c of topConsumers(dump.root, "free", 3)) console.log(c.path, c.freeRatio);
+ * ```
+ */
+export function topConsumers(root: MemNode, by: RankBy, n: number): Consumer[] {
+  return rankFlat(flatten(root), by, n);
+}
+
+/** {@link topConsumers} on an already flattened tree. */
+export function rankFlat(f: FlatTree, by: RankBy, n: number): Consumer[] {
+  const nodes = f.nodes;
+  const key = by === "total"
+    ? (i: number) => nodes[i].totalBytes
+    : by === "used"
+    ? (i: number) => nodes[i].usedBytes
+    : by === "free"
+    ? (i: number) => nodes[i].freeBytes
+    : (i: number) => f.subTotal[i];
+  return topIndices(nodes.length, n, key).map((i) => {
+    const m = nodes[i];
+    const parts: string[] = [];
+    for (let p = i; p >= 0; p = f.parent[p]) parts.push(nodeLabel(nodes[p]));
+    return {
+      node: m,
+      path: parts.reverse().join(" > "),
+      totalBytes: m.totalBytes,
+      usedBytes: m.usedBytes,
+      freeBytes: m.freeBytes,
+      freeRatio: m.totalBytes > 0 ? m.freeBytes / m.totalBytes : 0,
+      subtreeBytes: f.subTotal[i],
+    };
+  });
+}
+
+/**
+ * Contexts sharing one name, summed.
+ *
+ * @example
+ * ```ts
+ * import { groupByName, type NameGroup, readDump } from "@palloc/palloc/memstats";
+ * const groups: NameGroup[] = groupByName(readDump(await Deno.readTextFile("dump.log")).root);
+ * console.log(groups[0].name, groups[0].count, groups[0].totalBytes);
+ * ```
+ */
+export interface NameGroup extends Totals {
+  /** The shared name; summary nodes are grouped under `(more child contexts)`. */
+  name: string;
+  /** How many contexts have it. */
+  count: number;
+  /** The largest own total among them. */
+  largestBytes: number;
+}
+
+/**
+ * Contexts grouped by name, largest total first.
+ *
+ * @example
+ * ```ts
+ * import { groupByName, readDump } from "@palloc/palloc/memstats";
+ * const g = groupByName(readDump(await Deno.readTextFile("dump.log")).root);
+ * console.log(g.find((x) => x.name === "index info")?.count);
+ * ```
+ */
+export function groupByName(root: MemNode): NameGroup[] {
+  const groups = new Map<string, NameGroup>();
+  walk(root, (n) => {
+    const name = isSummary(n) ? "(more child contexts)" : n.name;
+    let g = groups.get(name);
+    if (g === undefined) {
+      g = { name, count: 0, largestBytes: 0, ...emptyTotals() };
+      groups.set(name, g);
+    }
+    g.count += n.summarizedCount ?? 1;
+    g.largestBytes = Math.max(g.largestBytes, n.totalBytes);
+    addTotals(g, n);
+  });
+  return [...groups.values()].sort((a, b) => b.totalBytes - a.totalBytes || b.count - a.count);
+}
+
+/**
+ * A line whose own figures do not add up (`used != total - free`).
+ *
+ * @example
+ * ```ts
+ * import { type BadLine, checkGrandTotal, readDump } from "@palloc/palloc/memstats";
+ * const bad: BadLine[] = checkGrandTotal(readDump(await Deno.readTextFile("dump.log"))).badLines;
+ * ```
+ */
+export interface BadLine {
+  /** Source line, when known. */
+  line?: number;
+  /** The context's label. */
+  label: string;
+}
+
+/**
+ * Result of {@link checkGrandTotal}.
+ *
+ * @example
+ * ```ts
+ * import { checkGrandTotal, type GrandTotalCheck, readDump } from "@palloc/palloc/memstats";
+ * const c: GrandTotalCheck = checkGrandTotal(readDump(await Deno.readTextFile("dump.log")));
+ * console.log(c.status, c.computed.totalBytes);
+ * ```
+ */
+export interface GrandTotalCheck {
+  /** `ok`: every field matches; `mismatch`: some differ; `absent`: the dump has no Grand total. */
+  status: "ok" | "mismatch" | "absent";
+  /** The dump's Grand total line. */
+  expected?: Totals;
+  /** The sum over all lines, summary lines included. */
+  computed: Totals;
+  /** Fields that differ. */
+  mismatched: (keyof Totals)[];
+  /** Lines whose used is not total minus free. */
+  badLines: BadLine[];
+}
+
+/**
+ * Checks the sum of all lines against the dump's `Grand total` line, field by field.
+ *
+ * @example
+ * ```ts
+ * import { checkGrandTotal, readDump } from "@palloc/palloc/memstats";
+ * const c = checkGrandTotal(readDump(await Deno.readTextFile("dump.log")));
+ * if (c.status === "mismatch") console.log(c.mismatched);
+ * ```
+ */
+export function checkGrandTotal(dump: Dump): GrandTotalCheck {
+  const computed = emptyTotals();
+  const badLines: BadLine[] = [];
+  walk(dump.root, (n) => {
+    addTotals(computed, n);
+    if (n.usedBytes !== n.totalBytes - n.freeBytes) {
+      const b: BadLine = { label: nodeLabel(n) };
+      if (n.line !== undefined) b.line = n.line;
+      badLines.push(b);
+    }
+  });
+  const expected = dump.grandTotal;
+  if (expected === undefined) return { status: "absent", computed, mismatched: [], badLines };
+  const mismatched = (Object.keys(computed) as (keyof Totals)[])
+    .filter((k) => computed[k] !== expected[k]);
+  return {
+    status: mismatched.length === 0 ? "ok" : "mismatch",
+    expected,
+    computed,
+    mismatched,
+    badLines,
+  };
+}
+
+/**
+ * Everything the CLI and the HTML report show about one dump.
+ *
+ * @example
+ * ```ts
+ * import { analyze, type Analysis, readDump } from "@palloc/palloc/memstats";
+ * const a: Analysis = analyze(readDump(await Deno.readTextFile("dump.log")));
+ * console.log(a.contexts, a.check.status, a.groups[0].name);
+ * ```
+ */
+export interface Analysis {
+  /** Number of nodes in the tree (summary nodes count once). */
+  nodes: number;
+  /** Contexts, with summary nodes counted as what they stand for. */
+  contexts: number;
+  /** Sum over the whole tree. */
+  totals: SubtreeTotals;
+  /** Grand total check. */
+  check: GrandTotalCheck;
+  /** Largest own total bytes. */
+  topByTotal: Consumer[];
+  /** Largest own used bytes. */
+  topByUsed: Consumer[];
+  /** Largest own free bytes (fragmentation). */
+  topByFree: Consumer[];
+  /** Largest subtrees. */
+  topBySubtree: Consumer[];
+  /** Name groups, largest first. */
+  groups: NameGroup[];
+  /** Deepest level in the tree (root = 0). */
+  maxDepth: number;
+}
+
+/**
+ * Runs every analysis: totals, Grand total check, four top-`top` rankings and name groups.
+ *
+ * @example
+ * ```ts
+ * import { analyze, readDump } from "@palloc/palloc/memstats";
+ * const a = analyze(readDump(await Deno.readTextFile("dump.log")), 5);
+ * console.log(a.topByTotal.map((c) => c.path));
+ * ```
+ */
+export function analyze(dump: Dump, top = 20): Analysis {
+  const f = flatten(dump.root);
+  let maxDepth = 0;
+  for (let i = 0; i < f.depth.length; i++) if (f.depth[i] > maxDepth) maxDepth = f.depth[i];
+  const totals = flatTotals(f, 0);
+  return {
+    nodes: f.nodes.length,
+    contexts: totals.contexts,
+    totals,
+    check: checkGrandTotal(dump),
+    topByTotal: rankFlat(f, "total", top),
+    topByUsed: rankFlat(f, "used", top),
+    topByFree: rankFlat(f, "free", top),
+    topBySubtree: rankFlat(f, "subtree", top),
+    groups: groupByName(dump.root),
+    maxDepth,
+  };
+}

@@ -1,0 +1,147 @@
+/**
+ * detect.ts — tells which of the three forms an input is in and dispatches to its reader.
+ *
+ * Callers (the CLI, tests, embedders) usually have a file and do not know its form. This file
+ * decides: CSV by its header, server log by its "logging memory contexts of PID" line,
+ * `MemoryContextStats` text by an unindented context line. It also refuses binary input with a
+ * typed error before any reader sees it, so random bytes give `BINARY`, not a confusing parse.
+ *
+ * @module
+ */
+
+import { type Dump, MemstatsError } from "./model.ts";
+import { readCsv } from "./read_csv.ts";
+import { readLog } from "./read_log.ts";
+import { readStderr } from "./read_stderr.ts";
+import type { ReadOptions } from "./tree_builder.ts";
+
+/**
+ * The text forms PostgreSQL produces.
+ *
+ * @example
+ * ```ts
+ * import { detectForm, type TextForm } from "@palloc/palloc/memstats";
+ * const form: TextForm | undefined = detectForm(await Deno.readTextFile("dump.txt"));
+ * ```
+ */
+export type TextForm = "log" | "stderr" | "csv";
+
+const LOG_HEADER = /LOG: {2}(?:[0-9A-Z]{5}: )?logging memory contexts of PID \d+/;
+const STDERR_LINE = /^[^\s].*?: \d+ total in \d+ blocks/m;
+
+/**
+ * Tells which form a text is in: `log`, `stderr`, `csv`, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { detectForm } from "@palloc/palloc/memstats";
+ * console.log(detectForm("name,ident,parent,level,total_bytes\n")); // "csv"
+ * ```
+ */
+export function detectForm(text: string): TextForm | undefined {
+  const start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const nl = text.indexOf("\n", start);
+  const first = text.slice(start, nl < 0 ? text.length : nl).trim().toLowerCase();
+  const cols = first.split(",").map((c) => c.replace(/^"|"$/g, ""));
+  if (cols.includes("name") && (cols.includes("total_bytes") || cols.includes("level"))) {
+    return "csv";
+  }
+  if (LOG_HEADER.test(text)) return "log";
+  if (STDERR_LINE.test(text)) return "stderr";
+  return undefined;
+}
+
+const decoder = new TextDecoder("utf-8");
+
+/**
+ * Decodes file bytes as UTF-8, throwing {@link MemstatsError} `BINARY` for non-text input.
+ *
+ * @example
+ * ```ts
+ * import { decodeInput } from "@palloc/palloc/memstats";
+ * console.log(decodeInput(new TextEncoder().encode("hello"))); // "hello"
+ * ```
+ */
+export function decodeInput(bytes: Uint8Array): string {
+  if (bytes.includes(0)) {
+    throw new MemstatsError("BINARY", "the input holds NUL bytes: it is not a text dump");
+  }
+  const text = decoder.decode(bytes);
+  let bad = 0;
+  for (let i = text.indexOf("\ufffd"); i >= 0; i = text.indexOf("\ufffd", i + 1)) bad++;
+  if (bad > 8 && bad > text.length / 100) {
+    throw new MemstatsError("BINARY", `the input is not UTF-8 text (${bad} undecodable bytes)`);
+  }
+  return text;
+}
+
+/**
+ * Options of {@link readDumps}.
+ *
+ * @example
+ * ```ts
+ * import { readDumps, type ReadDumpsOptions } from "@palloc/palloc/memstats";
+ * const opts: ReadDumpsOptions = { form: "log", source: "server.log" };
+ * const dumps = readDumps(await Deno.readFile("server.log"), opts);
+ * ```
+ */
+export interface ReadDumpsOptions extends ReadOptions {
+  /** Skip detection and read the input as this form. */
+  form?: TextForm;
+}
+
+/**
+ * Reads every dump in a text or in file bytes, detecting the form. A log or stderr capture may
+ * hold several dumps; a CSV holds one. Throws {@link MemstatsError} (`NO_DUMP`, `BINARY`,
+ * `BAD_CSV_HEADER`, `EMPTY_DUMP`) when nothing can be read; lines it cannot use inside a dump
+ * are listed in `Dump.skipped` with their line numbers.
+ *
+ * @example
+ * ```ts
+ * import { readDumps } from "@palloc/palloc/memstats";
+ * const dumps = readDumps(await Deno.readFile("server.log"), { source: "server.log" });
+ * for (const d of dumps) console.log(d.pid, d.skipped.length);
+ * ```
+ */
+export function readDumps(input: string | Uint8Array, options: ReadDumpsOptions = {}): Dump[] {
+  const text = typeof input === "string" ? input : decodeInput(input);
+  if (typeof input === "string" && text.includes("\u0000")) {
+    throw new MemstatsError("BINARY", "the input holds NUL characters: it is not a text dump");
+  }
+  const form = options.form ?? detectForm(text);
+  switch (form) {
+    case "csv":
+      return [readCsv(text, options)];
+    case "log":
+      return readLog(text, options);
+    case "stderr":
+      return readStderr(text, options);
+    default:
+      throw new MemstatsError(
+        "NO_DUMP",
+        "no memory-context dump found: expected pg_log_backend_memory_contexts() log lines, " +
+          "MemoryContextStats() output or a pg_backend_memory_contexts CSV with header",
+      );
+  }
+}
+
+/**
+ * Reads the first dump of an input (or the `index`-th, 0-based). Throws like {@link readDumps},
+ * and `RangeError` when `index` is past the last dump.
+ *
+ * @example
+ * ```ts
+ * import { readDump } from "@palloc/palloc/memstats";
+ * const dump = readDump("TopMemoryContext: 8192 total in 1 blocks; 0 free (0 chunks); 8192 used\n");
+ * console.log(dump.format, dump.root.name); // "stderr" "TopMemoryContext"
+ * ```
+ */
+export function readDump(
+  input: string | Uint8Array,
+  options: ReadDumpsOptions & { index?: number } = {},
+): Dump {
+  const all = readDumps(input, options);
+  const i = options.index ?? 0;
+  if (i < 0 || i >= all.length) throw new RangeError(`dump ${i} asked, input has ${all.length}`);
+  return all[i];
+}

@@ -1,0 +1,104 @@
+/**
+ * memstats — read, compare and draw PostgreSQL memory-context dumps (PG 14 to 18).
+ *
+ * PostgreSQL reports its memory contexts in three forms, all of which this module reads:
+ *
+ * - the server log written by `pg_log_backend_memory_contexts()` (any `log_line_prefix`,
+ *   unrelated lines interleaved),
+ * - the `MemoryContextStats()` text a backend prints to stderr (indentation gives the level),
+ * - the `pg_backend_memory_contexts` view exported with `COPY … WITH CSV HEADER` (PG 14–16
+ *   `parent` columns and PG 17+ `type`/`path` columns).
+ *
+ * Every reader returns a {@link Dump} around a plain {@link MemNode} tree. On that tree the
+ * module computes subtree totals, top consumers, name groups and the Grand total check, diffs
+ * two dumps path by path, writes the tree back in any of the three forms, and draws it as an
+ * SVG icicle or a self-contained HTML report. Trees that do not come from PostgreSQL — such as
+ * palloc's own contexts — enter through {@link treeFromWalker}.
+ *
+ * This entry point is separate from palloc's core (`@palloc/palloc`) and has no dependencies.
+ *
+ * @example Read a dump, check it and draw it
+ * ```ts
+ * import { analyze, readDump, renderHtml } from "@palloc/palloc/memstats";
+ *
+ * const dump = readDump(
+ *   "LOG:  logging memory contexts of PID 7\n" +
+ *     "LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used\n" +
+ *     "LOG:  Grand total: 8192 bytes in 1 blocks; 192 free (0 chunks); 8000 used\n",
+ * );
+ * const report = analyze(dump, 10);
+ * console.log(report.check.status); // "ok"
+ * const html = renderHtml(dump);
+ * ```
+ *
+ * @module
+ */
+
+export {
+  addTotals,
+  countNodes,
+  emptyTotals,
+  isSummary,
+  MemstatsError,
+  ownTotals,
+  walk,
+} from "./model.ts";
+export type {
+  Dump,
+  DumpFormat,
+  MemNode,
+  MemstatsErrorCode,
+  SkippedLine,
+  SkipReason,
+  Totals,
+} from "./model.ts";
+
+// Reading
+export { decodeInput, detectForm, readDump, readDumps } from "./detect.ts";
+export type { ReadDumpsOptions, TextForm } from "./detect.ts";
+export { readLog } from "./read_log.ts";
+export { readStderr } from "./read_stderr.ts";
+export { readCsv } from "./read_csv.ts";
+export type { ReadOptions } from "./tree_builder.ts";
+
+// Analysis and comparison
+export {
+  analyze,
+  checkGrandTotal,
+  groupByName,
+  nodeLabel,
+  nodePath,
+  subtreeTotals,
+  topConsumers,
+} from "./analyze.ts";
+export type {
+  Analysis,
+  BadLine,
+  Consumer,
+  GrandTotalCheck,
+  NameGroup,
+  RankBy,
+  SubtreeTotals,
+} from "./analyze.ts";
+export { diffDumps, largestChanges } from "./diff.ts";
+export type { DiffEntry, DiffStatus, DumpDiff } from "./diff.ts";
+
+// Writing PostgreSQL's forms back
+export { writeCsv, writeLog, writeStderr } from "./write.ts";
+export type { WriteCsvOptions, WriteLogOptions } from "./write.ts";
+export { clipIdent } from "./text_grammar.ts";
+
+// Drawing
+export { icicleLayout } from "./layout.ts";
+export type { Cell, IcicleLayout, LayoutOptions } from "./layout.ts";
+export { renderSvg } from "./render_svg.ts";
+export type { ColorBy, SvgOptions } from "./render_svg.ts";
+export { renderHtml } from "./render_html.ts";
+export type { HtmlOptions } from "./render_html.ts";
+
+// Trees from elsewhere (palloc's own contexts)
+export { dumpFromTree, treeFromWalker } from "./walker.ts";
+export type { ContextStats, ContextWalker, DumpFromTreeOptions } from "./walker.ts";
+
+// Text reports
+export { describeDump, formatAnalysis, formatBytes, formatDelta, formatDiff } from "./format.ts";

@@ -1,0 +1,159 @@
+/**
+ * walker.ts — builds the renderer's plain tree from any context hierarchy.
+ *
+ * memstats must not import palloc's core (the core stays small and dependency-free, and the
+ * two evolve separately). Instead, anything that can list a context's children and report its
+ * figures — palloc's live contexts, a test double, a JSON file — is described by a
+ * {@link ContextWalker}, and {@link treeFromWalker} turns it into a {@link MemNode} tree that the
+ * analysers and renderers accept like a parsed PostgreSQL dump.
+ *
+ * @module
+ */
+
+import { type Dump, makeNode, type MemNode } from "./model.ts";
+import { flatTotals } from "./analyze.ts";
+import { flatten } from "./flat.ts";
+
+/**
+ * The figures a walker reports for one context.
+ *
+ * @example
+ * ```ts
+ * import { type ContextStats } from "@palloc/palloc/memstats";
+ * const s: ContextStats = { name: "ExecutorState", totalBytes: 8192, nblocks: 1, freeBytes: 4096, freeChunks: 2 };
+ * ```
+ */
+export interface ContextStats {
+  /** Context name. */
+  name: string;
+  /** Optional identifier; `null` and `undefined` both mean none. */
+  ident?: string | null;
+  /** Allocator kind, e.g. `AllocSet`. */
+  type?: string;
+  /** Bytes in the context's own blocks. */
+  totalBytes: number;
+  /** Number of own blocks. */
+  nblocks: number;
+  /** Free bytes in own blocks. */
+  freeBytes: number;
+  /** Number of free chunks. */
+  freeChunks: number;
+  /** Used bytes; defaults to `totalBytes - freeBytes`. */
+  usedBytes?: number;
+}
+
+/**
+ * How to read a hierarchy of contexts of type `C`.
+ *
+ * @example
+ * ```ts
+ * import { type ContextWalker, treeFromWalker } from "@palloc/palloc/memstats";
+ * type Ctx = { name: string; size: number; kids: Ctx[] };
+ * const walker: ContextWalker<Ctx> = {
+ *   stats: (c) => ({ name: c.name, totalBytes: c.size, nblocks: 1, freeBytes: 0, freeChunks: 0 }),
+ *   children: (c) => c.kids,
+ * };
+ * const tree = treeFromWalker({ name: "Top", size: 1024, kids: [] }, walker);
+ * ```
+ */
+export interface ContextWalker<C> {
+  /** The figures of one context (its own blocks only). */
+  stats(ctx: C): ContextStats;
+  /** Its children, in the order to show them (PostgreSQL shows newest first). */
+  children(ctx: C): Iterable<C>;
+}
+
+/**
+ * Builds the plain tree from any context hierarchy, given how to read stats and children. This
+ * is how palloc's live contexts (or anything else) reach the analysers and renderers.
+ *
+ * @example
+ * ```ts
+ * import { dumpFromTree, renderHtml, treeFromWalker } from "@palloc/palloc/memstats";
+ * type Ctx = { name: string; bytes: number; free: number; kids: Ctx[] };
+ * const top: Ctx = { name: "Top", bytes: 8192, free: 100, kids: [{ name: "Child", bytes: 1024, free: 0, kids: [] }] };
+ * const tree = treeFromWalker(top, {
+ *   stats: (c) => ({ name: c.name, totalBytes: c.bytes, nblocks: 1, freeBytes: c.free, freeChunks: 0 }),
+ *   children: (c) => c.kids,
+ * });
+ * const html = renderHtml(dumpFromTree(tree, { source: "palloc" }));
+ * ```
+ */
+export function treeFromWalker<C>(root: C, walker: ContextWalker<C>): MemNode {
+  const seen = new Set<C>();
+  const make = (ctx: C, level: number): MemNode => {
+    const s = walker.stats(ctx);
+    const n = makeNode(s.name, {
+      totalBytes: s.totalBytes,
+      nblocks: s.nblocks,
+      freeBytes: s.freeBytes,
+      freeChunks: s.freeChunks,
+      usedBytes: s.usedBytes ?? s.totalBytes - s.freeBytes,
+    }, level);
+    n.ident = s.ident ?? undefined;
+    n.type = s.type;
+    return n;
+  };
+  seen.add(root);
+  const top = make(root, 0);
+  const stack: [C, MemNode][] = [[root, top]];
+  while (stack.length > 0) {
+    const [ctx, node] = stack.pop()!;
+    for (const child of walker.children(ctx)) {
+      if (seen.has(child)) continue;
+      seen.add(child);
+      const cn = make(child, node.level + 1);
+      node.children.push(cn);
+      stack.push([child, cn]);
+    }
+  }
+  return top;
+}
+
+/**
+ * Options of {@link dumpFromTree}.
+ *
+ * @example
+ * ```ts
+ * import { dumpFromTree, type DumpFromTreeOptions, type MemNode } from "@palloc/palloc/memstats";
+ * declare const tree: MemNode;
+ * const opts: DumpFromTreeOptions = { source: "palloc", levelBase: 1 };
+ * const dump = dumpFromTree(tree, opts);
+ * ```
+ */
+export interface DumpFromTreeOptions {
+  /** Label for reports. */
+  source?: string;
+  /** Level number to give the root when written out (default 1, as PG 18 does). */
+  levelBase?: number;
+  /** Set `grandTotal` to the tree's sum, so text writers print a Grand total (default true). */
+  withGrandTotal?: boolean;
+}
+
+/**
+ * Wraps a plain tree in a {@link Dump} (with a computed Grand total unless told otherwise).
+ *
+ * @example
+ * ```ts
+ * import { dumpFromTree, writeLog } from "@palloc/palloc/memstats";
+ * const root = { name: "Top", level: 0, totalBytes: 1024, nblocks: 1, freeBytes: 24, freeChunks: 0, usedBytes: 1000, children: [] };
+ * console.log(writeLog(dumpFromTree(root)));
+ * ```
+ */
+export function dumpFromTree(root: MemNode, options: DumpFromTreeOptions = {}): Dump {
+  const dump: Dump = {
+    format: "tree",
+    levelBase: options.levelBase ?? 1,
+    root,
+    complete: true,
+    skipped: [],
+    startLine: 0,
+    endLine: 0,
+  };
+  if (options.withGrandTotal ?? true) {
+    const { contexts: _contexts, ...totals } = flatTotals(flatten(root), 0);
+    dump.grandTotal = totals;
+  }
+  if (options.source !== undefined) dump.source = options.source;
+  return dump;
+}
