@@ -3,7 +3,8 @@
  * plain line `N passed, M failed` that CI reads (Deno's own summary line is
  * not one it understands).
  *
- * Steps: the unit, property and tool tests in `spec/` (each Deno test counts
+ * Steps: Chromium is installed first when missing (browser tests need it);
+ * then the unit, property and tool tests in `spec/` (each Deno test counts
  * once), the conformance vectors (each trace file counts once), every
  * example (each counts once), and the source checks (fmt, lint, type check,
  * doc lint, publish dry run; each counts once). Every step runs even when an
@@ -37,6 +38,16 @@ function tally(name: string, ok: boolean, detail = ""): void {
 const ESC = String.fromCharCode(27);
 const strip = (s: string) =>
   s.split(ESC).map((part, i) => (i === 0 ? part : part.replace(/^\[[0-9;]*m/, ""))).join("");
+
+// 0. The browser tests need Debian's chromium; install it when it is missing.
+try {
+  Deno.statSync("/usr/bin/chromium");
+} catch {
+  console.log("== installing chromium (tools/install-chromium.sh)");
+  const inst = await new Deno.Command("bash", { args: ["tools/install-chromium.sh"], cwd: root })
+    .output();
+  if (!inst.success) console.log(new TextDecoder().decode(inst.stderr).slice(-2000));
+}
 
 // 1. spec/: Deno's test runner; its summary gives the counts.
 {
