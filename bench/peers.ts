@@ -36,8 +36,25 @@ class PeerContext {
   }
 }
 
-/** Replays a compiled trace on a peer; returns the peak footprint seen. */
-export function replayOnPeer(c: CompiledTrace, peer: PeerAllocator): number {
+/** Thrown when a peer runs past its time budget; `opsDone` says how far it got. */
+export class PeerTimeout extends Error {
+  /** Operations completed before the budget ran out. */
+  readonly opsDone: number;
+  /** Milliseconds spent on them. */
+  readonly ms: number;
+  constructor(opsDone: number, ms: number) {
+    super(`peer stopped after ${opsDone} operations (${ms.toFixed(0)} ms)`);
+    this.opsDone = opsDone;
+    this.ms = ms;
+  }
+}
+
+/**
+ * Replays a compiled trace on a peer; returns the peak footprint seen. A
+ * replay running longer than `budgetMs` stops with a `PeerTimeout`.
+ */
+export function replayOnPeer(c: CompiledTrace, peer: PeerAllocator, budgetMs = Infinity): number {
+  const start = performance.now();
   const { code, a, b, n } = c;
   const handles = new Float64Array(c.slotCount);
   const owner: Array<PeerContext | null> = new Array(c.slotCount).fill(null);
@@ -155,7 +172,11 @@ export function replayOnPeer(c: CompiledTrace, peer: PeerAllocator): number {
       default:
         break;
     }
-    if ((i & 1023) === 0) peak = Math.max(peak, peer.footprint());
+    if ((i & 1023) === 0) {
+      peak = Math.max(peak, peer.footprint());
+      const ms = performance.now() - start;
+      if (ms > budgetMs) throw new PeerTimeout(i + 1, ms);
+    }
   }
   return Math.max(peak, peer.footprint());
 }
