@@ -1,0 +1,257 @@
+/**
+ * The properties and how they run. Each property is fast-check's
+ * model-based testing (`fc.commands` + `fc.modelRun`) over one command mix;
+ * `runProperty` runs it and, on failure, reports everything needed to
+ * replay it — seed, path and endOnFailure, the shrunk command list — and
+ * writes the counterexample as a trace to `test-output/`.
+ *
+ * In `deno test`, numRuns are bounded so that all properties together stay
+ * within a couple of minutes on two cores; `PALLOC_PROP_RUNS` scales them
+ * (e.g. 0.1 for a quick look, 10 for a long night), and `PALLOC_PROP_SEED`,
+ * `PALLOC_PROP_PATH` and `PALLOC_PROP_REPLAY` (the command list's own replay
+ * path) replay a reported failure exactly, as the report spells out. `deno task fuzz` runs the
+ * same properties for as long as asked, with fresh seeds.
+ */
+import fc from "fast-check";
+import { commandArbitraries, type Mix } from "./arbitraries_test.ts";
+import type fcTypes from "fast-check";
+
+type Cmd = fcTypes.Command<ModelBox, World>;
+import { counterexampleTrace } from "./trace_test.ts";
+import { counters, type ModelBox, World } from "./world_test.ts";
+
+/** One property: a name, what it is about, its command mix and its size in CI. */
+export interface PropertyConfig {
+  /** Short name (also the trace file's prefix). */
+  readonly name: string;
+  /** What the property is about, in a sentence. */
+  readonly about: string;
+  /** The commands it generates. */
+  readonly mix: Mix;
+  /** Runs in CI. */
+  readonly numRuns: number;
+  /** Longest command list. */
+  readonly maxCommands: number;
+}
+
+/** The properties (all of them check everything after every command; their mixes differ). */
+export const PROPERTIES: Record<string, PropertyConfig> = {
+  tree: {
+    name: "tree",
+    about: "reset/delete verbs free exactly their subtree, callbacks run in PostgreSQL's order, " +
+      "TopMemoryContext stays the root",
+    mix: {
+      sizes: "valid",
+      weights: {
+        create: 6,
+        alloc: 6,
+        free: 1,
+        realloc: 1,
+        lifetime: 5,
+        setparent: 3,
+        callback: 3,
+        switch: 2,
+        isempty: 1,
+        recover: 1,
+      },
+    },
+    numRuns: 600,
+    maxCommands: 120,
+  },
+  chunks: {
+    name: "chunks",
+    about: "live chunks keep their bytes, never overlap, lie in their context's blocks, " +
+      "and report the model's owner and space",
+    mix: {
+      sizes: "valid",
+      weights: { create: 2, alloc: 8, free: 4, realloc: 5, inspect: 2, lifetime: 1, callback: 1 },
+    },
+    numRuns: 600,
+    maxCommands: 120,
+  },
+  counters: {
+    name: "counters",
+    about: "counters keep their identities: MemConsumed, MemAllocated and the heap's held bytes",
+    mix: {
+      sizes: "large",
+      weights: { create: 4, alloc: 6, free: 3, realloc: 3, lifetime: 3, setparent: 2, callback: 1 },
+    },
+    numRuns: 400,
+    maxCommands: 120,
+  },
+  oom: {
+    name: "oom",
+    about: "on an exhausted heap requests fail with a catchable out of memory, ErrorContext " +
+      "serves its reserve, and a reset makes the reserve whole again",
+    mix: {
+      sizes: "large",
+      weights: {
+        limit: 3,
+        alloc: 6,
+        fill: 2,
+        realloc: 2,
+        free: 2,
+        recover: 2,
+        create: 3,
+        lifetime: 2,
+        callback: 1,
+        switch: 1,
+      },
+    },
+    numRuns: 400,
+    maxCommands: 100,
+  },
+  refusals: {
+    name: "refusals",
+    about: "the model's refusals are exactly palloc's typed errors, and a refused call " +
+      "changes nothing",
+    mix: {
+      sizes: "invalid",
+      weights: {
+        create: 4,
+        alloc: 6,
+        free: 2,
+        realloc: 3,
+        inspect: 2,
+        lifetime: 3,
+        setparent: 3,
+        switch: 2,
+        callback: 1,
+      },
+    },
+    numRuns: 600,
+    maxCommands: 80,
+  },
+};
+
+/** How to run a property. */
+export interface RunParams {
+  /** fast-check seed (random when absent). */
+  seed?: number;
+  /** Replay path of a reported failure. */
+  path?: string;
+  /** The command list's own replay path (the `replayPath` fast-check prints). */
+  replayPath?: string;
+  /** Runs (default: the property's CI numRuns). */
+  numRuns?: number;
+  /** Stop at the first failure without shrinking. */
+  endOnFailure?: boolean;
+  /** Where counterexample traces go (default `test-output`). */
+  outDir?: string;
+}
+
+/** What a run found. */
+export interface RunResult {
+  /** True when a counterexample was found. */
+  failed: boolean;
+  /** The seed used. */
+  seed: number;
+  /** Commands executed during the run (shrinking included). */
+  commands: number;
+  /** The report (seed, path, endOnFailure, counterexample, error). */
+  report: string;
+  /** Where the counterexample trace was written, if any. */
+  tracePath?: string;
+}
+
+/** The fast-check property of `cfg`. */
+export function propertyOf(
+  cfg: PropertyConfig,
+  replayPath?: string,
+): fc.IPropertyWithHooks<[Iterable<Cmd>]> {
+  const arb = fc.commands(commandArbitraries(cfg.mix), {
+    maxCommands: cfg.maxCommands,
+    size: "max",
+    replayPath,
+  });
+  return fc.property(arb, (cmds) => {
+    fc.modelRun(() => ({ model: World.model(), real: new World() }), cmds);
+  });
+}
+
+/** Runs `cfg` once with `params`; never throws for a counterexample (see `failed`). */
+export function runProperty(cfg: PropertyConfig, params: RunParams = {}): RunResult {
+  const seed = params.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
+  const endOnFailure = params.endOnFailure ?? false;
+  const start = counters.commands;
+  const details = fc.check(propertyOf(cfg, params.replayPath), {
+    seed,
+    path: params.path,
+    numRuns: params.numRuns ?? cfg.numRuns,
+    endOnFailure,
+  });
+  const commands = counters.commands - start;
+  if (!details.failed) return { failed: false, seed, commands, report: "" };
+  const shown = details.counterexample === null ? "" : fc.stringify(details.counterexample[0]);
+  const commandsPath = /replayPath="([^"]*)"/.exec(shown)?.[1] ?? "";
+  const replay = `PALLOC_PROP_SEED=${details.seed} PALLOC_PROP_PATH=${details.counterexamplePath}` +
+    ` PALLOC_PROP_REPLAY='${commandsPath}' (fc params: { seed: ${details.seed}, path: ` +
+    `"${details.counterexamplePath}", endOnFailure: ${endOnFailure} }, fc.commands replayPath ` +
+    `"${commandsPath}")`;
+  const error = details.errorInstance instanceof Error
+    ? `${details.errorInstance.name}: ${details.errorInstance.message}`
+    : String(details.errorInstance);
+  let report = `property "${cfg.name}" (${cfg.about}) failed\nreplay with ${replay}\n` +
+    `${fc.defaultReportMessage(details)}\nerror: ${error.split("\n").slice(0, 80).join("\n")}`;
+  let tracePath: string | undefined;
+  if (details.counterexample !== null) {
+    try {
+      tracePath = writeCounterexample(cfg, details.seed, details.counterexample[0], replay, params);
+      report += `\ncounterexample trace: ${tracePath} (replay: deno task conformance ${tracePath})`;
+    } catch (e) {
+      report += `\n(could not write the counterexample trace: ${e})`;
+    }
+  }
+  return { failed: true, seed: details.seed, commands, report, tracePath };
+}
+
+/** Replays the shrunk commands once more to record them, and writes the trace. */
+function writeCounterexample(
+  cfg: PropertyConfig,
+  seed: number,
+  cmds: Iterable<Cmd>,
+  replay: string,
+  params: RunParams,
+): string {
+  let world: World | undefined;
+  try {
+    fc.modelRun(() => {
+      world = new World();
+      return { model: World.model() as ModelBox, real: world };
+    }, cmds);
+  } catch {
+    // the counterexample fails again, as it should; `world` holds what ran
+  }
+  if (world === undefined) throw new Error("the counterexample did not run");
+  const header = [
+    `counterexample of property "${cfg.name}": ${cfg.about}`,
+    `found by fast-check: ${replay}`,
+    `commands: ${world.log.join("; ")}`,
+    "expectations: the model's lines where it has an opinion, palloc's otherwise",
+    "(switching the current context has no trace verb and is left out)",
+  ];
+  const dir = params.outDir ?? "test-output";
+  Deno.mkdirSync(dir, { recursive: true });
+  const path = `${dir}/counterexample-${seed}.trace`;
+  Deno.writeTextFileSync(path, counterexampleTrace(world.trace, header));
+  return path;
+}
+
+function envNumber(name: string): number | undefined {
+  const v = Deno.env.get(name);
+  return v === undefined || v === "" ? undefined : Number(v);
+}
+
+/** `Deno.test` body for a property: CI-sized, replayable from the environment, throws the report. */
+export function testProperty(cfg: PropertyConfig): () => void {
+  return () => {
+    const scale = envNumber("PALLOC_PROP_RUNS") ?? 1;
+    const result = runProperty(cfg, {
+      seed: envNumber("PALLOC_PROP_SEED"),
+      path: Deno.env.get("PALLOC_PROP_PATH") || undefined,
+      replayPath: Deno.env.get("PALLOC_PROP_REPLAY") || undefined,
+      numRuns: Math.max(1, Math.round(cfg.numRuns * scale)),
+    });
+    if (result.failed) throw new Error(result.report);
+  };
+}
