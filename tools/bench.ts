@@ -99,7 +99,7 @@ for (const file of files) {
     replayCompiled(c, api);
     peakHeld = heap.peakHeld;
     heapSize = heap.byteLength;
-  }, () => mcxt.MemoryContextInit({ initialBytes: 1 << 20, maxBytes: 1 << 30 }));
+  }, () => mcxt.MemoryContextInit({ initialBytes: 64 << 10, maxBytes: 1 << 30 }));
 
   let pool = new MemPool({ size: 256 << 20 });
   let thingPeak = 0;
@@ -167,9 +167,9 @@ if (!flag("--no-scaling")) {
   for (const [name, c] of compiled) {
     const per: number[] = [];
     for (const k of [1, 10, 100]) {
-      mcxt.MemoryContextInit({ initialBytes: 1 << 20, maxBytes: 1 << 31 });
+      mcxt.MemoryContextInit({ initialBytes: 1 << 20, maxBytes: 2 ** 31 });
       replayCompiled(c, api); // warm
-      mcxt.MemoryContextInit({ initialBytes: 1 << 20, maxBytes: 1 << 31 });
+      mcxt.MemoryContextInit({ initialBytes: 1 << 20, maxBytes: 2 ** 31 });
       const t0 = performance.now();
       for (let r = 0; r < k; r++) replayCompiled(c, api);
       per.push(((performance.now() - t0) * 1e6) / (c.length * k));
