@@ -196,6 +196,8 @@ if (flag("--write")) {
     readme,
     text.replace(/<!-- results:start -->[\s\S]*<!-- results:end -->/, block),
   );
+  // Keep the file as deno fmt wants it, so a refreshed table never fails the fmt check.
+  await new Deno.Command(Deno.execPath(), { args: ["fmt", readme] }).output();
 }
 
 console.log("");
