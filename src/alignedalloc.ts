@@ -57,6 +57,7 @@ import {
   MEMORYCHUNK_SIZE,
 } from "./memorychunk.ts";
 import { BumpNoteAlignedChunk } from "./bump.ts";
+import { checking, CheckingNoteAlloc } from "./checking.ts";
 import {
   CurrentMemoryContext,
   GetMemoryChunkContext,
@@ -118,6 +119,14 @@ export function MemoryContextAllocAligned(
     elogError(`requested alignment ${alignto} is not a power of 2 below ${MAX_ALIGNTO}`);
   }
   if (alignto <= MAXIMUM_ALIGNOF) return MemoryContextAllocExtended(context, size, flags);
+  // Checked before the padding is added: -64 + 64 must not become a valid 0-byte request.
+  if (
+    typeof size === "number" ? !(size >= 0 && Number.isInteger(size)) : (
+      typeof size !== "bigint" || size < 0n
+    )
+  ) {
+    elogError(`invalid memory alloc request size ${size}`);
+  }
 
   // The context must not zero the padding: only the aligned bytes are zeroed.
   const request = AlignedRequestSize(size, PallocAlignedExtraBytes(alignto));
@@ -136,6 +145,7 @@ export function MemoryContextAllocAligned(
   );
   if (context.methodId === MCTX_BUMP_ID) BumpNoteAlignedChunk(context, aligned);
   if ((flags & MCXT_ALLOC_ZERO) !== 0) heap.u8.fill(0, aligned, aligned + Number(size));
+  if (checking) CheckingNoteAlloc(aligned, Number(size), AlignedAllocMethods);
   return aligned;
 }
 
@@ -154,14 +164,26 @@ export function palloc_aligned(size: number | bigint, alignto: number, flags: nu
   return MemoryContextAllocAligned(CurrentMemoryContext, size, alignto, flags);
 }
 
-/** The unaligned chunk a redirect header at `pointer - 8` leads back to. */
+/**
+ * The unaligned chunk a redirect header at `pointer - 8` leads back to, after
+ * checking the header is one `MemoryContextAllocAligned` could have written:
+ * a power-of-two alignment above 8 that `pointer` honours, and an unaligned
+ * chunk at most that far back (bytes that merely look like a redirect header
+ * are refused here instead of being followed).
+ */
 function AlignedAllocUnaligned(pointer: number): number {
   const m = heap.i32;
   const hdr = pointer - MEMORYCHUNK_SIZE;
-  if (chunkIsExternal(m, hdr)) {
-    elogError(`aligned chunk ${pointer} has an external redirect header`);
+  const alignto = chunkGetValue(m, hdr);
+  const unaligned = chunkGetBlock(m, hdr);
+  if (
+    chunkIsExternal(m, hdr) || alignto <= MAXIMUM_ALIGNOF || alignto >= MAX_ALIGNTO ||
+    (alignto & (alignto - 1)) !== 0 || (pointer & (alignto - 1)) !== 0 ||
+    pointer - unaligned < MEMORYCHUNK_SIZE || pointer - unaligned > alignto || unaligned < 16
+  ) {
+    elogError(`aligned chunk ${pointer} has an invalid redirect header`);
   }
-  return chunkGetBlock(m, hdr);
+  return unaligned;
 }
 
 /** `AlignedAllocFree`: frees the unaligned chunk behind `pointer`. */

@@ -57,6 +57,8 @@ import {
   MCTX_ASET_ID,
 } from "./memorychunk.ts";
 import { MemoryContextResetOnly } from "./mcxt.ts";
+import { checking, CheckingWipe } from "./checking.ts";
+import { AllocSetCheck, AllocSetChunkAreas } from "./aset_check.ts";
 
 /** `sizeof(AllocSetContext)` in the 64-bit build, MAXALIGNed. */
 export const ASET_CONTEXT_SIZE = 200;
@@ -65,12 +67,13 @@ export const ALLOC_BLOCKHDRSZ = 40;
 /** `ALLOC_CHUNKHDRSZ`. */
 export const ALLOC_CHUNKHDRSZ = 8;
 const ALLOC_MINBITS = 3;
-const ALLOCSET_NUM_FREELISTS = 11;
+/** Number of freelists (size classes 8 … 8192 bytes). */
+export const ALLOCSET_NUM_FREELISTS = 11;
 const ALLOC_CHUNK_LIMIT = 1 << (ALLOCSET_NUM_FREELISTS - 1 + ALLOC_MINBITS);
 const ALLOC_CHUNK_FRACTION = 4;
 const MAX_FREE_CONTEXTS = 100;
-// Added to a chunk's freelist index while it sits on a freelist (double-free check).
-const FREE_MARK = 16;
+/** Added to a chunk's freelist index while it sits on a freelist (double-free check). */
+export const FREE_MARK = 16;
 
 /**
  * `ALLOCSET_DEFAULT_SIZES`: min 0, init 8 KB, max 8 MB.
@@ -110,11 +113,16 @@ export const ALLOCSET_SMALL_SIZES = [0, 1024, 8 * 1024] as const;
 export const ALLOCSET_START_SMALL_SIZES = [0, 1024, 8 * 1024 * 1024] as const;
 
 // Block header field offsets, in 32-bit words from the block start.
-const B_OWNER = 0;
-const B_PREV = 2;
-const B_NEXT = 4;
-const B_FREEPTR = 6;
-const B_ENDPTR = 8;
+/** Word index of a block's owner (context header offset); zeroed when the block is freed. */
+export const B_OWNER = 0;
+/** Word index of a block's `prev`. */
+export const B_PREV = 2;
+/** Word index of a block's `next`. */
+export const B_NEXT = 4;
+/** Word index of a block's `freeptr`. */
+export const B_FREEPTR = 6;
+/** Word index of a block's `endptr`. */
+export const B_ENDPTR = 8;
 
 /**
  * An AllocSet context: the tree node plus AllocSet's own state.
@@ -302,6 +310,7 @@ function AllocSetReset(ctx: MemoryContext): void {
       m[b + B_NEXT] = 0;
     } else {
       set.memAllocated -= m[b + B_ENDPTR] - block;
+      m[b + B_OWNER] = 0; // a stale chunk pointer into it can no longer find a live owner
       heap.free(block);
     }
     block = next;
@@ -330,6 +339,7 @@ function AllocSetDelete(ctx: MemoryContext): void {
     const next = heap.i32[(block >>> 2) + B_NEXT];
     if (block !== set.keeper) {
       set.memAllocated -= heap.i32[(block >>> 2) + B_ENDPTR] - block;
+      heap.i32[(block >>> 2) + B_OWNER] = 0;
       heap.free(block);
     }
     block = next;
@@ -441,12 +451,19 @@ function AllocSetAllocFromNewBlock(
   return chunk + ALLOC_CHUNKHDRSZ;
 }
 
-/** The dedicated block of an external chunk, after checking it looks like one. */
+/**
+ * The dedicated block of an external chunk, after checking it looks like one:
+ * a live heap block, full, owned by a live AllocSet (so it is never handed to
+ * `heap.free` after the set's block list was changed).
+ */
 function externalBlock(chunk: number): number {
   const block = chunk - ALLOC_BLOCKHDRSZ;
   const m = heap.i32;
   const b = block >>> 2;
-  if (block <= 0 || m[b + B_FREEPTR] !== m[b + B_ENDPTR] || !ownerIsAllocSet(m[b + B_OWNER])) {
+  if (
+    block <= 0 || m[b + B_FREEPTR] !== m[b + B_ENDPTR] || !ownerIsAllocSet(m[b + B_OWNER]) ||
+    !heap.isLive(block)
+  ) {
     throw new PgError(ERRCODE_INTERNAL_ERROR, `could not find block containing chunk ${chunk}`);
   }
   return block;
@@ -471,6 +488,7 @@ function AllocSetFree(pointer: number): void {
     else set.blocks = next;
     if (next !== 0) m[(next >>> 2) + B_PREV] = prev;
     set.memAllocated -= m[b + B_ENDPTR] - block;
+    m[b + B_OWNER] = 0;
     heap.free(block);
     return;
   }
@@ -484,16 +502,18 @@ function AllocSetFree(pointer: number): void {
 /**
  * The context of a small (non-external) chunk, after the cheap checks that
  * keep a bad pointer from corrupting anything: the header's block must be a
- * block of a live AllocSet, the chunk must lie below that block's free
- * pointer, and it must not carry the free mark (a double free).
+ * block of a live AllocSet (freed blocks have their owner word zeroed), the
+ * chunk must lie between that block's header and its free pointer, and it
+ * must not carry the free mark (a double free).
  */
 function AllocSetChunkOwner(m: Int32Array, chunk: number, what: string): AllocSetContext {
   const value = chunkGetValue(m, chunk);
   const block = chunkGetBlock(m, chunk);
   const ctx = block > 0 ? contextAtHeaderOrNull(m[(block >>> 2) + B_OWNER]) : undefined;
   if (
-    ctx === undefined || ctx.methodId !== MCTX_ASET_ID || chunk >= m[(block >>> 2) + B_FREEPTR] ||
-    (value & ~FREE_MARK) >= ALLOCSET_NUM_FREELISTS
+    ctx === undefined || ctx.methodId !== MCTX_ASET_ID ||
+    chunk >= heap.u32[(block >>> 2) + B_FREEPTR] ||
+    chunk < block + ALLOC_BLOCKHDRSZ || (value & ~FREE_MARK) >= ALLOCSET_NUM_FREELISTS
   ) {
     throw new PgError(
       ERRCODE_INTERNAL_ERROR,
@@ -539,6 +559,7 @@ function AllocSetRealloc(pointer: number, size: number, flags: number): number {
   const newPointer = AllocSetAlloc(set, size, flags);
   if (newPointer === 0) return MemoryContextAllocationFailure(set, size, flags);
   heap.u8.copyWithin(newPointer, pointer, pointer + oldchksize);
+  if (checking) CheckingWipe(pointer, oldchksize);
   AllocSetFree(pointer);
   return newPointer;
 }
@@ -613,4 +634,6 @@ registerMethods(MCTX_ASET_ID, {
   getChunkSpace: AllocSetGetChunkSpace,
   isEmpty: AllocSetIsEmpty,
   stats: AllocSetStats,
+  check: AllocSetCheck,
+  chunkAreas: AllocSetChunkAreas,
 });

@@ -67,7 +67,7 @@ import {
   BumpIndexRemoveOwner,
   BumpIndexSize,
 } from "./bump_index.ts";
-import { BumpCheck, BumpIsEmpty, BumpStats } from "./bump_inspect.ts";
+import { BumpCheck, BumpChunkAreas, BumpIsEmpty, BumpStats } from "./bump_inspect.ts";
 
 export { BUMP_BLOCKHDRSZ, BUMP_CHUNKHDRSZ, BUMP_CONTEXT_SIZE } from "./bump_block.ts";
 export { BumpCheck, BumpIsEmpty, BumpStats } from "./bump_inspect.ts";
@@ -354,6 +354,7 @@ export const BumpMethods: ContextMethods = {
   isEmpty: BumpIsEmpty,
   stats: BumpStats,
   check: BumpCheck,
+  chunkAreas: BumpChunkAreas,
 };
 
 registerMethods(MCTX_BUMP_ID, BumpMethods);

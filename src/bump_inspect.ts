@@ -19,6 +19,12 @@ import {
   W_PREV,
 } from "./bump_block.ts";
 import { BumpIndexLookup } from "./bump_index.ts";
+import {
+  CheckingBlockPointerOk,
+  CheckingBumpChunks,
+  CheckingHeapBlockOk,
+  CheckingWalkLimit,
+} from "./checking.ts";
 
 /** `BumpIsEmpty`: true when no block holds a chunk. */
 export function BumpIsEmpty(context: MemoryContext): boolean {
@@ -60,30 +66,63 @@ export function BumpStats(
     : "";
 }
 
-/** `BumpCheck`: list links, free pointers and `mem_allocated` agree; throws otherwise. */
+/**
+ * `BumpCheck`: list links, free and end pointers (against the heap's own
+ * block sizes), the block index and `mem_allocated` agree; in checking mode
+ * every chunk's record and sentinel too. Each link is tested before it is
+ * followed. Raises a PgError naming the first problem.
+ */
 export function BumpCheck(context: MemoryContext): void {
   const set = context as BumpContext;
   const u = heap.u32;
   const head = set.header + BLOCKS_HEAD;
+  const limit = CheckingWalkLimit();
+  const seen = new Set<number>();
   let total = 0;
   let prev = head;
   let sawKeeper = false;
   for (let block = u[(head >>> 2) + W_NEXT]; block !== head; block = u[(block >>> 2) + W_NEXT]) {
+    if (!CheckingBlockPointerOk(block) || seen.has(block) || seen.size > limit) {
+      elogError(`problem in Bump ${set.name}: block list is broken at ${block}`);
+    }
+    seen.add(block);
     const b = block >>> 2;
     const where = `problem in Bump ${set.name}: block ${block}`;
     if (u[b + W_PREV] !== prev) elogError(`${where} has a bogus prev link`);
     const free = u[b + W_FREEPTR];
     const end = u[b + W_ENDPTR];
     if (free < block + BUMP_BLOCKHDRSZ || free > end) elogError(`${where} has a bogus freeptr`);
+    const start = block === set.keeper ? set.header : block;
+    if (!CheckingHeapBlockOk(start, end - start)) {
+      elogError(`${where} has an end pointer that disagrees with the heap`);
+    }
     if (BumpIndexLookup(block + BUMP_BLOCKHDRSZ) !== set) elogError(`${where} is not indexed`);
     if (block === set.keeper) sawKeeper = true;
-    total += end - (block === set.keeper ? set.header : block);
+    total += end - start;
+    CheckingBumpChunks(set, block + BUMP_BLOCKHDRSZ, free);
     prev = block;
+  }
+  if (u[(head >>> 2) + W_PREV] !== prev) {
+    elogError(`problem in Bump ${set.name}: the block list head's prev link is bogus`);
   }
   if (!sawKeeper) elogError(`problem in Bump ${set.name}: keeper block missing`);
   if (total !== set.memAllocated) {
     elogError(
       `problem in Bump ${set.name}: ${total} bytes in blocks, mem_allocated ${set.memAllocated}`,
     );
+  }
+}
+
+/** The chunk area of every block, header to free pointer (checking mode wipes them). */
+export function BumpChunkAreas(
+  context: MemoryContext,
+  visit: (start: number, end: number, blockEnd: number) => void,
+): void {
+  const u = heap.u32;
+  const head = context.header + BLOCKS_HEAD;
+  let n = CheckingWalkLimit();
+  for (let block = u[(head >>> 2) + W_NEXT]; block !== head && n-- > 0;) {
+    visit(block + BUMP_BLOCKHDRSZ, u[(block >>> 2) + W_FREEPTR], u[(block >>> 2) + W_ENDPTR]);
+    block = u[(block >>> 2) + W_NEXT];
   }
 }

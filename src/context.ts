@@ -186,8 +186,22 @@ export interface ContextMethods {
    * type's stats text (e.g. `8192 total in 1 blocks; …`) when `wantText`, else "".
    */
   stats(ctx: MemoryContext, totals: MemoryContextCounters | null, wantText: boolean): string;
-  /** Verifies the context's blocks and chunks; throws on inconsistency. */
+  /**
+   * Verifies the context's blocks and chunks (headers, freelists, counters
+   * against a recount; records and sentinels in checking mode); raises a
+   * PgError naming the first inconsistency.
+   */
   check?(ctx: MemoryContext): void;
+  /**
+   * Calls `visit(start, end, blockEnd)` for each block with the byte range
+   * its chunks were carved from (headers included): `end` is the block's
+   * free pointer, `blockEnd` its end. For checking mode's wipe on reset and
+   * delete and its scan of the records.
+   */
+  chunkAreas?(
+    ctx: MemoryContext,
+    visit: (start: number, end: number, blockEnd: number) => void,
+  ): void;
 }
 
 /**

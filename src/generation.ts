@@ -31,10 +31,16 @@
  * Hot paths (alloc from the current block, free of a chunk whose block stays
  * in use) do 32-bit typed-array reads and writes only; new blocks, dedicated
  * chunks and emptied blocks are handled by separate functions.
+ *
+ * palloc's additions, none of which changes a counter: every chunk operation
+ * first checks that the chunk's block leads back to a live Generation
+ * context and that the chunk lies between the block's header and its free
+ * pointer; a freed chunk's size gets a free mark (bit 0, free since sizes are
+ * multiples of 8), so a second pfree is refused; a block given back to the
+ * heap has its context link zeroed, so stale pointers into it are refused.
  */
 import {
   contextAtHeader,
-  contextAtHeaderOrNull,
   type ContextMethods,
   heap,
   MemoryContext,
@@ -46,9 +52,8 @@ import {
   registerMethods,
   unregisterContext,
 } from "./context.ts";
-import { elogError } from "./elog.ts";
+import { checking, CheckingWipe } from "./checking.ts";
 import {
-  chunkGetBlock,
   chunkIsExternal,
   chunkSetHeader,
   chunkSetHeaderExternal,
@@ -56,6 +61,7 @@ import {
   MEMORYCHUNK_MAX_VALUE,
 } from "./memorychunk.ts";
 import {
+  B_CONTEXT,
   B_FREEPTR,
   B_NCHUNKS,
   B_NFREE,
@@ -63,18 +69,26 @@ import {
   GENERATION_BLOCKS_HEAD,
   GENERATION_CHUNKHDRSZ,
   GENERATION_CONTEXT_SIZE,
+  GENERATION_FREE_BIT,
   GenerationBlockContextHeader,
   GenerationBlockFreeBytes,
   GenerationBlockInit,
   GenerationBlockMarkEmpty,
   GenerationBlockNext,
   GenerationBlockSize,
+  GenerationCheckParameters,
+  GenerationChunkGetBlock,
   GenerationChunkSize,
   GenerationListDelete,
   GenerationListInit,
   GenerationListPushHead,
 } from "./generation_block.ts";
-import { GenerationCheck, GenerationIsEmpty, GenerationStats } from "./generation_inspect.ts";
+import {
+  GenerationCheck,
+  GenerationChunkAreas,
+  GenerationIsEmpty,
+  GenerationStats,
+} from "./generation_inspect.ts";
 
 /** `Generation_CHUNK_FRACTION`: a max-size block must hold this many limit-size chunks. */
 const GENERATION_CHUNK_FRACTION = 8;
@@ -128,6 +142,7 @@ export function GenerationContextCreate(
   initBlockSize: number,
   maxBlockSize: number,
 ): MemoryContext {
+  GenerationCheckParameters(minContextSize, initBlockSize, maxBlockSize);
   let allocSize = GENERATION_CONTEXT_SIZE + GENERATION_BLOCKHDRSZ + GENERATION_CHUNKHDRSZ;
   allocSize = Math.max(allocSize, minContextSize !== 0 ? minContextSize : initBlockSize);
 
@@ -255,21 +270,8 @@ function GenerationAlloc(context: MemoryContext, size: number, flags: number): n
 function GenerationBlockFree(set: GenerationContext, block: number): void {
   GenerationListDelete(block);
   set.memAllocated -= GenerationBlockSize(block);
+  heap.u32[(block >>> 2) + B_CONTEXT] = 0; // stale pointers into it find no owner
   heap.free(block);
-}
-
-/**
- * The block of the chunk whose header is at `chunk`; for an external chunk,
- * checks that the block really belongs to a Generation context.
- */
-function GenerationChunkGetBlock(m: Int32Array, chunk: number): number {
-  if (!chunkIsExternal(m, chunk)) return chunkGetBlock(m, chunk);
-  const block = chunk - GENERATION_BLOCKHDRSZ;
-  const owner = contextAtHeaderOrNull(GenerationBlockContextHeader(block));
-  if (owner === undefined || owner.methodId !== MCTX_GENERATION_ID) {
-    elogError(`could not find block containing chunk 0x${chunk.toString(16)}`);
-  }
-  return block;
 }
 
 /** Decides the fate of a block whose last chunk was just freed. */
@@ -288,7 +290,9 @@ function GenerationBlockEmptied(block: number): void {
 /** `GenerationFree`: counts the chunk as freed; an emptied block is recycled or released. */
 function GenerationFree(pointer: number): void {
   const chunk = pointer - GENERATION_CHUNKHDRSZ;
-  const block = GenerationChunkGetBlock(heap.i32, chunk);
+  const m = heap.i32;
+  const block = GenerationChunkGetBlock(m, chunk, "pfree");
+  if (!chunkIsExternal(m, chunk)) m[chunk >>> 2] |= GENERATION_FREE_BIT;
   const u = heap.u32;
   const b = block >>> 2;
   const nfree = u[b + B_NFREE] + 1;
@@ -305,7 +309,7 @@ function GenerationFree(pointer: number): void {
 function GenerationRealloc(pointer: number, size: number, flags: number): number {
   const chunk = pointer - GENERATION_CHUNKHDRSZ;
   const m = heap.i32;
-  const block = GenerationChunkGetBlock(m, chunk);
+  const block = GenerationChunkGetBlock(m, chunk, "repalloc");
   const oldsize = GenerationChunkSize(m, chunk, block);
   if (oldsize >= size) return pointer;
 
@@ -314,6 +318,7 @@ function GenerationRealloc(pointer: number, size: number, flags: number): number
   if (newPointer === 0) return MemoryContextAllocationFailure(set, size, flags);
 
   heap.u8.copyWithin(newPointer, pointer, pointer + oldsize);
+  if (checking) CheckingWipe(pointer, oldsize);
   GenerationFree(pointer);
   return newPointer;
 }
@@ -338,15 +343,15 @@ function GenerationReset(context: MemoryContext): void {
 /** `GenerationDelete`: releases every block, then the header with its keeper block. */
 function GenerationDelete(context: MemoryContext): void {
   GenerationReset(context);
-  heap.free(context.header);
-  unregisterContext(context);
+  const header = context.header;
+  unregisterContext(context); // clears the header's registry word: before the memory goes back
+  heap.free(header);
 }
 
 /** `GenerationGetChunkContext`: the context owning the chunk at `pointer`. */
 function GenerationGetChunkContext(pointer: number): MemoryContext {
-  const m = heap.i32;
   const chunk = pointer - GENERATION_CHUNKHDRSZ;
-  const block = chunkIsExternal(m, chunk) ? chunk - GENERATION_BLOCKHDRSZ : chunkGetBlock(m, chunk);
+  const block = GenerationChunkGetBlock(heap.i32, chunk, "GetMemoryChunkContext");
   return contextAtHeader(GenerationBlockContextHeader(block));
 }
 
@@ -354,7 +359,7 @@ function GenerationGetChunkContext(pointer: number): MemoryContext {
 function GenerationGetChunkSpace(pointer: number): number {
   const m = heap.i32;
   const chunk = pointer - GENERATION_CHUNKHDRSZ;
-  const block = chunkIsExternal(m, chunk) ? chunk - GENERATION_BLOCKHDRSZ : 0;
+  const block = GenerationChunkGetBlock(m, chunk, "GetMemoryChunkSpace");
   return GENERATION_CHUNKHDRSZ + GenerationChunkSize(m, chunk, block);
 }
 
@@ -370,6 +375,7 @@ export const GenerationMethods: ContextMethods = {
   isEmpty: GenerationIsEmpty,
   stats: GenerationStats,
   check: GenerationCheck,
+  chunkAreas: GenerationChunkAreas,
 };
 
 registerMethods(MCTX_GENERATION_ID, GenerationMethods);

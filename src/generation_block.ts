@@ -33,8 +33,16 @@
  * block, freeblock, block-size sequence, chunk limit) live on the JS object
  * for speed; their header bytes are allocated, so accounting is unchanged.
  */
-import { heap } from "./context.ts";
-import { chunkGetValue, chunkIsExternal } from "./memorychunk.ts";
+import { contextAtHeaderOrNull, heap } from "./context.ts";
+import { elogError } from "./elog.ts";
+import {
+  chunkExternalMagicOk,
+  chunkGetBlock,
+  chunkGetValue,
+  chunkIsExternal,
+  MCTX_GENERATION_ID,
+  MEMORYCHUNK_MAX_BLOCKOFFSET,
+} from "./memorychunk.ts";
 
 /** `MAXALIGN(sizeof(GenerationContext))`: 80 + 4×4 + 2×8 + 16. */
 export const GENERATION_CONTEXT_SIZE = 128;
@@ -44,6 +52,11 @@ export const GENERATION_BLOCKHDRSZ = 56;
 export const GENERATION_CHUNKHDRSZ = 8;
 /** Offset of the `blocks` list head inside the context header. */
 export const GENERATION_BLOCKS_HEAD = 112;
+/**
+ * palloc's free mark: bit 0 of a freed chunk's size, i.e. bit 5 of the
+ * header's first word (sizes are multiples of 8, so the bit is otherwise 0).
+ */
+export const GENERATION_FREE_BIT = 1 << 5;
 
 // Word (uint32) indexes of the block header's fields, relative to block >>> 2.
 /** Word index of `node.prev`. */
@@ -155,5 +168,54 @@ export function GenerationChunkSize(m: Int32Array, chunk: number, block: number)
   if (chunkIsExternal(m, chunk)) {
     return heap.u32[(block >>> 2) + B_ENDPTR] - (chunk + GENERATION_CHUNKHDRSZ);
   }
-  return chunkGetValue(m, chunk);
+  return chunkGetValue(m, chunk) & ~7; // without the free mark
+}
+
+/**
+ * PostgreSQL only asserts these (MAXALIGNed sizes, init at least 1 KB, max
+ * between init and the largest block offset a chunk header can store); a
+ * run-time caller gets a typed error instead of a context that cannot work.
+ */
+export function GenerationCheckParameters(min: number, init: number, max: number): void {
+  const ok = (n: number): boolean => Number.isSafeInteger(n) && n >= 0 && n % 8 === 0;
+  if (
+    !ok(init) || init < 1024 || !ok(max) || max < init || max > MEMORYCHUNK_MAX_BLOCKOFFSET ||
+    !ok(min) || (min !== 0 && (min < 1024 || min > max))
+  ) {
+    elogError(
+      `invalid generation context parameters: minContextSize ${min}, ` +
+        `initBlockSize ${init}, maxBlockSize ${max}`,
+    );
+  }
+}
+
+/**
+ * The block of the live chunk whose header is at `chunk`, after the cheap
+ * checks that keep a bad pointer from corrupting anything (see the file
+ * header): a live Generation owns the block, the chunk lies in its used part,
+ * and it is not freed already. Raises a PgError and changes nothing otherwise.
+ */
+export function GenerationChunkGetBlock(m: Int32Array, chunk: number, what: string): number {
+  const external = chunkIsExternal(m, chunk);
+  const block = external ? chunk - GENERATION_BLOCKHDRSZ : chunkGetBlock(m, chunk);
+  const u = heap.u32;
+  const b = block >>> 2;
+  const owner = block > 0 ? contextAtHeaderOrNull(u[b + B_CONTEXT]) : undefined;
+  if (owner === undefined || owner.methodId !== MCTX_GENERATION_ID) {
+    elogError(`could not find block containing chunk 0x${chunk.toString(16)}`);
+  }
+  if (
+    chunk < block + GENERATION_BLOCKHDRSZ || chunk >= u[b + B_FREEPTR] ||
+    (external && !chunkExternalMagicOk(m, chunk))
+  ) {
+    elogError(
+      `${what} called with invalid pointer ${chunk + GENERATION_CHUNKHDRSZ} (not a live chunk)`,
+    );
+  }
+  if (!external && (m[chunk >>> 2] & GENERATION_FREE_BIT) !== 0) {
+    elogError(
+      `${what} called with a freed chunk ${chunk + GENERATION_CHUNKHDRSZ} in "${owner.name}"`,
+    );
+  }
+  return block;
 }

@@ -14,12 +14,28 @@
  */
 import type { MemoryContext, MemoryContextCounters } from "./context.ts";
 import { heap } from "./context.ts";
-import { elogError } from "./elog.ts";
-import { chunkGetBlock, chunkIsExternal } from "./memorychunk.ts";
+import { PgError } from "./elog.ts";
 import {
+  CheckingBlockPointerOk,
+  CheckingChunkOk,
+  CheckingHeapBlockOk,
+  CheckingWalkLimit,
+  ERRCODE_DATA_CORRUPTED,
+} from "./checking.ts";
+import {
+  chunkExternalMagicOk,
+  chunkGetBlock,
+  chunkGetValue,
+  chunkIsExternal,
+  MCTX_GENERATION_ID,
+} from "./memorychunk.ts";
+import type { GenerationContext } from "./generation.ts";
+import {
+  B_ENDPTR,
   B_FREEPTR,
   B_NCHUNKS,
   B_NFREE,
+  B_PREV,
   GENERATION_BLOCKHDRSZ,
   GENERATION_BLOCKS_HEAD,
   GENERATION_CHUNKHDRSZ,
@@ -28,7 +44,6 @@ import {
   GenerationBlockFreeBytes,
   GenerationBlockNext,
   GenerationBlockSize,
-  GenerationChunkSize,
 } from "./generation_block.ts";
 
 /** `GenerationIsEmpty`: true when no block holds a chunk (freed chunks still count). */
@@ -77,44 +92,132 @@ export function GenerationStats(
 }
 
 /**
- * `GenerationCheck`: walks every block and chunk and verifies the links and
- * counts the headers claim; raises an internal error naming the first problem.
+ * `GenerationCheck`: walks every block and chunk and verifies what the
+ * headers claim: list links, owner, free and end pointers against the heap's
+ * own block size, each chunk's header (method, block link, size, free mark),
+ * the chunk and free counts against a recount, the keeper, current block and
+ * freeblock on the list, and `mem_allocated`; in checking mode every chunk's
+ * record and sentinel too. Every link is tested before it is followed.
+ * Raises a PgError naming the first problem.
  */
 export function GenerationCheck(context: MemoryContext): void {
-  const name = context.name;
-  const head = context.header + GENERATION_BLOCKS_HEAD;
+  const set = context as GenerationContext;
+  const head = set.header + GENERATION_BLOCKS_HEAD;
+  const limit = CheckingWalkLimit();
+  const seen = new Set<number>();
   let total = 0;
+  let prev = head;
   for (let block = GenerationBlockNext(head); block !== head; block = GenerationBlockNext(block)) {
-    const m = heap.i32;
+    if (!CheckingBlockPointerOk(block) || seen.has(block) || seen.size > limit) {
+      fail(set, `block list is broken at 0x${block.toString(16)}`);
+    }
+    seen.add(block);
     const u = heap.u32;
     const b = block >>> 2;
-    const where = `problem in Generation ${name}: block 0x${block.toString(16)}`;
-    total += GenerationBlockSize(block);
-    if (u[b + B_NFREE] > u[b + B_NCHUNKS]) {
-      elogError(`${where} has more free than allocated chunks`);
+    const where = `block 0x${block.toString(16)}`;
+    if (u[b + B_PREV] !== prev) fail(set, `${where} has a bogus prev link`);
+    if (GenerationBlockContextHeader(block) !== set.header) {
+      fail(set, `${where} has a bogus context link`);
     }
-    if (GenerationBlockContextHeader(block) !== context.header) {
-      elogError(`${where} has a bogus context link`);
-    }
-    let nchunks = 0;
-    let external = false;
+    const blksize = GenerationBlockSize(block);
     const freeptr = u[b + B_FREEPTR];
-    for (let chunk = block + GENERATION_BLOCKHDRSZ; chunk < freeptr;) {
-      const ext = chunkIsExternal(m, chunk);
-      const owner = ext ? chunk - GENERATION_BLOCKHDRSZ : chunkGetBlock(m, chunk);
-      if (owner !== block) elogError(`${where} has a chunk with a bogus block link`);
-      external ||= ext;
-      nchunks++;
-      chunk += GENERATION_CHUNKHDRSZ + GenerationChunkSize(m, chunk, block);
+    const endptr = u[b + B_ENDPTR];
+    const start = block === set.keeper ? set.header : block;
+    if (endptr !== block + blksize || !CheckingHeapBlockOk(start, endptr - start)) {
+      fail(set, `${where} has a size that disagrees with the heap`);
     }
-    if (nchunks !== u[b + B_NCHUNKS]) {
-      elogError(`${where} holds ${nchunks} chunks, its header says ${u[b + B_NCHUNKS]}`);
+    if (freeptr < block + GENERATION_BLOCKHDRSZ || freeptr > endptr) {
+      fail(set, `${where} has a bogus free pointer`);
     }
-    if (external && nchunks > 1) elogError(`${where} mixes an external chunk with others`);
+    if (heap.i32[b + B_NFREE] > heap.i32[b + B_NCHUNKS] || heap.i32[b + B_NFREE] < 0) {
+      fail(set, `${where} has more free than allocated chunks`);
+    }
+    total += blksize;
+    GenerationCheckChunks(set, block, freeptr, endptr);
+    prev = block;
   }
-  if (total !== context.memAllocated) {
-    elogError(
-      `problem in Generation ${name}: blocks hold ${total} bytes, mem_allocated is ${context.memAllocated}`,
-    );
+  if (heap.u32[(head >>> 2) + B_PREV] !== prev) {
+    fail(set, "the block list head's prev link is bogus");
+  }
+  if (!seen.has(set.keeper)) fail(set, "the keeper block is not on the block list");
+  if (!seen.has(set.block)) fail(set, "the current block is not on the block list");
+  if (
+    set.freeblock !== 0 &&
+    (!seen.has(set.freeblock) || heap.u32[(set.freeblock >>> 2) + B_NCHUNKS] !== 0)
+  ) {
+    fail(set, "the freeblock is not an empty block of the list");
+  }
+  if (total !== set.memAllocated) {
+    fail(set, `blocks hold ${total} bytes, mem_allocated is ${set.memAllocated}`);
+  }
+}
+
+/** Walks one block's chunks header by header; counts must match the block header's. */
+function GenerationCheckChunks(
+  set: GenerationContext,
+  block: number,
+  freeptr: number,
+  endptr: number,
+): void {
+  const m = heap.i32;
+  const b = block >>> 2;
+  const where = `block 0x${block.toString(16)}`;
+  let nchunks = 0;
+  let nfree = 0;
+  let external = false;
+  let chunk = block + GENERATION_BLOCKHDRSZ;
+  while (chunk < freeptr) {
+    const ext = chunkIsExternal(m, chunk);
+    if ((m[chunk >>> 2] & 0xf) !== MCTX_GENERATION_ID) {
+      fail(set, `${where} has a chunk 0x${chunk.toString(16)} with a bogus header`);
+    }
+    let size: number;
+    let isFree = false;
+    if (ext) {
+      if (chunk !== block + GENERATION_BLOCKHDRSZ || !chunkExternalMagicOk(m, chunk)) {
+        fail(set, `${where} has a bogus external chunk`);
+      }
+      size = endptr - chunk - GENERATION_CHUNKHDRSZ;
+    } else {
+      const value = chunkGetValue(m, chunk);
+      if (chunkGetBlock(m, chunk) !== block || (value & 6) !== 0) {
+        fail(set, `${where} has a chunk 0x${chunk.toString(16)} with a bogus header`);
+      }
+      size = value & ~7;
+      isFree = (value & 1) !== 0;
+    }
+    if (chunk + GENERATION_CHUNKHDRSZ + size > freeptr) {
+      fail(set, `${where} has a chunk running past its free pointer`);
+    }
+    CheckingChunkOk(set, chunk + GENERATION_CHUNKHDRSZ, size, isFree);
+    external ||= ext;
+    nchunks++;
+    if (isFree) nfree++;
+    chunk += GENERATION_CHUNKHDRSZ + size;
+  }
+  if (nchunks !== m[b + B_NCHUNKS]) {
+    fail(set, `${where} holds ${nchunks} chunks, its header says ${m[b + B_NCHUNKS]}`);
+  }
+  if (nfree !== m[b + B_NFREE]) {
+    fail(set, `${where} holds ${nfree} freed chunks, its header says ${m[b + B_NFREE]}`);
+  }
+  if (external && nchunks > 1) fail(set, `${where} mixes an external chunk with others`);
+}
+
+function fail(set: MemoryContext, detail: string): never {
+  throw new PgError(ERRCODE_DATA_CORRUPTED, `problem in Generation ${set.name}: ${detail}`);
+}
+
+/** The chunk area of every block, header to free pointer (checking mode wipes them). */
+export function GenerationChunkAreas(
+  context: MemoryContext,
+  visit: (start: number, end: number, blockEnd: number) => void,
+): void {
+  const head = context.header + GENERATION_BLOCKS_HEAD;
+  let n = CheckingWalkLimit();
+  for (let block = GenerationBlockNext(head); block !== head && n-- > 0;) {
+    const b = block >>> 2;
+    visit(block + GENERATION_BLOCKHDRSZ, heap.u32[b + B_FREEPTR], heap.u32[b + B_ENDPTR]);
+    block = GenerationBlockNext(block);
   }
 }

@@ -33,6 +33,16 @@ import { ERRCODE_INTERNAL_ERROR, PgError } from "./elog.ts";
 import { Heap, type HeapOptions } from "./heap/mod.ts";
 import { AllocSetContextCreate } from "./aset.ts";
 import { MEMORYCHUNK_SIZE } from "./memorychunk.ts";
+import {
+  checking,
+  CheckingBeforeRelease,
+  CheckingFree,
+  CheckingInstall,
+  CheckingNoteAlloc,
+  CheckingRealloc,
+  CheckingReleaseContext,
+  CheckingVerify,
+} from "./checking.ts";
 
 /**
  * The root of the tree; never reset as a whole, never deleted.
@@ -75,7 +85,8 @@ export let ErrorContext: MemoryContext = undefined as unknown as MemoryContext;
 export let CurrentMemoryContext: MemoryContext = undefined as unknown as MemoryContext;
 
 /**
- * What `MemoryContextInit` accepts: the heap's options.
+ * What `MemoryContextInit` accepts: the heap's options, and `checking` to run
+ * this heap in checking mode (records, sentinels, wiping; see `checking.ts`).
  *
  * @example
  * ```ts
@@ -84,7 +95,10 @@ export let CurrentMemoryContext: MemoryContext = undefined as unknown as MemoryC
  * MemoryContextInit(options);
  * ```
  */
-export type MemoryContextInitOptions = HeapOptions;
+export type MemoryContextInitOptions = HeapOptions & {
+  /** Checking mode for this heap (default false): see `checking.ts`. */
+  checking?: boolean;
+};
 
 /**
  * Starts the memory-context system on a fresh heap: creates
@@ -101,6 +115,7 @@ export type MemoryContextInitOptions = HeapOptions;
  */
 export function MemoryContextInit(options?: MemoryContextInitOptions): void {
   installHeap(new Heap(options));
+  CheckingInstall(options?.checking === true);
   TopMemoryContext = AllocSetContextCreate(null, "TopMemoryContext", 0, 8 * 1024, 8 * 1024 * 1024);
   CurrentMemoryContext = TopMemoryContext;
   ErrorContext = AllocSetContextCreate(TopMemoryContext, "ErrorContext", 8192, 8192, 8192);
@@ -146,7 +161,7 @@ function requestSize(size: number | bigint): number {
     if (size >= 0 && Number.isSafeInteger(size)) return size;
     throw new PgError(ERRCODE_INTERNAL_ERROR, `invalid memory alloc request size ${size}`);
   }
-  if (size < 0n) {
+  if (typeof size !== "bigint" || size < 0n) {
     throw new PgError(ERRCODE_INTERNAL_ERROR, `invalid memory alloc request size ${size}`);
   }
   if (size <= TWO_53) return Number(size);
@@ -169,7 +184,7 @@ function assertLive(ctx: MemoryContext): void {
 function assertPointerShape(pointer: number, what: string): void {
   if (
     typeof pointer !== "number" || (pointer & 7) !== 0 || pointer < 16 ||
-    pointer > heap.byteLength || !Number.isInteger(pointer)
+    pointer >= heap.byteLength || !Number.isInteger(pointer)
   ) {
     throw new PgError(ERRCODE_INTERNAL_ERROR, `${what} called with invalid pointer ${pointer}`);
   }
@@ -216,7 +231,9 @@ export function MemoryContextAlloc(ctx: MemoryContext, size: number | bigint): n
   assertLive(ctx);
   const n = requestSize(size);
   ctx.isReset = false;
-  return ctx.methods.alloc(ctx, n, 0);
+  const p = ctx.methods.alloc(ctx, n, 0);
+  if (checking) CheckingNoteAlloc(p, n, ctx.methods);
+  return p;
 }
 
 /**
@@ -241,6 +258,7 @@ export function MemoryContextAllocZero(ctx: MemoryContext, size: number | bigint
   ctx.isReset = false;
   const p = ctx.methods.alloc(ctx, n, 0);
   heap.u8.fill(0, p, p + n);
+  if (checking) CheckingNoteAlloc(p, n, ctx.methods);
   return p;
 }
 
@@ -280,6 +298,7 @@ export function MemoryContextAllocExtended(
   const p = ctx.methods.alloc(ctx, n, flags);
   if (p === 0) return 0;
   if ((flags & MCXT_ALLOC_ZERO) !== 0) heap.u8.fill(0, p, p + n);
+  if (checking) CheckingNoteAlloc(p, n, ctx.methods);
   return p;
 }
 
@@ -371,7 +390,9 @@ export function palloc_extended(size: number | bigint, flags: number): number {
  * ```
  */
 export function pfree(pointer: number): void {
-  chunkMethods(pointer, "pfree").free(pointer);
+  const methods = chunkMethods(pointer, "pfree");
+  if (checking) return CheckingFree(pointer, methods);
+  methods.free(pointer);
 }
 
 /**
@@ -387,7 +408,9 @@ export function pfree(pointer: number): void {
  */
 export function repalloc(pointer: number, size: number | bigint): number {
   const methods = chunkMethods(pointer, "repalloc");
-  return methods.realloc(pointer, requestSize(size), 0);
+  const n = requestSize(size);
+  if (checking) return CheckingRealloc(pointer, n, 0, methods);
+  return methods.realloc(pointer, n, 0);
 }
 
 /**
@@ -410,7 +433,9 @@ export function repalloc(pointer: number, size: number | bigint): number {
  */
 export function repalloc_extended(pointer: number, size: number | bigint, flags: number): number {
   const methods = chunkMethods(pointer, "repalloc");
-  return methods.realloc(pointer, requestSize(size), flags);
+  const n = requestSize(size);
+  if (checking) return CheckingRealloc(pointer, n, flags, methods);
+  return methods.realloc(pointer, n, flags);
 }
 
 /**
@@ -445,6 +470,9 @@ export function repalloc_huge(pointer: number, size: number | bigint): number {
  * ```
  */
 export function repalloc0(pointer: number, oldSize: number, size: number): number {
+  // Both sizes are checked before anything is touched: a bad oldSize would zero foreign bytes.
+  requestSize(oldSize);
+  requestSize(size);
   if (oldSize > size) {
     throw new PgError(
       ERRCODE_INTERNAL_ERROR,
@@ -474,7 +502,9 @@ export function repalloc0(pointer: number, oldSize: number, size: number): numbe
  * ```
  */
 export function GetMemoryChunkContext(pointer: number): MemoryContext {
-  return chunkMethods(pointer, "GetMemoryChunkContext").getChunkContext(pointer);
+  const methods = chunkMethods(pointer, "GetMemoryChunkContext");
+  if (checking) CheckingVerify(pointer, methods, "GetMemoryChunkContext");
+  return methods.getChunkContext(pointer);
 }
 
 /**
@@ -493,7 +523,9 @@ export function GetMemoryChunkContext(pointer: number): MemoryContext {
  * ```
  */
 export function GetMemoryChunkSpace(pointer: number): number {
-  return chunkMethods(pointer, "GetMemoryChunkSpace").getChunkSpace(pointer);
+  const methods = chunkMethods(pointer, "GetMemoryChunkSpace");
+  if (checking) CheckingVerify(pointer, methods, "GetMemoryChunkSpace");
+  return methods.getChunkSpace(pointer);
 }
 
 // ---------------------------------------------------------------------------
@@ -555,6 +587,7 @@ export function MemoryContextTraverseNext(
  */
 export function MemoryContextReset(ctx: MemoryContext): void {
   assertLive(ctx);
+  if (checking) CheckingBeforeRelease(ctx, true);
   if (ctx.firstchild !== null) MemoryContextDeleteChildren(ctx);
   if (!ctx.isReset) MemoryContextResetOnly(ctx);
 }
@@ -582,7 +615,9 @@ export function MemoryContextReset(ctx: MemoryContext): void {
 export function MemoryContextResetOnly(ctx: MemoryContext): void {
   assertLive(ctx);
   if (!ctx.isReset) {
+    if (checking) CheckingBeforeRelease(ctx, false);
     callResetCallbacks(ctx);
+    if (checking) CheckingReleaseContext(ctx);
     ctx.methods.reset(ctx);
     ctx.isReset = true;
   }
@@ -608,6 +643,7 @@ export function MemoryContextResetOnly(ctx: MemoryContext): void {
  */
 export function MemoryContextResetChildren(ctx: MemoryContext): void {
   assertLive(ctx);
+  if (checking) CheckingBeforeRelease(ctx, true);
   for (let c = ctx.firstchild; c !== null; c = MemoryContextTraverseNext(c, ctx)) {
     MemoryContextResetOnly(c);
   }
@@ -638,6 +674,7 @@ export function MemoryContextDelete(ctx: MemoryContext): void {
     throw new PgError(ERRCODE_INTERNAL_ERROR, `cannot delete memory context "${ctx.name}"`);
   }
   assertNotCurrentWithin(ctx);
+  if (checking) CheckingBeforeRelease(ctx, true);
   let curr = ctx;
   for (;;) {
     while (curr.firstchild !== null) curr = curr.firstchild;
@@ -669,6 +706,7 @@ export function MemoryContextDelete(ctx: MemoryContext): void {
 export function MemoryContextDeleteChildren(ctx: MemoryContext): void {
   assertLive(ctx);
   for (let c = ctx.firstchild; c !== null; c = c.nextchild) assertNotCurrentWithin(c);
+  if (checking) CheckingBeforeRelease(ctx, true);
   while (ctx.firstchild !== null) MemoryContextDelete(ctx.firstchild);
 }
 
@@ -688,6 +726,7 @@ function deleteOnly(ctx: MemoryContext): void {
   unlink(ctx);
   ctx.parent = null;
   ctx.ident = null;
+  if (checking) CheckingReleaseContext(ctx);
   ctx.methods.delete(ctx);
 }
 
@@ -962,6 +1001,7 @@ export function MemoryContextCountersOf(ctx: MemoryContext): MemoryContextCounte
 }
 
 export { MCXT_ALLOC_HUGE, MCXT_ALLOC_NO_OOM, MCXT_ALLOC_ZERO };
+export { MemoryContextCheck } from "./checking.ts";
 export {
   MemoryContextStats,
   MemoryContextStatsDetail,

@@ -37,9 +37,11 @@
  *
  * palloc's additions, none of which changes a counter: a freed chunk's
  * header word loses its method id, so a second `pfree` of it is refused by
- * mcxt instead of corrupting the freelist; and a chunk whose block does not
- * lead back to a live Slab context is refused with PostgreSQL's
- * "could not find block containing chunk" ERROR on every chunk operation.
+ * mcxt instead of corrupting the freelist; a chunk whose block does not lead
+ * back to a live Slab context, or that is not on the block's chunk grid below
+ * its unused watermark, is refused with PostgreSQL's "could not find block
+ * containing chunk" ERROR on every chunk operation; and a block given back to
+ * the heap has its context link zeroed first, so stale pointers into it fail.
  */
 import {
   contextAtHeaderOrNull,
@@ -66,6 +68,7 @@ import {
   B_FREEHEAD,
   B_NFREE,
   B_SLAB,
+  B_UNUSED,
   SLAB_BLOCK_NODE,
   SLAB_BLOCKHDRSZ,
   SLAB_BLOCKLIST_COUNT,
@@ -82,7 +85,7 @@ import {
   SlabListPushHead,
   SlabListRelease,
 } from "./slab_block.ts";
-import { SlabCheck, SlabIsEmpty, SlabStats } from "./slab_inspect.ts";
+import { SlabCheck, SlabChunkAreas, SlabIsEmpty, SlabStats } from "./slab_inspect.ts";
 
 /** `SLAB_MAXIMUM_EMPTY_BLOCKS`: how many emptied blocks are cached for reuse. */
 export const SLAB_MAXIMUM_EMPTY_BLOCKS = 10;
@@ -194,14 +197,23 @@ export function SlabContextCreate(
   return slab;
 }
 
-/** The live Slab context owning `block`, or PostgreSQL's ERROR naming `chunk`. */
-function SlabBlockOwner(block: number, chunk: number): SlabContext {
+/**
+ * The live Slab context owning the chunk whose header is at `chunk`, or
+ * PostgreSQL's ERROR: its block must lead back to a live Slab, and the chunk
+ * must sit on that block's grid of chunks, below the never-used ones.
+ */
+function SlabChunkOwner(chunk: number): SlabContext {
+  const block = chunkGetBlock(heap.i32, chunk);
   // A bogus block reads as undefined (outside the heap) or as a header no live context has.
-  const owner = contextAtHeaderOrNull(heap.u32[(block >>> 2) + B_SLAB]);
-  if (owner === undefined || owner.methodId !== MCTX_SLAB_ID) {
+  const owner = contextAtHeaderOrNull(heap.u32[(block >>> 2) + B_SLAB]) as SlabContext | undefined;
+  const offset = chunk - block - SLAB_BLOCKHDRSZ;
+  if (
+    owner === undefined || owner.methodId !== MCTX_SLAB_ID || offset < 0 ||
+    offset % owner.fullChunkSize !== 0 || chunk >= heap.u32[(block >>> 2) + B_UNUSED]
+  ) {
     elogError(`could not find block containing chunk 0x${chunk.toString(16)}`);
   }
-  return owner as SlabContext;
+  return owner;
 }
 
 /** `SlabAllocSetupNewChunk`: writes the chunk header and returns the user pointer. */
@@ -288,6 +300,7 @@ function SlabBlockEmptied(slab: SlabContext, block: number, index: number): void
     SlabListPushHead(slab.header + SLAB_EMPTYBLOCKS_HEAD, node);
     slab.emptyBlockCount++;
   } else {
+    heap.u32[(block >>> 2) + B_SLAB] = 0; // stale pointers into it find no owner
     heap.free(block);
     slab.memAllocated -= slab.blockSize;
   }
@@ -305,8 +318,8 @@ function SlabBlockEmptied(slab: SlabContext, block: number, index: number): void
  */
 function SlabFree(pointer: number): void {
   const chunk = pointer - SLAB_CHUNKHDRSZ;
+  const slab = SlabChunkOwner(chunk);
   const block = chunkGetBlock(heap.i32, chunk);
-  const slab = SlabBlockOwner(block, chunk);
   const m = heap.i32;
   const b = block >>> 2;
   const p = pointer >>> 2;
@@ -329,8 +342,7 @@ function SlabFree(pointer: number): void {
  * any other size raises PostgreSQL's ERROR and changes nothing.
  */
 function SlabRealloc(pointer: number, size: number, _flags: number): number {
-  const chunk = pointer - SLAB_CHUNKHDRSZ;
-  const slab = SlabBlockOwner(chunkGetBlock(heap.i32, chunk), chunk);
+  const slab = SlabChunkOwner(pointer - SLAB_CHUNKHDRSZ);
   if (size === slab.chunkSize) return pointer;
   elogError("slab allocator does not support realloc()");
 }
@@ -356,14 +368,12 @@ function SlabDelete(context: MemoryContext): void {
 
 /** `SlabGetChunkContext`: the context owning the chunk at `pointer`. */
 function SlabGetChunkContext(pointer: number): MemoryContext {
-  const chunk = pointer - SLAB_CHUNKHDRSZ;
-  return SlabBlockOwner(chunkGetBlock(heap.i32, chunk), chunk);
+  return SlabChunkOwner(pointer - SLAB_CHUNKHDRSZ);
 }
 
 /** `SlabGetChunkSpace`: every chunk of a slab occupies `fullChunkSize` bytes. */
 function SlabGetChunkSpace(pointer: number): number {
-  const chunk = pointer - SLAB_CHUNKHDRSZ;
-  return SlabBlockOwner(chunkGetBlock(heap.i32, chunk), chunk).fullChunkSize;
+  return SlabChunkOwner(pointer - SLAB_CHUNKHDRSZ).fullChunkSize;
 }
 
 /** Slab's method table, as mcxt dispatches to it. */
@@ -378,6 +388,7 @@ export const SlabMethods: ContextMethods = {
   isEmpty: SlabIsEmpty,
   stats: SlabStats,
   check: SlabCheck,
+  chunkAreas: SlabChunkAreas,
 };
 
 registerMethods(MCTX_SLAB_ID, SlabMethods);

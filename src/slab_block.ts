@@ -182,6 +182,7 @@ export function SlabListRelease(head: number, blockSize: number): number {
   let node = SlabListFirst(head);
   while (node !== head) {
     const next = SlabListNext(node);
+    heap.u32[((node - SLAB_BLOCK_NODE) >>> 2) + B_SLAB] = 0; // stale pointers find no owner
     heap.free(node - SLAB_BLOCK_NODE);
     released += blockSize;
     node = next;

@@ -14,8 +14,21 @@
  */
 import type { MemoryContext, MemoryContextCounters } from "./context.ts";
 import { heap } from "./context.ts";
-import { elogError } from "./elog.ts";
-import { chunkGetBlock, MCTX_SLAB_ID, pointerMethodId } from "./memorychunk.ts";
+import { elogError, PgError } from "./elog.ts";
+import {
+  CheckingBlockPointerOk,
+  CheckingChunkOk,
+  CheckingHeapBlockOk,
+  CheckingWalkLimit,
+  ERRCODE_DATA_CORRUPTED,
+} from "./checking.ts";
+import {
+  chunkGetBlock,
+  chunkGetValue,
+  chunkIsExternal,
+  MCTX_SLAB_ID,
+  pointerMethodId,
+} from "./memorychunk.ts";
 import type { SlabContext } from "./slab.ts";
 import {
   B_FREEHEAD,
@@ -83,11 +96,11 @@ export function SlabCheck(context: MemoryContext): void {
   const slab = context as SlabContext;
   const name = slab.name;
   let nblocks = 0;
+  const seen = new Set<number>();
 
   const emptyHead = slab.header + SLAB_EMPTYBLOCKS_HEAD;
   let nempty = 0;
-  for (let node = SlabListFirst(emptyHead); node !== emptyHead; node = SlabListNext(node)) {
-    const block = node - SLAB_BLOCK_NODE;
+  for (const block of SlabCheckedList(slab, emptyHead, seen)) {
     const nfree = heap.i32[(block >>> 2) + B_NFREE];
     if (nfree !== slab.chunksPerBlock) {
       elogError(
@@ -106,8 +119,7 @@ export function SlabCheck(context: MemoryContext): void {
 
   for (let i = 0; i < SLAB_BLOCKLIST_COUNT; i++) {
     const head = SlabBlocklistHead(slab.header, i);
-    for (let node = SlabListFirst(head); node !== head; node = SlabListNext(node)) {
-      const block = node - SLAB_BLOCK_NODE;
+    for (const block of SlabCheckedList(slab, head, seen)) {
       const nfree = heap.i32[(block >>> 2) + B_NFREE];
       const where = `problem in slab ${name}: block 0x${block.toString(16)}`;
       const want = -((-nfree) >> slab.blocklistShift);
@@ -139,6 +151,56 @@ export function SlabCheck(context: MemoryContext): void {
   }
 }
 
+/**
+ * The blocks of the list at `head`, each link tested before it is followed:
+ * inside the heap, prev link mirroring the walk, on no other list, a live
+ * heap block of `blockSize` bytes; at most a heap's worth of them.
+ */
+function SlabCheckedList(slab: SlabContext, head: number, seen: Set<number>): number[] {
+  const u = heap.u32;
+  const out: number[] = [];
+  const limit = CheckingWalkLimit();
+  let prev = head;
+  for (let node = SlabListFirst(head); node !== head; node = SlabListNext(node)) {
+    const block = node - SLAB_BLOCK_NODE;
+    if (!CheckingBlockPointerOk(block) || seen.has(block) || out.length > limit) {
+      slabFail(slab, `block list is broken at 0x${block.toString(16)}`);
+    }
+    if (u[node >>> 2] !== prev) {
+      slabFail(slab, `block 0x${block.toString(16)} has a bogus prev link`);
+    }
+    if (!CheckingHeapBlockOk(block, slab.blockSize)) {
+      slabFail(slab, `block 0x${block.toString(16)} is not a live ${slab.blockSize}-byte block`);
+    }
+    seen.add(block);
+    out.push(block);
+    prev = node;
+  }
+  if (u[head >>> 2] !== prev) slabFail(slab, `a list head's prev link is bogus`);
+  return out;
+}
+
+function slabFail(slab: SlabContext, detail: string): never {
+  throw new PgError(ERRCODE_DATA_CORRUPTED, `problem in slab ${slab.name}: ${detail}`);
+}
+
+/** Visits the chunk area of every block, cached empty ones included (checking mode wipes them). */
+export function SlabChunkAreas(
+  context: MemoryContext,
+  visit: (start: number, end: number, blockEnd: number) => void,
+): void {
+  const slab = context as SlabContext;
+  const heads = [slab.header + SLAB_EMPTYBLOCKS_HEAD];
+  for (let i = 0; i < SLAB_BLOCKLIST_COUNT; i++) heads.push(SlabBlocklistHead(slab.header, i));
+  for (const head of heads) {
+    let n = CheckingWalkLimit();
+    for (let node = SlabListFirst(head); node !== head && n-- > 0; node = SlabListNext(node)) {
+      const block = node - SLAB_BLOCK_NODE;
+      visit(block + SLAB_BLOCKHDRSZ, heap.u32[(block >>> 2) + B_UNUSED], block + slab.blockSize);
+    }
+  }
+}
+
 /** The lowest non-empty blocklist above 0, or 0. */
 function SlabFirstListWithRoom(slab: SlabContext): number {
   for (let i = 1; i < SLAB_BLOCKLIST_COUNT; i++) {
@@ -165,11 +227,14 @@ function SlabCheckBlockChunks(slab: SlabContext, block: number): void {
     if (offset < 0 || offset % full !== 0 || offset / full >= per || isFree[offset / full]) {
       elogError(`${where} has a bogus free list link 0x${chunk.toString(16)}`);
     }
+    if ((heap.i32[chunk >>> 2] & 0xf) === MCTX_SLAB_ID) {
+      elogError(`${where} has a free chunk 0x${chunk.toString(16)} with a live header`);
+    }
     isFree[offset / full] = 1;
     nfree++;
   }
   const nunused = heap.i32[b + B_NUNUSED];
-  if (u[b + B_UNUSED] !== first + (per - nunused) * full) {
+  if (nunused < 0 || nunused > per || u[b + B_UNUSED] !== first + (per - nunused) * full) {
     elogError(`${where}: nunused chunks and the unused pointer disagree`);
   }
   for (let j = per - nunused; j < per; j++) {
@@ -178,14 +243,19 @@ function SlabCheckBlockChunks(slab: SlabContext, block: number): void {
     nfree++;
   }
   for (let j = 0; j < per; j++) {
-    if (isFree[j]) continue;
     const chunk = first + j * full;
+    if (isFree[j]) {
+      CheckingChunkOk(slab, chunk + SLAB_CHUNKHDRSZ, full - SLAB_CHUNKHDRSZ, true);
+      continue;
+    }
     if (
       pointerMethodId(heap.i32, chunk + SLAB_CHUNKHDRSZ) !== MCTX_SLAB_ID ||
-      chunkGetBlock(heap.i32, chunk) !== block
+      chunkGetBlock(heap.i32, chunk) !== block || chunkIsExternal(heap.i32, chunk) ||
+      chunkGetValue(heap.i32, chunk) !== full - SLAB_CHUNKHDRSZ
     ) {
       elogError(`${where} has a used chunk 0x${chunk.toString(16)} with a bogus header`);
     }
+    CheckingChunkOk(slab, chunk + SLAB_CHUNKHDRSZ, full - SLAB_CHUNKHDRSZ, false);
   }
   if (nfree !== heap.i32[b + B_NFREE]) {
     elogError(`${where} says ${heap.i32[b + B_NFREE]} chunks are free but ${nfree} were found`);

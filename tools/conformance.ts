@@ -1,16 +1,17 @@
 /**
- * `deno task conformance [PATH…] [--only-available] [--verbose]`
+ * `deno task conformance [PATH…] [--only-available] [--verbose] [--checking]`
  *
  * Replays PostgreSQL 18.3's conformance traces against palloc and prints one
  * line per failing file, then `N passed, M failed`; exits 1 when any failed.
  * Without PATH it runs `../shared/conformance` next to the repository (found
  * from this file's location, so any working directory works). Relative PATHs
- * are taken from the directory the task was started in. All logic lives in
- * `src/trace/runner.ts`.
+ * are taken from the directory the task was started in. `--checking` replays
+ * every trace on a heap in checking mode (see `src/checking.ts`) and checks the
+ * whole tree at each trace's end. All logic lives in `src/trace/runner.ts`.
  */
 import { runConformance } from "../src/trace/runner.ts";
 
-const USAGE = "usage: deno task conformance [PATH…] [--only-available] [--verbose]";
+const USAGE = "usage: deno task conformance [PATH…] [--only-available] [--verbose] [--checking]";
 
 /** Where the user started the command (`deno task` runs from the repository root). */
 function startDir(): string {
@@ -49,10 +50,12 @@ function relative(path: string, base: string): string {
 async function main(): Promise<number> {
   let onlyAvailable = false;
   let verbose = false;
+  let checking = false;
   const paths: string[] = [];
   for (const arg of Deno.args) {
     if (arg === "--only-available") onlyAvailable = true;
     else if (arg === "--verbose" || arg === "-v") verbose = true;
+    else if (arg === "--checking") checking = true;
     else if (arg === "--help" || arg === "-h") {
       console.log(USAGE);
       return 0;
@@ -71,6 +74,7 @@ async function main(): Promise<number> {
   const summary = await runConformance(roots, {
     onlyAvailable,
     verbose,
+    checking,
     log: (line) => console.log(line),
     display: (file) => relative(file, cwd),
   });

@@ -7,29 +7,34 @@
  *   heap is left exactly as it was.
  * - `HeapCorruptionError`: the heap's own bookkeeping in memory is damaged
  *   (a stomped header, a broken free list). Nothing can be trusted after it.
+ *
+ * Both are `PgError`s (SQLSTATE XX000 and XX001, `data_corrupted`), so when
+ * one reaches palloc's API through a context type it is the same typed error
+ * every other refusal is; the heap itself still needs nothing else of palloc.
  */
+import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
 
 /** A block header, free list or counter in the heap is inconsistent. */
-export class HeapCorruptionError extends Error {
+export class HeapCorruptionError extends PgError {
   /** Byte offset where the inconsistency was found. */
   readonly offset: number;
 
   /** Reports damage found at `offset`. */
   constructor(offset: number, detail: string) {
-    super(`heap corrupted at offset ${offset}: ${detail}`);
+    super("XX001", `heap corrupted at offset ${offset}: ${detail}`);
     this.name = "HeapCorruptionError";
     this.offset = offset;
   }
 }
 
 /** A pointer passed to free/realloc/sizeOf is not a live block; nothing was changed. */
-export class HeapPointerError extends Error {
+export class HeapPointerError extends PgError {
   /** The pointer that was refused. */
   readonly pointer: number;
 
   /** Refuses `pointer` for the reason given. */
   constructor(pointer: number, detail: string) {
-    super(`invalid heap pointer ${pointer}: ${detail}`);
+    super(ERRCODE_INTERNAL_ERROR, `invalid heap pointer ${pointer}: ${detail}`);
     this.name = "HeapPointerError";
     this.pointer = pointer;
   }

@@ -6,12 +6,14 @@
  *
  * A trace that cannot be parsed, creates a context type whose module did not
  * load, or disagrees with palloc counts as failed. With `onlyAvailable`,
- * traces that need a missing type are left out and counted separately.
+ * traces that need a missing type are left out and counted separately. With
+ * `checking`, every trace runs on a heap in checking mode and must also pass
+ * `MemoryContextCheck(TopMemoryContext)` and `heap.check()` at its end.
  */
 import { loadPallocApi, type PallocApi } from "./api.ts";
 import { TraceParseError } from "./errors.ts";
 import { readTraceFile } from "./parse.ts";
-import { type ReplayMismatch, replayTrace } from "./replay.ts";
+import { CONFORMANCE_HEAP, type ReplayMismatch, replayTrace } from "./replay.ts";
 import type { ParsedTrace } from "./types.ts";
 
 /** The outcome for one trace file. */
@@ -52,6 +54,8 @@ export interface ConformanceOptions {
   api?: PallocApi;
   /** How a file path is shown in reports (default: as found). */
   display?: (path: string) => string;
+  /** Replay on heaps in checking mode and check the whole tree at the end of each trace. */
+  checking?: boolean;
 }
 
 function join(dir: string, name: string): string {
@@ -110,6 +114,7 @@ export async function runTraceFile(
   display: string,
   api: PallocApi,
   onlyAvailable = false,
+  checking = false,
 ): Promise<FileResult> {
   let trace: ParsedTrace;
   try {
@@ -124,7 +129,11 @@ export async function runTraceFile(
   }
   let result: ReturnType<typeof replayTrace>;
   try {
-    result = replayTrace(trace, api);
+    result = replayTrace(trace, api, checking ? { heap: { ...CONFORMANCE_HEAP, checking } } : {});
+    if (result.ok && checking) {
+      api.mcxt.MemoryContextCheck(api.mcxt.TopMemoryContext);
+      api.heap().check();
+    }
   } catch (err) {
     // replayTrace reports operation failures itself; this is palloc failing to start.
     const message = `replay could not run: ${err instanceof Error ? err.message : String(err)}`;
@@ -177,7 +186,13 @@ export async function runConformance(
       if (seen.has(file)) continue;
       seen.add(file);
       const shown = options.display?.(file) ?? file;
-      const r = await runTraceFile(file, shown, api, options.onlyAvailable === true);
+      const r = await runTraceFile(
+        file,
+        shown,
+        api,
+        options.onlyAvailable === true,
+        options.checking === true,
+      );
       summary.files.push(r);
       summary[r.status]++;
       if (r.status === "failed") log(formatFailure(r));

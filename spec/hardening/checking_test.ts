@@ -1,0 +1,161 @@
+/**
+ * Checking mode finds the bugs of the code using palloc: a write one byte
+ * past a chunk's end (on pfree, repalloc, reset, delete and
+ * MemoryContextCheck, naming the context and the chunk's size), a use after
+ * free (the bytes read 0x7F at once), a double free, a stomped chunk header
+ * and a corrupted free list; and it changes no counter.
+ */
+import assert from "node:assert/strict";
+import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../../src/aset.ts";
+import { SENTINEL_BYTE, WIPE_BYTE } from "../../src/checking.ts";
+import { heap } from "../../src/context.ts";
+import { PgError } from "../../src/elog.ts";
+import {
+  GetMemoryChunkSpace,
+  MemoryContextAlloc,
+  MemoryContextCheck,
+  MemoryContextDelete,
+  MemoryContextInit,
+  MemoryContextReset,
+  MemoryContextStatsLines,
+  pfree,
+  repalloc,
+  TopMemoryContext,
+} from "../../src/mcxt.ts";
+import { runConformance } from "../../src/trace/runner.ts";
+import { assertRefused } from "../helpers.ts";
+import { allocFor, assertWorldIntact, KINDS, makeContext, makeWorld } from "./world.ts";
+
+const PAST_END = /^detected write past chunk end in "victim": chunk \d+ of \d+ bytes/;
+
+for (const kind of KINDS) {
+  Deno.test(`checking mode, ${kind}: a write one byte past the end is reported`, () => {
+    const world = makeWorld(true);
+    const victim = makeContext(kind, TopMemoryContext, "victim");
+    const { p, n } = allocFor(kind, victim);
+    assert.equal(heap.u8[p + n], SENTINEL_BYTE, "the sentinel sits right after the requested size");
+    heap.u8[p + n] = 0; // one byte too far
+    const e = kind === "bump"
+      ? assertRefused(() => MemoryContextCheck(TopMemoryContext), PAST_END)
+      : assertRefused(() => pfree(p), PAST_END);
+    assert.match(e.message, new RegExp(`of ${n} bytes`));
+    if (kind !== "bump") assertRefused(() => repalloc(p, n + 1000), PAST_END);
+    assertRefused(() => MemoryContextCheck(TopMemoryContext), PAST_END);
+    assertRefused(() => MemoryContextReset(victim), PAST_END);
+    assertRefused(() => MemoryContextDelete(victim), PAST_END);
+    heap.u8[p + n] = SENTINEL_BYTE;
+    MemoryContextDelete(victim);
+    assertWorldIntact(world);
+  });
+}
+
+Deno.test("checking mode: a chunk filled to its last byte has no sentinel (PostgreSQL's rule)", () => {
+  MemoryContextInit({ checking: true });
+  const p = MemoryContextAlloc(TopMemoryContext, 64); // AllocSet: exactly a 64-byte chunk
+  assert.equal(GetMemoryChunkSpace(p), 72);
+  heap.u8.fill(0x55, p, p + 64);
+  pfree(p);
+});
+
+Deno.test("checking mode: freed and reset memory reads as 0x7F at once (use after free)", () => {
+  const world = makeWorld(true);
+  for (const kind of KINDS) {
+    if (kind === "bump") continue;
+    const { p, n } = allocFor(kind, world.ctx[kind]);
+    heap.u8.fill(1, p, p + n);
+    pfree(p);
+    // The first 8 bytes may now hold a freelist link, as in PostgreSQL.
+    for (let i = 8; i < n; i++) assert.equal(heap.u8[p + i], WIPE_BYTE, `${kind} byte ${i}`);
+  }
+  const victim = makeContext("bump", TopMemoryContext, "victim");
+  const { p, n } = allocFor("bump", victim);
+  heap.u8.fill(1, p, p + n);
+  MemoryContextReset(victim);
+  for (let i = 0; i < n; i++) assert.equal(heap.u8[p + i], WIPE_BYTE, `bump byte ${i}`);
+  assertWorldIntact(world);
+});
+
+Deno.test("checking mode: a double free is refused in every type, nothing changed", () => {
+  const world = makeWorld(true);
+  for (const kind of KINDS) {
+    if (kind === "bump") continue;
+    const { p } = allocFor(kind, world.ctx[kind]);
+    pfree(p);
+    // Slab's dispatch already fails on the cleared method id, the others on the missing record
+    // (an aligned chunk's redirect header is wiped with its unaligned chunk).
+    const gone = kind === "slab" || kind === "aligned" ? /invalid pointer/ : /not a live chunk/;
+    assertRefused(() => pfree(p), gone);
+    assertRefused(() => repalloc(p, 10), gone);
+    assertRefused(() => GetMemoryChunkSpace(p), gone);
+  }
+  assertWorldIntact(world);
+});
+
+Deno.test("checking mode: a stomped chunk header is refused before it is followed", () => {
+  const world = makeWorld(true);
+  for (const kind of KINDS) {
+    if (kind === "bump") continue;
+    const { p } = allocFor(kind, world.ctx[kind]);
+    heap.u8[p - 3] ^= 0x04; // a block-offset bit of the header
+    assertRefused(() => pfree(p), /overwritten/);
+    assertRefused(() => GetMemoryChunkSpace(p), /overwritten/);
+    assert.throws(() => MemoryContextCheck(TopMemoryContext), PgError);
+    heap.u8[p - 3] ^= 0x04;
+    pfree(p);
+  }
+  assertWorldIntact(world);
+});
+
+Deno.test("a corrupted AllocSet free list is found by MemoryContextCheck", () => {
+  for (const checking of [false, true]) {
+    MemoryContextInit({ checking });
+    const ctx = AllocSetContextCreate(TopMemoryContext, "victim", ...ALLOCSET_DEFAULT_SIZES);
+    const a = MemoryContextAlloc(ctx, 100);
+    MemoryContextAlloc(ctx, 100);
+    pfree(a);
+    MemoryContextCheck(TopMemoryContext);
+    heap.i32[a >>> 2] = a + 16; // the link now points into the middle of a chunk
+    assert.throws(() => MemoryContextCheck(TopMemoryContext), /freelist 4 links to/);
+    heap.i32[a >>> 2] = a - 8; // now it points at the chunk itself: a cycle
+    assert.throws(() => MemoryContextCheck(TopMemoryContext), /listed twice/);
+    heap.i32[a >>> 2] = 0;
+    MemoryContextCheck(TopMemoryContext);
+  }
+});
+
+Deno.test("a corrupted Slab or heap free list is found by the checks", () => {
+  MemoryContextInit({ checking: true });
+  const slab = makeContext("slab", TopMemoryContext, "victim");
+  const a = MemoryContextAlloc(slab, 60);
+  const b = MemoryContextAlloc(slab, 60);
+  pfree(a);
+  pfree(b);
+  heap.u32[(b >>> 2) + 0] = b + 4; // b's link to a, made to point between chunks
+  assert.throws(() => MemoryContextCheck(TopMemoryContext), /bogus free list link/);
+  heap.u32[(b >>> 2) + 0] = a - 8;
+  MemoryContextCheck(TopMemoryContext);
+  heap.check();
+});
+
+Deno.test("checking mode changes no counter: the tree prints the same with it on and off", () => {
+  const report = (checking: boolean): string => {
+    const world = makeWorld(checking);
+    for (const kind of KINDS) {
+      for (let i = 0; i < 40; i++) {
+        const { p } = allocFor(kind, world.ctx[kind]);
+        if (i % 3 === 0 && kind !== "bump") pfree(p);
+      }
+    }
+    MemoryContextReset(world.ctx.generation);
+    return MemoryContextStatsLines(TopMemoryContext, 100, 100).join("\n");
+  };
+  assert.equal(report(true), report(false));
+});
+
+Deno.test("checking mode: the conformance vectors of every type pass unchanged", async () => {
+  const root = new URL("../../../shared/conformance/pg18/", import.meta.url).pathname;
+  const folders = ["aset", "generation", "slab", "bump", "aligned", "tree", "callbacks", "oom"];
+  const s = await runConformance(folders.map((f) => root + f), { checking: true });
+  assert.equal(s.failed, 0, JSON.stringify(s.files.filter((f) => f.status === "failed")));
+  assert.ok(s.passed >= 20);
+});

@@ -1,0 +1,26 @@
+/**
+ * CI's bounded slice of `deno task fuzz:hardening`: ten seconds of the three
+ * fuzzers (mutated traces, API calls with invalid ones mixed in, corrupted
+ * bytes under checking mode) from a fixed seed, so a failure reproduces.
+ * Nothing may fail and no corruption may go undetected and be followed.
+ */
+import assert from "node:assert/strict";
+import { runHardeningFuzz } from "../../tools/hardening/run.ts";
+import type { Failure } from "../../tools/hardening/common.ts";
+
+Deno.test("a bounded slice of the hardening fuzzers finds nothing", async () => {
+  const failures: Failure[] = [];
+  const f = await runHardeningFuzz({
+    ms: 10_000,
+    seed: 20261124,
+    onFailure: (x) => failures.push(x),
+  });
+  assert.deepEqual(
+    failures.map((x) => `${x.fuzzer}:${x.seed}: ${x.message}`),
+    [],
+    "replay one with: deno task fuzz:hardening --replay FUZZER:SEED",
+  );
+  assert.equal(f.corruptionsFound, 0);
+  assert.ok(f.invalid > 1000 && f.traces > 10 && f.flips > 10, JSON.stringify(f));
+  assert.equal(f.flips, f.flipsDetected + f.flipsHarmless);
+});
