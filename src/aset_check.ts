@@ -118,17 +118,23 @@ function AllocSetCheckChunks(
     return;
   }
   while (chunk < freeptr) {
-    const where = `chunk ${chunk + ALLOC_CHUNKHDRSZ} in block ${block}`;
     if ((heap.i32[chunk >>> 2] & 0xf) !== MCTX_ASET_ID || chunkIsExternal(heap.i32, chunk)) {
-      fail(set, `${where} has a bogus header`);
+      fail(set, `chunk ${chunk + ALLOC_CHUNKHDRSZ} in block ${block} has a bogus header`);
     }
-    if (chunkGetBlock(heap.i32, chunk) !== block) fail(set, `${where} has a bogus block link`);
+    if (chunkGetBlock(heap.i32, chunk) !== block) {
+      fail(set, `chunk ${chunk + ALLOC_CHUNKHDRSZ} in block ${block} has a bogus block link`);
+    }
     const value = chunkGetValue(heap.i32, chunk);
     const fidx = value & ~FREE_MARK;
-    if (fidx >= ALLOCSET_NUM_FREELISTS) fail(set, `${where} has a bogus size class ${value}`);
+    if (fidx >= ALLOCSET_NUM_FREELISTS) {
+      fail(
+        set,
+        `chunk ${chunk + ALLOC_CHUNKHDRSZ} in block ${block} has a bogus size class ${value}`,
+      );
+    }
     const size = 8 << fidx;
     if (chunk + ALLOC_CHUNKHDRSZ + size > freeptr) {
-      fail(set, `${where} runs past the free pointer`);
+      fail(set, `chunk ${chunk + ALLOC_CHUNKHDRSZ} in block ${block} runs past the free pointer`);
     }
     const isFree = (value & FREE_MARK) !== 0;
     if (isFree) free.set(chunk, fidx);

@@ -3,18 +3,21 @@
  * MEMORY_CONTEXT_CHECKING and CLOBBER_FREED_MEMORY build flags, chosen per
  * heap with `MemoryContextInit({ checking: true })` and off by default.
  *
- * Everything the mode does lives here; mcxt and the context types call in
- * from behind one `if (checking)` each, so with the mode off the cost is one
- * predictable branch per call.
+ * The machinery lives in this file and its two companions —
+ * `checking_records.ts` (the side table) and `checking_tree.ts`
+ * (`MemoryContextCheck` and the verification before a reset or delete). mcxt
+ * and the context types call in from behind one `if (checking)` per site
+ * (allocation, pfree, repalloc, chunk queries, reset, delete, and the types'
+ * own moving repalloc), so with the mode off the cost is one predictable
+ * branch per call.
  *
  * - **Records.** For every live chunk handed out through mcxt, a side table
- *   keeps the requested size and a hash of the chunk's 8-byte header. The
- *   table is paged by 64 KiB of heap (a `Uint32Array` of two words per
- *   8-byte slot, made the first time a chunk starts in that range), so it
- *   costs nothing with the mode off and never a JS object per chunk.
- *   pfree, repalloc, GetMemoryChunkContext and GetMemoryChunkSpace refuse a
- *   pointer without a record (freed, reset, deleted, never allocated, the
- *   middle of a chunk) and a chunk whose header changed since allocation.
+ *   keeps the requested size and a hash of the chunk's 8-byte header, paged
+ *   by 64 KiB of heap and made only where chunks are: nothing with the mode
+ *   off, never a JS object per chunk. pfree, repalloc, GetMemoryChunkContext
+ *   and GetMemoryChunkSpace refuse a pointer without a record (freed, reset,
+ *   deleted, never allocated, the middle of a chunk) and a chunk whose header
+ *   changed since allocation, before anything is changed.
  * - **Sentinel.** When a chunk has slack (requested size < usable size) the
  *   byte just past the requested size is set to 0x7E, as PostgreSQL's
  *   `set_sentinel` does, and verified on pfree, repalloc, reset, delete and
@@ -23,10 +26,12 @@
  * - **Wipe.** Freed chunks and everything a reset or delete gives up are
  *   filled with 0x7F (CLOBBER_FREED_MEMORY's byte) before the type reuses or
  *   releases them, so a use after free reads 0x7F bytes at once.
- * - **MemoryContextCheck.** Verifies a whole subtree: tree links, then each
+ * - **Checks.** `MemoryContextCheck` verifies a subtree: tree links, each
  *   type's own check (block and chunk headers, freelists, counters against a
- *   recount) which, in checking mode, also verifies every live chunk's record
- *   and sentinel and that no free chunk still has one.
+ *   recount) and, in checking mode, every chunk's record and sentinel, and
+ *   that no free chunk still has one. Reset and delete run the same check
+ *   first (once, unless a reset callback ran user code in between), so damage
+ *   is refused before anything changes.
  *
  * Where this differs from PostgreSQL's checking build: PostgreSQL widens the
  * chunk header to 16 bytes to hold the requested size, and reserves a byte
@@ -144,10 +149,16 @@ function corrupted(message: string): never {
 }
 
 /** Raises unless the byte after `size` bytes at `p` is still the sentinel (when there is one). */
-function verifySentinel(p: number, size: number, capacity: number, ctxName: string): void {
+function verifySentinel(
+  p: number,
+  size: number,
+  capacity: number,
+  ctxName: string | (() => string),
+): void {
   if (size < capacity && heap.u8[p + size] !== SENTINEL_BYTE) {
+    const name = typeof ctxName === "string" ? ctxName : ctxName();
     corrupted(
-      `detected write past chunk end in "${ctxName}": chunk ${p} of ${size} bytes ` +
+      `detected write past chunk end in "${name}": chunk ${p} of ${size} bytes ` +
         `(${capacity} usable)`,
     );
   }
@@ -201,7 +212,7 @@ function verifyChunk(p: number, methods: ContextMethods, what: string): number {
   if (!headerUnchanged(p)) corrupted(`${what} found the header of chunk ${p} overwritten`);
   // The type's own validation (block owner, bounds) raises before anything is changed.
   if (methods !== mcxtMethods[MCTX_ALIGNED_REDIRECT_ID]) methods.getChunkContext(p);
-  verifySentinel(p, size, capacityOf(p, methods, size), ownerName(p, methods));
+  verifySentinel(p, size, capacityOf(p, methods, size), () => ownerName(p, methods));
   return size;
 }
 
@@ -291,14 +302,13 @@ export function CheckingChunkOk(
 ): void {
   if (!checking) return;
   const size = CheckingRecordedSize(p);
-  const where = `problem in ${ctx.typeName} "${ctx.name}": chunk ${p}`;
   if (isFree) {
-    if (size >= 0) corrupted(`${where} is free but recorded as live`);
+    if (size >= 0) chunkProblem(ctx, p, "is free but recorded as live");
     return;
   }
-  if (size < 0) corrupted(`${where} is in use but has no record`);
-  if (size > capacity) corrupted(`${where} holds ${capacity} bytes, ${size} were requested`);
-  if (!headerUnchanged(p)) corrupted(`${where} has an overwritten header`);
+  if (size < 0) chunkProblem(ctx, p, "is in use but has no record");
+  if (size > capacity) chunkProblem(ctx, p, `holds ${capacity} bytes, ${size} were requested`);
+  if (!headerUnchanged(p)) chunkProblem(ctx, p, "has an overwritten header");
   verifySentinel(p, size, capacity, ctx.name);
 }
 
@@ -328,6 +338,10 @@ export function CheckingRecordsOk(
       verifySentinel(p, size, capacityOf(p, aligned, size), ctx.name);
     }
   });
+}
+
+function chunkProblem(ctx: MemoryContext, p: number, what: string): never {
+  corrupted(`problem in ${ctx.typeName} "${ctx.name}": chunk ${p} ${what}`);
 }
 
 /**
