@@ -1,30 +1,56 @@
 /**
- * `deno task fuzz [--minutes N] [--property NAME]… [--runs N] [--out DIR] [--stop]`
+ * `deno task fuzz [--minutes N] [--part all|properties|hardening] [--seed S]
+ *                 [--property NAME]… [--runs N] [--out DIR] [--stop]`
+ * `deno task fuzz --replay FUZZER:SEED` (one hardening round again, e.g. `corrupt:1234`)
  *
- * Runs the model-based properties of `spec/properties/` for as long as
- * asked (default 1 minute), round-robin, each round with a fresh seed.
- * Prints progress, then how many commands were executed and what their
- * outcomes were. A counterexample is reported with its seed and replay
- * path and written to `DIR/counterexample-<seed>.trace` (default
- * `test-output/`), replayable with `deno task conformance`. Exits 1 when
- * any property failed; `--stop` stops at the first failure.
+ * palloc's one fuzzing command. For N minutes (default 1) it runs, one after
+ * the other on one core, half the time each:
+ *
+ * - the model-based properties of `spec/properties/` (valid and refused
+ *   calls, checked against the pure model after every step), round-robin,
+ *   each round with a fresh seed; a counterexample is shrunk, printed with
+ *   its seed and replay path, and written as a trace;
+ * - the hardening fuzzers of `tools/hardening/`: (a) random and mutated
+ *   trace files through the parser and replay engine, (b) random API call
+ *   sequences with about a third invalid on purpose, on a checking-mode
+ *   heap verified after every call, (c) flipped bits in headers, free lists
+ *   and sentinels, which must be detected or provably harmless.
+ *
+ * It ends with the figures of both parts (commands executed and their
+ * outcomes; calls made, invalid calls tried, errors raised, corruptions
+ * found, which must be 0) and exits 1 when anything failed. Counterexamples
+ * go to DIR (default `test-output/`).
  */
 import { PROPERTIES, type PropertyConfig, runProperty } from "../spec/properties/runner_test.ts";
 import { counters } from "../spec/properties/world_test.ts";
+import { formatHardeningFigures, fuzzHardening } from "./hardening/driver.ts";
+import { replayRound } from "./hardening/run.ts";
 
-const USAGE =
-  "usage: deno task fuzz [--minutes N] [--property NAME]… [--runs N] [--out DIR] [--stop]";
+const USAGE = "usage: deno task fuzz [--minutes N] [--part all|properties|hardening] [--seed S]\n" +
+  "                       [--property NAME]… [--runs N] [--out DIR] [--stop]\n" +
+  "       deno task fuzz --replay FUZZER:SEED";
 
 interface Options {
   minutes: number;
+  part: "all" | "properties" | "hardening";
+  seed: number;
   properties: PropertyConfig[];
   runs: number;
   out: string;
   stop: boolean;
+  replay?: string;
 }
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { minutes: 1, properties: [], runs: 50, out: "test-output", stop: false };
+  const o: Options = {
+    minutes: 1,
+    part: "all",
+    seed: Date.now() % 1_000_000_000,
+    properties: [],
+    runs: 50,
+    out: "test-output",
+    stop: false,
+  };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const value = (): string => {
@@ -34,9 +60,17 @@ function parseArgs(args: string[]): Options {
     };
     if (a === "--minutes") o.minutes = Number(value());
     else if (a === "--runs") o.runs = Number(value());
+    else if (a === "--seed") o.seed = Number(value());
     else if (a === "--out") o.out = value();
     else if (a === "--stop") o.stop = true;
-    else if (a === "--property") {
+    else if (a === "--replay") o.replay = value();
+    else if (a === "--part") {
+      const p = value();
+      if (p !== "all" && p !== "properties" && p !== "hardening") {
+        throw new Error(`bad --part ${p}\n${USAGE}`);
+      }
+      o.part = p;
+    } else if (a === "--property") {
       const name = value();
       const cfg = PROPERTIES[name];
       if (cfg === undefined) {
@@ -48,7 +82,9 @@ function parseArgs(args: string[]): Options {
       Deno.exit(0);
     } else throw new Error(`unknown argument ${a}\n${USAGE}`);
   }
-  if (!(o.minutes > 0) || !(o.runs >= 1)) throw new Error(`bad --minutes or --runs\n${USAGE}`);
+  if (!(o.minutes > 0) || !(o.runs >= 1) || !Number.isInteger(o.seed)) {
+    throw new Error(`bad --minutes, --runs or --seed\n${USAGE}`);
+  }
   if (o.properties.length === 0) o.properties = Object.values(PROPERTIES);
   return o;
 }
@@ -57,19 +93,18 @@ function randomSeed(): number {
   return crypto.getRandomValues(new Int32Array(1))[0];
 }
 
-function main(): number {
-  const o = parseArgs(Deno.args);
+/** The property part: round-robin over the properties until `minutes` are spent. */
+function fuzzProperties(o: Options, minutes: number): string[] {
   const start = performance.now();
-  const deadline = start + o.minutes * 60_000;
+  const deadline = start + minutes * 60_000;
   const names = o.properties.map((p) => p.name).join(", ");
-  console.log(`fuzzing ${names} for ${o.minutes} min, ${o.runs} runs per round`);
+  console.log(`properties: ${names} for ${minutes} min, ${o.runs} runs per round`);
   let rounds = 0, runs = 0, lastReport = start;
   const failures: string[] = [];
   outer: while (performance.now() < deadline) {
     for (const cfg of o.properties) {
       if (performance.now() >= deadline) break outer;
-      const seed = randomSeed();
-      const r = runProperty(cfg, { seed, numRuns: o.runs, outDir: o.out });
+      const r = runProperty(cfg, { seed: randomSeed(), numRuns: o.runs, outDir: o.out });
       rounds++;
       runs += o.runs;
       if (r.failed) {
@@ -77,29 +112,55 @@ function main(): number {
         console.log(r.report);
         if (o.stop) break outer;
       }
-      if (performance.now() - lastReport > 30_000) {
+      if (performance.now() - lastReport > 60_000) {
         lastReport = performance.now();
         const min = ((lastReport - start) / 60_000).toFixed(1);
         console.log(
-          `${min} min: ${rounds} rounds, ${counters.commands} commands, ${failures.length} failures`,
+          `  ${min} min: ${rounds} rounds, ${counters.commands} commands, ${failures.length} failures`,
         );
       }
     }
   }
-  const minutes = ((performance.now() - start) / 60_000).toFixed(1);
-  console.log(
-    `\n${minutes} min: ${rounds} rounds, ${runs} runs, ${counters.commands} commands executed`,
-  );
+  const took = ((performance.now() - start) / 60_000).toFixed(1);
   const outcomes = Object.entries(counters.outcomes).sort((a, b) => b[1] - a[1]);
-  console.log(`outcomes: ${outcomes.map(([k, n]) => `${k} ${n}`).join(", ")}`);
   console.log(
-    failures.length === 0 ? "no counterexample found" : `FAILURES:\n${failures.join("\n")}`,
+    `properties: ${took} min, ${rounds} rounds, ${runs} runs, ` +
+      `${counters.commands.toLocaleString("en-US")} commands executed`,
   );
-  return failures.length === 0 ? 0 : 1;
+  console.log(`  outcomes: ${outcomes.map(([k, n]) => `${k} ${n}`).join(", ")}`);
+  console.log(
+    failures.length === 0 ? "  no counterexample found" : `  FAILURES:\n  ${failures.join("\n  ")}`,
+  );
+  return failures;
+}
+
+async function main(): Promise<number> {
+  const o = parseArgs(Deno.args);
+  if (o.replay !== undefined) {
+    const [fuzzer, s] = o.replay.split(":");
+    const failure = await replayRound(fuzzer, Number(s));
+    console.log(failure === null ? "the round passes" : `${failure.message}\n${failure.trace}`);
+    return failure === null ? 0 : 1;
+  }
+  const share = o.part === "all" ? o.minutes / 2 : o.minutes;
+  let failed = false;
+  if (o.part !== "hardening") failed = fuzzProperties(o, share).length > 0;
+  if (o.part !== "properties" && !(failed && o.stop)) {
+    console.log(`hardening: traces, calls and corruptions for ${share} min from seed ${o.seed}`);
+    const r = await fuzzHardening({
+      minutes: share,
+      seed: o.seed,
+      outDir: `${o.out}/fuzz-hardening`,
+    });
+    console.log(formatHardeningFigures(r.figures));
+    if (r.failures.length > 0) console.log(`  counterexamples written to ${o.out}/fuzz-hardening`);
+    failed ||= r.figures.failures > 0 || r.figures.corruptionsFound > 0;
+  }
+  return failed ? 1 : 0;
 }
 
 try {
-  Deno.exit(main());
+  Deno.exit(await main());
 } catch (e) {
   console.error(e instanceof Error ? e.message : e);
   Deno.exit(2);

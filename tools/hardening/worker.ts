@@ -1,5 +1,5 @@
 /**
- * The worker `tools/fuzz_hardening.ts` runs the fuzzers in, so that its
+ * The worker `driver.ts` runs the hardening fuzzers in (for `deno task fuzz`), so that its
  * main thread can act as a watchdog: were a corrupted link ever to send a
  * walk into an endless loop, the worker stops reporting, and the main thread
  * ends it and records the round that hung as a failure.
