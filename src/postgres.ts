@@ -27,7 +27,21 @@ import {
   StartTransaction,
 } from "./standard.ts";
 
-/** An error as recovery reports it, built in ErrorContext. */
+/**
+ * An error as recovery reports it, built in ErrorContext.
+ *
+ * @example
+ * ```ts
+ * import { ereport } from "./elog.ts";
+ * import { type ErrorData, ProcessMessage } from "./postgres.ts";
+ * import { BackendStart, PostmasterStart } from "./standard.ts";
+ * PostmasterStart(); // runs MemoryContextInit()
+ * BackendStart();
+ * const r = ProcessMessage(() => ereport("ERROR", { code: "22012", message: "division by zero" }));
+ * const error: ErrorData | undefined = r.ok ? undefined : r.error;
+ * console.assert(error?.level === "ERROR" && error.sqlstate === "22012");
+ * ```
+ */
 export interface ErrorData {
   /** The error's level. */
   level: ErrorLevel;
@@ -47,6 +61,18 @@ const encoder = new TextEncoder();
  * Builds the error report in ErrorContext, as `EmitErrorReport` does: the
  * text is copied into ErrorContext's memory (cut to its 1 KB chunk limit, so
  * it always fits the reserve).
+ *
+ * @example
+ * ```ts
+ * import { heap } from "./context.ts";
+ * import { ERRCODE_OUT_OF_MEMORY, PgError } from "./elog.ts";
+ * import { ErrorContext, GetMemoryChunkContext, MemoryContextInit } from "./mcxt.ts";
+ * import { BuildErrorReport } from "./postgres.ts";
+ * MemoryContextInit();
+ * heap.limit = heap.held; // the heap is exhausted: no more malloc succeeds
+ * const report = BuildErrorReport(new PgError(ERRCODE_OUT_OF_MEMORY, "out of memory"));
+ * console.assert(GetMemoryChunkContext(report.reportPointer) === ErrorContext); // the reserve
+ * ```
  */
 export function BuildErrorReport(err: PgError): ErrorData {
   const old = MemoryContextSwitchTo(ErrorContext);
@@ -69,18 +95,57 @@ export function BuildErrorReport(err: PgError): ErrorData {
   }
 }
 
-/** `FlushErrorState`: forget the error and make ErrorContext's reserve whole again. */
+/**
+ * `FlushErrorState`: forget the error and make ErrorContext's reserve whole again.
+ *
+ * @example
+ * ```ts
+ * import { PgError } from "./elog.ts";
+ * import { ErrorContext, MemoryContextInit, MemoryContextIsEmpty } from "./mcxt.ts";
+ * import { BuildErrorReport, FlushErrorState } from "./postgres.ts";
+ * MemoryContextInit();
+ * BuildErrorReport(new PgError("22012", "division by zero"));
+ * console.assert(!MemoryContextIsEmpty(ErrorContext));
+ * FlushErrorState();
+ * console.assert(MemoryContextIsEmpty(ErrorContext));
+ * ```
+ */
 export function FlushErrorState(): void {
   MemoryContextReset(ErrorContext);
 }
 
-/** What processing one message gave: its value, or the error it was recovered from. */
+/**
+ * What processing one message gave: its value, or the error it was recovered from.
+ *
+ * @example
+ * ```ts
+ * import { type MessageResult, ProcessMessage } from "./postgres.ts";
+ * import { BackendStart, PostmasterStart } from "./standard.ts";
+ * PostmasterStart(); // runs MemoryContextInit()
+ * BackendStart();
+ * const r: MessageResult<number> = ProcessMessage(() => 6 * 7);
+ * console.assert(r.ok && r.value === 42);
+ * ```
+ */
 export type MessageResult<T> = { ok: true; value: T } | { ok: false; error: ErrorData };
 
 /**
  * One iteration of the backend's main loop: a new message (MessageContext
  * reset), a transaction around `work`, commit — or, if `work` raises, the
  * recovery described in the file header. Never throws a PgError.
+ *
+ * @example
+ * ```ts
+ * import { elog } from "./elog.ts";
+ * import { ProcessMessage } from "./postgres.ts";
+ * import { BackendStart, PostmasterStart } from "./standard.ts";
+ * PostmasterStart(); // runs MemoryContextInit()
+ * BackendStart();
+ * const bad = ProcessMessage(() => elog("ERROR", "division by zero"));
+ * console.assert(!bad.ok && bad.error.message === "division by zero"); // recovered, not thrown
+ * const next = ProcessMessage(() => 1 + 1); // the main loop goes on
+ * console.assert(next.ok && next.value === 2);
+ * ```
  */
 export function ProcessMessage<T>(work: () => T): MessageResult<T> {
   BeginMessage();
@@ -95,7 +160,23 @@ export function ProcessMessage<T>(work: () => T): MessageResult<T> {
   }
 }
 
-/** The main loop's error recovery for `err`; returns the report built in ErrorContext. */
+/**
+ * The main loop's error recovery for `err`; returns the report built in ErrorContext.
+ *
+ * @example
+ * ```ts
+ * import { PgError } from "./elog.ts";
+ * import { CurrentMemoryContext, ErrorContext, MemoryContextIsEmpty } from "./mcxt.ts";
+ * import { RecoverFromError } from "./postgres.ts";
+ * import { BackendStart, MessageContext, PostmasterStart, StartTransaction } from "./standard.ts";
+ * PostmasterStart(); // runs MemoryContextInit()
+ * BackendStart();
+ * StartTransaction(); // a command in it then raises:
+ * const report = RecoverFromError(new PgError("57014", "canceling statement due to user request"));
+ * console.assert(report.sqlstate === "57014" && CurrentMemoryContext === MessageContext);
+ * console.assert(MemoryContextIsEmpty(ErrorContext)); // whole again for the next error
+ * ```
+ */
 export function RecoverFromError(err: PgError): ErrorData {
   MemoryContextSwitchTo(ErrorContext);
   const report = BuildErrorReport(err);
@@ -115,7 +196,9 @@ export function RecoverFromError(err: PgError): ErrorData {
  *
  * @example
  * ```ts
+ * import { MemoryContextInit } from "./mcxt.ts";
  * import { PG_TRY } from "./postgres.ts";
+ * MemoryContextInit();
  * const r = PG_TRY(() => { throw new Error("boom"); }, (e) => e.message);
  * console.assert(r === "boom");
  * ```

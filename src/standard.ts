@@ -36,24 +36,154 @@ import { ERRCODE_INTERNAL_ERROR, PgError } from "./elog.ts";
 export { CurrentMemoryContext, ErrorContext, TopMemoryContext } from "./mcxt.ts";
 
 const none = undefined as unknown as MemoryContext;
-/** The postmaster's working context (named `Postmaster` in dumps); null in a backend. */
+/**
+ * The postmaster's working context (named `Postmaster` in dumps); null in a backend.
+ *
+ * @example
+ * ```ts
+ * import { CurrentMemoryContext, TopMemoryContext } from "./mcxt.ts";
+ * import { BackendStart, PostmasterContext, PostmasterStart } from "./standard.ts";
+ * PostmasterStart(); // MemoryContextInit(), then PostmasterContext, made current
+ * console.assert(PostmasterContext?.parent === TopMemoryContext);
+ * console.assert(CurrentMemoryContext === PostmasterContext);
+ * BackendStart(); // an authenticated backend deletes it
+ * console.assert(PostmasterContext === null);
+ * ```
+ */
 export let PostmasterContext: MemoryContext | null = null;
-/** Relcache, catcache and the like: lives as long as the backend. */
+/**
+ * Relcache, catcache and the like: lives as long as the backend.
+ *
+ * @example
+ * ```ts
+ * import { GetMemoryChunkContext, MemoryContextAlloc } from "./mcxt.ts";
+ * import {
+ *   BackendStart, CacheMemoryContext, CommitTransaction, PostmasterStart, StartTransaction,
+ * } from "./standard.ts";
+ * PostmasterStart(); // runs MemoryContextInit()
+ * BackendStart();
+ * const entry = MemoryContextAlloc(CacheMemoryContext, 64); // a relcache entry
+ * StartTransaction();
+ * CommitTransaction();
+ * console.assert(GetMemoryChunkContext(entry) === CacheMemoryContext); // outlives transactions
+ * ```
+ */
 export let CacheMemoryContext: MemoryContext = none;
-/** The current client message and what is built from it; reset per message. */
+/**
+ * The current client message and what is built from it; reset per message.
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextAlloc, MemoryContextIsEmpty } from "./mcxt.ts";
+ * import { BackendStart, BeginMessage, MessageContext, PostmasterStart } from "./standard.ts";
+ * PostmasterStart(); // runs MemoryContextInit()
+ * BackendStart();
+ * BeginMessage();
+ * MemoryContextAlloc(MessageContext, 200); // the query string and its parse tree
+ * BeginMessage(); // the next message: MessageContext is reset
+ * console.assert(MemoryContextIsEmpty(MessageContext));
+ * ```
+ */
 export let MessageContext: MemoryContext = none;
-/** Per-transaction state; reset at the end of each transaction. */
+/**
+ * Per-transaction state; reset at the end of each transaction.
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextIsEmpty, palloc } from "./mcxt.ts";
+ * import {
+ *   BackendStart, CommitTransaction, PostmasterStart, StartTransaction, TopTransactionContext,
+ * } from "./standard.ts";
+ * PostmasterStart(); // runs MemoryContextInit()
+ * BackendStart();
+ * StartTransaction(); // TopTransactionContext is current
+ * palloc(1000);
+ * CommitTransaction();
+ * console.assert(MemoryContextIsEmpty(TopTransactionContext));
+ * ```
+ */
 export let TopTransactionContext: MemoryContext = none;
-/** The current (sub)transaction's context; TopTransactionContext at top level. */
+/**
+ * The current (sub)transaction's context; TopTransactionContext at top level.
+ *
+ * @example
+ * ```ts
+ * import { CurrentMemoryContext } from "./mcxt.ts";
+ * import {
+ *   BackendStart, CurTransactionContext, PostmasterStart, StartTransaction, TopTransactionContext,
+ * } from "./standard.ts";
+ * PostmasterStart(); // runs MemoryContextInit()
+ * BackendStart();
+ * StartTransaction();
+ * console.assert(CurTransactionContext === TopTransactionContext); // no subtransaction
+ * console.assert(CurrentMemoryContext === CurTransactionContext);
+ * ```
+ */
 export let CurTransactionContext: MemoryContext = none;
-/** Used while a transaction aborts; 32 KB kept at all times. */
+/**
+ * Used while a transaction aborts; 32 KB kept at all times.
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextMemAllocated } from "./mcxt.ts";
+ * import { BackendStart, PostmasterStart, TransactionAbortContext } from "./standard.ts";
+ * PostmasterStart(); // runs MemoryContextInit()
+ * BackendStart();
+ * // Reserved up front, so aborting works even when memory has run out.
+ * console.assert(MemoryContextMemAllocated(TransactionAbortContext, false) === 32 * 1024);
+ * ```
+ */
 export let TransactionAbortContext: MemoryContext = none;
-/** Parent of every portal's context. */
+/**
+ * Parent of every portal's context.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   BackendStart, CreatePortal, PostmasterStart, StartTransaction, TopPortalContext,
+ * } from "./standard.ts";
+ * PostmasterStart(); // runs MemoryContextInit()
+ * BackendStart();
+ * StartTransaction();
+ * const portal = CreatePortal("c1");
+ * console.assert(portal.context.parent === TopPortalContext);
+ * ```
+ */
 export let TopPortalContext: MemoryContext = none;
-/** The context of the portal being executed, if any. */
+/**
+ * The context of the portal being executed, if any.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   BackendStart, CreatePortal, DropPortal, PortalContext, PostmasterStart, StartTransaction,
+ * } from "./standard.ts";
+ * PostmasterStart(); // runs MemoryContextInit()
+ * BackendStart();
+ * StartTransaction();
+ * const portal = CreatePortal("");
+ * console.assert(PortalContext === portal.context);
+ * DropPortal(portal);
+ * console.assert(PortalContext === null);
+ * ```
+ */
 export let PortalContext: MemoryContext | null = null;
 
-/** A portal: a named query execution with its own context. */
+/**
+ * A portal: a named query execution with its own context.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   BackendStart, CreatePortal, type Portal, PostmasterStart, StartTransaction,
+ * } from "./standard.ts";
+ * PostmasterStart(); // runs MemoryContextInit()
+ * BackendStart();
+ * StartTransaction();
+ * const portal: Portal = CreatePortal(""); // the unnamed portal of a simple query
+ * console.assert(portal.context.ident === "<unnamed>");
+ * ```
+ */
 export interface Portal {
   /** Portal name (`""` is the unnamed portal, shown as `<unnamed>`). */
   readonly name: string;
@@ -67,6 +197,19 @@ let inTransaction = false;
 /**
  * Postmaster start: a fresh heap with TopMemoryContext and ErrorContext
  * (MemoryContextInit), then PostmasterContext, made current.
+ *
+ * @example
+ * ```ts
+ * import { CurrentMemoryContext } from "./mcxt.ts";
+ * import {
+ *   BackendStart, CommitTransaction, PostmasterContext, PostmasterStart, StartTransaction,
+ * } from "./standard.ts";
+ * PostmasterStart({ maxBytes: 64 << 20 }); // takes MemoryContextInit's options
+ * console.assert(CurrentMemoryContext === PostmasterContext);
+ * BackendStart(); // then, in each backend: a transaction per command
+ * StartTransaction();
+ * CommitTransaction();
+ * ```
  */
 export function PostmasterStart(options?: MemoryContextInitOptions): void {
   MemoryContextInit(options);
@@ -89,6 +232,17 @@ export function PostmasterStart(options?: MemoryContextInitOptions): void {
  * dumps), and PostmasterContext, no longer needed, is deleted.
  * `authenticate` runs while PostmasterContext still exists (e.g. reading
  * pg_hba.conf copies kept there).
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextAlloc, TopMemoryContext } from "./mcxt.ts";
+ * import { BackendStart, CacheMemoryContext, PostmasterStart } from "./standard.ts";
+ * PostmasterStart(); // runs MemoryContextInit()
+ * BackendStart((postmaster) => {
+ *   MemoryContextAlloc(postmaster, 100); // read pg_hba.conf's copy; freed with PostmasterContext
+ * });
+ * console.assert(CacheMemoryContext.parent === TopMemoryContext);
+ * ```
  */
 export function BackendStart(authenticate?: (postmaster: MemoryContext) => void): void {
   if (PostmasterContext === null) {
@@ -128,14 +282,42 @@ export function BackendStart(authenticate?: (postmaster: MemoryContext) => void)
   );
 }
 
-/** Top of the main loop: a new client message. MessageContext is reset and made current. */
+/**
+ * Top of the main loop: a new client message. MessageContext is reset and made current.
+ *
+ * @example
+ * ```ts
+ * import { CurrentMemoryContext, palloc } from "./mcxt.ts";
+ * import { BackendStart, BeginMessage, MessageContext, PostmasterStart } from "./standard.ts";
+ * PostmasterStart(); // runs MemoryContextInit()
+ * BackendStart();
+ * const cxt = BeginMessage();
+ * console.assert(cxt === MessageContext && CurrentMemoryContext === MessageContext);
+ * palloc(100); // the message's data, gone at the next BeginMessage()
+ * ```
+ */
 export function BeginMessage(): MemoryContext {
   MemoryContextSwitchTo(MessageContext);
   MemoryContextReset(MessageContext);
   return MessageContext;
 }
 
-/** `StartTransactionCommand`: TopTransactionContext becomes current. */
+/**
+ * `StartTransactionCommand`: TopTransactionContext becomes current.
+ *
+ * @example
+ * ```ts
+ * import { CurrentMemoryContext } from "./mcxt.ts";
+ * import {
+ *   BackendStart, IsTransactionInProgress, PostmasterStart, StartTransaction,
+ *   TopTransactionContext,
+ * } from "./standard.ts";
+ * PostmasterStart(); // runs MemoryContextInit()
+ * BackendStart();
+ * StartTransaction();
+ * console.assert(IsTransactionInProgress() && CurrentMemoryContext === TopTransactionContext);
+ * ```
+ */
 export function StartTransaction(): void {
   inTransaction = true;
   CurTransactionContext = TopTransactionContext;
@@ -150,7 +332,22 @@ function endTransaction(): void {
   inTransaction = false;
 }
 
-/** `CommitTransactionCommand`: portals dropped, TopTransactionContext reset. */
+/**
+ * `CommitTransactionCommand`: portals dropped, TopTransactionContext reset.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   BackendStart, CommitTransaction, CreatePortal, PostmasterStart, StartTransaction,
+ * } from "./standard.ts";
+ * PostmasterStart(); // runs MemoryContextInit()
+ * BackendStart();
+ * StartTransaction();
+ * const portal = CreatePortal("c1");
+ * CommitTransaction(); // drops the portal, resets TopTransactionContext
+ * console.assert(portal.context.id === 0); // the portal's context is deleted
+ * ```
+ */
 export function CommitTransaction(): void {
   endTransaction();
 }
@@ -158,6 +355,20 @@ export function CommitTransaction(): void {
 /**
  * `AbortCurrentTransaction`: the abort runs in TransactionAbortContext, then
  * portals go away and TopTransactionContext is reset.
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextIsEmpty, palloc } from "./mcxt.ts";
+ * import {
+ *   AbortTransaction, BackendStart, PostmasterStart, StartTransaction, TopTransactionContext,
+ * } from "./standard.ts";
+ * PostmasterStart(); // runs MemoryContextInit()
+ * BackendStart();
+ * StartTransaction();
+ * palloc(1000); // work that then fails
+ * AbortTransaction(); // runs in TransactionAbortContext
+ * console.assert(MemoryContextIsEmpty(TopTransactionContext));
+ * ```
  */
 export function AbortTransaction(): void {
   MemoryContextSwitchTo(TransactionAbortContext);
@@ -165,12 +376,41 @@ export function AbortTransaction(): void {
   MemoryContextReset(TransactionAbortContext);
 }
 
-/** True between StartTransaction and its commit or abort. */
+/**
+ * True between StartTransaction and its commit or abort.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   BackendStart, CommitTransaction, IsTransactionInProgress, PostmasterStart, StartTransaction,
+ * } from "./standard.ts";
+ * PostmasterStart(); // runs MemoryContextInit()
+ * BackendStart();
+ * StartTransaction();
+ * console.assert(IsTransactionInProgress());
+ * CommitTransaction();
+ * console.assert(!IsTransactionInProgress());
+ * ```
+ */
 export function IsTransactionInProgress(): boolean {
   return inTransaction;
 }
 
-/** `CreatePortal`: a portal context under TopPortalContext, identified by the portal name. */
+/**
+ * `CreatePortal`: a portal context under TopPortalContext, identified by the portal name.
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextAlloc } from "./mcxt.ts";
+ * import { BackendStart, CreatePortal, PostmasterStart, StartTransaction } from "./standard.ts";
+ * PostmasterStart(); // runs MemoryContextInit()
+ * BackendStart();
+ * StartTransaction();
+ * const portal = CreatePortal("c1"); // DECLARE c1 CURSOR FOR ...
+ * MemoryContextAlloc(portal.context, 200); // the cursor's plan and state
+ * console.assert(portal.context.name === "PortalContext" && portal.context.ident === "c1");
+ * ```
+ */
 export function CreatePortal(name: string): Portal {
   const context = AllocSetContextCreate(TopPortalContext, "PortalContext", ...ALLOCSET_SMALL_SIZES);
   MemoryContextSetIdentifier(context, name === "" ? "<unnamed>" : name);
@@ -180,7 +420,22 @@ export function CreatePortal(name: string): Portal {
   return portal;
 }
 
-/** `PortalDrop`: the portal's context and everything under it are deleted. */
+/**
+ * `PortalDrop`: the portal's context and everything under it are deleted.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   BackendStart, CreatePortal, DropPortal, OpenPortals, PostmasterStart, StartTransaction,
+ * } from "./standard.ts";
+ * PostmasterStart(); // runs MemoryContextInit()
+ * BackendStart();
+ * StartTransaction();
+ * const portal = CreatePortal("c1");
+ * DropPortal(portal); // CLOSE c1
+ * console.assert(OpenPortals().length === 0 && portal.context.id === 0); // id 0: deleted
+ * ```
+ */
 export function DropPortal(portal: Portal): void {
   if (!portals.delete(portal)) return;
   for (let c: MemoryContext | null = CurrentMemoryContext; c !== null; c = c.parent) {
@@ -193,7 +448,22 @@ export function DropPortal(portal: Portal): void {
   MemoryContextDelete(portal.context);
 }
 
-/** The portals currently open. */
+/**
+ * The portals currently open.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   BackendStart, CreatePortal, OpenPortals, PostmasterStart, StartTransaction,
+ * } from "./standard.ts";
+ * PostmasterStart(); // runs MemoryContextInit()
+ * BackendStart();
+ * StartTransaction();
+ * CreatePortal("c1");
+ * CreatePortal("c2");
+ * console.assert(OpenPortals().map((p) => p.name).join() === "c1,c2");
+ * ```
+ */
 export function OpenPortals(): Portal[] {
   return [...portals];
 }

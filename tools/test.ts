@@ -6,9 +6,11 @@
  * Steps: Chromium is installed first when missing (browser tests need it);
  * then the unit, property and tool tests in `spec/` (each Deno test counts
  * once), the conformance vectors (each trace file counts once), every
- * example (each counts once), and the source checks (fmt, lint, type check,
- * doc lint, publish dry run; each counts once). Every step runs even when an
- * earlier one failed, so one red test does not hide another.
+ * example (each counts once), the source checks (fmt, lint, type check,
+ * doc lint, publish dry run; each counts once), and the JSDoc examples of the
+ * files the entry points (mod.ts, ./memstats) export from, run by `deno test --doc` (all together count
+ * once). Every step runs even when an earlier one failed, so one red test
+ * does not hide another.
  */
 const deno = Deno.execPath();
 const root = new URL("..", import.meta.url).pathname;
@@ -111,6 +113,42 @@ try {
     const { code, out } = await run(args);
     tally(name, code === 0, strip(out).slice(-3000));
   }
+}
+
+// 5. Doc examples: `deno test --doc` over the files that define the exports of every entry
+// point in deno.json (from `deno doc --json`), each example its own test module. console.assert does not throw, so
+// an "Assertion failed" line in the output fails the step as well.
+{
+  console.log("== doc examples");
+  const entries = Object.values(
+    JSON.parse(Deno.readTextFileSync(`${root}deno.json`)).exports as Record<string, string>,
+  ).map((e) => e.replace(/^\.\//, ""));
+  const files = new Set(entries);
+  for (const entry of entries) {
+    const doc = await new Deno.Command(deno, { args: ["doc", "--json", entry], cwd: root })
+      .output();
+    try {
+      type Symbols = { declarations: { location: { filename: string } }[] }[];
+      const json = JSON.parse(new TextDecoder().decode(doc.stdout));
+      for (const node of Object.values(json.nodes as Record<string, { symbols: Symbols }>)) {
+        for (const d of node.symbols.flatMap((symbol) => symbol.declarations)) {
+          const f = d.location.filename;
+          if (f.startsWith(`file://${root}`)) files.add(f.slice(`file://${root}`.length));
+        }
+      }
+    } catch (e) {
+      tally(`doc examples: deno doc --json ${entry}`, false, String(e));
+    }
+  }
+  const { code, out } = await run(["test", "-A", "--doc", "--parallel", ...[...files].sort()], {
+    DENO_JOBS: "2",
+  });
+  const text = strip(out);
+  const m = /(ok|FAILED) \| (\d+) passed \| (\d+) failed/.exec(text);
+  if (m) console.log(`${m[2]} examples passed, ${m[3]} failed, in ${files.size} files`);
+  const asserts = text.split("\n").filter((l) => l.includes("Assertion failed"));
+  const detail = [...asserts, text.slice(-4000)].join("\n");
+  tally("doc examples run", code === 0 && asserts.length === 0, detail);
 }
 
 if (failures.length > 0) {

@@ -13,7 +13,18 @@
  */
 import { MAX_MEMORY, PAGE, pageRound } from "./tlsf.ts";
 
-/** What `Backing` needs to know to set up the memory. */
+/**
+ * What `Backing` needs to know to set up the memory.
+ *
+ * @example
+ * ```ts
+ * import { Backing, type BackingOptions } from "./backing.ts";
+ * const memory = new WebAssembly.Memory({ initial: 1, maximum: 16 }); // 64 KiB pages
+ * const options: BackingOptions = { initialBytes: 128 << 10, maxBytes: undefined, memory };
+ * const backing = new Backing(options);
+ * console.assert(backing.byteLength === 128 << 10 && backing.maxBytes === 16 << 16);
+ * ```
+ */
 export interface BackingOptions {
   /** Bytes to start with (rounded up to 64 KiB). */
   initialBytes: number;
@@ -30,7 +41,17 @@ interface ResizableMemory {
 /** Default upper bound for an ArrayBuffer-backed heap. */
 export const DEFAULT_MAX_BYTES = 2 ** 30;
 
-/** Owns the memory of a heap: its buffer, its bound and its growth. */
+/**
+ * Owns the memory of a heap: its buffer, its bound and its growth.
+ *
+ * @example
+ * ```ts
+ * import { Backing } from "./backing.ts";
+ * const backing = new Backing({ initialBytes: 64 << 10, maxBytes: 1 << 20, memory: undefined });
+ * console.assert(backing.grow(128 << 10) && backing.buffer.byteLength === 128 << 10);
+ * console.assert(!backing.grow(2 << 20)); // past maxBytes: false, nothing changed
+ * ```
+ */
 export class Backing {
   /** The WebAssembly memory, or null for a plain ArrayBuffer. */
   readonly memory: WebAssembly.Memory | null;

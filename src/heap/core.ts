@@ -19,7 +19,20 @@ import {
   SENTINEL,
 } from "./tlsf.ts";
 
-/** The allocator state and block operations; use `Heap`. */
+/**
+ * The allocator state and block operations; use `Heap`.
+ *
+ * @example
+ * ```ts
+ * import { HeapCore } from "./core.ts";
+ * import { Heap } from "./heap.ts";
+ * const heap = new Heap(); // HeapCore is never made on its own
+ * console.assert(heap instanceof HeapCore);
+ * const p = heap.malloc(16);
+ * heap.f64[p >>> 3] = 1.5; // HeapCore's views over the memory
+ * console.assert(heap.usedBlocks === 1 && heap.f64[p >>> 3] === 1.5);
+ * ```
+ */
 export class HeapCore {
   /** Byte view over the whole memory (re-read it after any call that may allocate). */
   u8: Uint8Array;

@@ -14,7 +14,24 @@
  */
 import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
 
-/** A block header, free list or counter in the heap is inconsistent. */
+/**
+ * A block header, free list or counter in the heap is inconsistent.
+ *
+ * @example
+ * ```ts
+ * import { HeapCorruptionError } from "./errors.ts";
+ * import { Heap } from "./heap.ts";
+ * const heap = new Heap();
+ * const p = heap.malloc(16);
+ * heap.u8.fill(0xff, p - 16, p); // a stray write over the block header
+ * try {
+ *   heap.check();
+ *   console.assert(false, "check() should have thrown");
+ * } catch (e) {
+ *   console.assert(e instanceof HeapCorruptionError && e.offset === p - 16); // the block's start
+ * }
+ * ```
+ */
 export class HeapCorruptionError extends PgError {
   /** Byte offset where the inconsistency was found. */
   readonly offset: number;
@@ -27,7 +44,23 @@ export class HeapCorruptionError extends PgError {
   }
 }
 
-/** A pointer passed to free/realloc/sizeOf is not a live block; nothing was changed. */
+/**
+ * A pointer passed to free/realloc/sizeOf is not a live block; nothing was changed.
+ *
+ * @example
+ * ```ts
+ * import { HeapPointerError } from "./errors.ts";
+ * import { Heap } from "./heap.ts";
+ * const heap = new Heap();
+ * const p = heap.malloc(16);
+ * try {
+ *   heap.free(p + 8); // not the start of a block: refused, nothing changed
+ *   console.assert(false, "free() should have thrown");
+ * } catch (e) {
+ *   console.assert(e instanceof HeapPointerError && e.pointer === p + 8);
+ * }
+ * ```
+ */
 export class HeapPointerError extends PgError {
   /** The pointer that was refused. */
   readonly pointer: number;

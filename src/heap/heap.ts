@@ -30,7 +30,18 @@ import {
 } from "./tlsf.ts";
 import { checkHeap, diagnosePointer, largestFreeBlock } from "./verify.ts";
 
-/** How to set up a heap. */
+/**
+ * How to set up a heap.
+ *
+ * @example
+ * ```ts
+ * import { Heap, type HeapOptions } from "./heap.ts";
+ * const options: HeapOptions = { initialBytes: 64 << 10, maxBytes: 1 << 20, limit: 4096 };
+ * const heap = new Heap(options); // MemoryContextInit(options) passes them on the same way
+ * console.assert(heap.byteLength === 64 << 10);
+ * console.assert(heap.malloc(8192) === 0); // past `limit`: refused, nothing changed
+ * ```
+ */
 export interface HeapOptions {
   /** Bytes the memory starts with (default 1 MiB, rounded up to 64 KiB). */
   initialBytes?: number;
@@ -44,7 +55,19 @@ export interface HeapOptions {
   limit?: number;
 }
 
-/** A snapshot of the heap's counters. */
+/**
+ * A snapshot of the heap's counters.
+ *
+ * @example
+ * ```ts
+ * import { Heap, type HeapStats } from "./heap.ts";
+ * const heap = new Heap();
+ * heap.free(heap.malloc(1000));
+ * heap.malloc(100);
+ * const stats: HeapStats = heap.stats();
+ * console.assert(stats.held === 100 && stats.peakHeld === 1000 && stats.usedBlocks === 1);
+ * ```
+ */
 export interface HeapStats {
   /** Current size of the memory in bytes. */
   byteLength: number;
@@ -62,10 +85,37 @@ export interface HeapStats {
   largestFree: number;
 }
 
-/** Called after the memory grew, with its new and old size in bytes. */
+/**
+ * Called after the memory grew, with its new and old size in bytes.
+ *
+ * @example
+ * ```ts
+ * import { type GrowListener, Heap } from "./heap.ts";
+ * const heap = new Heap({ initialBytes: 64 << 10 });
+ * const sizes: number[] = [];
+ * const listener: GrowListener = (newByteLength) => sizes.push(newByteLength);
+ * const stop = heap.onGrow(listener); // e.g. to re-make views over a WebAssembly memory
+ * heap.malloc(100_000); // more than the memory holds: it grows
+ * stop();
+ * console.assert(sizes.length === 1 && sizes[0] === heap.byteLength);
+ * ```
+ */
 export type GrowListener = (newByteLength: number, oldByteLength: number) => void;
 
-/** PostgreSQL's malloc for one linear memory: TLSF with in-memory boundary tags. */
+/**
+ * PostgreSQL's malloc for one linear memory: TLSF with in-memory boundary tags.
+ *
+ * @example
+ * ```ts
+ * import { Heap } from "./heap.ts";
+ * const heap = new Heap({ maxBytes: 16 << 20 }); // MemoryContextInit() makes one like this
+ * const p = heap.malloc(100); // a byte offset, 8-aligned; 0 would mean no memory
+ * heap.u8.fill(7, p, p + 100);
+ * const q = heap.realloc(p, 200); // the first 100 bytes kept
+ * console.assert(heap.u8[q + 99] === 7 && heap.held === 200);
+ * heap.free(q);
+ * ```
+ */
 export class Heap extends HeapCore {
   /** A malloc fails when it would take `held` past this. */
   limit: number;
