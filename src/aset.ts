@@ -30,35 +30,39 @@
  *
  * The freelist heads live where PostgreSQL keeps them, in the context header
  * (words 22, 24, … of the header); scalar parameters live on the JS object.
+ *
+ * Files: this one owns the context — its layout constants, creation (fresh
+ * or from a context freelist), reset, delete, stats and the method table;
+ * `aset_alloc.ts` owns the chunks — alloc, free, realloc, the chunk lookups
+ * and the block-tail carving above; `aset_check.ts` the self-check.
  */
 import {
-  contextAtHeader,
-  contextAtHeaderOrNull,
   heap,
-  MAXALIGN,
   MemoryContext,
-  MemoryContextAllocationFailure,
-  MemoryContextCheckSize,
   type MemoryContextCounters,
   MemoryContextCreate,
-  MemoryContextCreateFailure,
   onHeapInstalled,
   registerContext,
   registerMethods,
   unregisterContext,
 } from "./context.ts";
 import { ERRCODE_INTERNAL_ERROR, PgError } from "./elog.ts";
-import {
-  chunkGetBlock,
-  chunkGetValue,
-  chunkIsExternal,
-  chunkSetHeader,
-  chunkSetHeaderExternal,
-  MCTX_ASET_ID,
-} from "./memorychunk.ts";
-import { MemoryContextResetOnly } from "./mcxt.ts";
-import { checking, CheckingWipe } from "./checking.ts";
+import { MCTX_ASET_ID } from "./memorychunk.ts";
+import { MemoryContextResetOnly } from "./mcxt_reset.ts";
 import { AllocSetCheck, AllocSetChunkAreas } from "./aset_check.ts";
+import {
+  AllocSetAlloc,
+  AllocSetBlockFree,
+  AllocSetFree,
+  AllocSetGetChunkContext,
+  AllocSetGetChunkSpace,
+  AllocSetRealloc,
+} from "./aset_alloc.ts";
+import {
+  ContextAllocChunkLimit,
+  ContextKeeperMallocSize,
+  ContextMallocHeader,
+} from "./context_create.ts";
 
 /** `sizeof(AllocSetContext)` in the 64-bit build, MAXALIGNed. */
 export const ASET_CONTEXT_SIZE = 200;
@@ -66,7 +70,8 @@ export const ASET_CONTEXT_SIZE = 200;
 export const ALLOC_BLOCKHDRSZ = 40;
 /** `ALLOC_CHUNKHDRSZ`. */
 export const ALLOC_CHUNKHDRSZ = 8;
-const ALLOC_MINBITS = 3;
+/** `ALLOC_MINBITS`: the smallest chunk is 2^3 = 8 bytes. */
+export const ALLOC_MINBITS = 3;
 /** Number of freelists (size classes 8 … 8192 bytes). */
 export const ALLOCSET_NUM_FREELISTS = 11;
 const ALLOC_CHUNK_LIMIT = 1 << (ALLOCSET_NUM_FREELISTS - 1 + ALLOC_MINBITS);
@@ -178,11 +183,6 @@ function clearFreelists(set: AllocSetContext): void {
   for (let i = 0; i < ALLOCSET_NUM_FREELISTS; i++) m[set.fl + 2 * i] = 0;
 }
 
-/** `AllocSetFreeIndex`: the freelist index for a request of `size` ≤ the chunk limit. */
-function AllocSetFreeIndex(size: number): number {
-  return size > 8 ? 29 - Math.clz32(size - 1) : 0;
-}
-
 function validateParameters(min: number, init: number, max: number): void {
   const problem = !Number.isInteger(init) || init % 8 !== 0 || init < 1024
     ? `initBlockSize ${init}`
@@ -231,10 +231,14 @@ export function AllocSetContextCreate(
     }
   }
 
-  let firstBlockSize = ASET_CONTEXT_SIZE + ALLOC_BLOCKHDRSZ + ALLOC_CHUNKHDRSZ;
-  firstBlockSize = Math.max(firstBlockSize, minContextSize !== 0 ? minContextSize : initBlockSize);
-  const header = heap.malloc(firstBlockSize);
-  if (header === 0) MemoryContextCreateFailure(name);
+  const firstBlockSize = ContextKeeperMallocSize(
+    ASET_CONTEXT_SIZE,
+    ALLOC_BLOCKHDRSZ,
+    ALLOC_CHUNKHDRSZ,
+    minContextSize,
+    initBlockSize,
+  );
+  const header = ContextMallocHeader(firstBlockSize, name);
 
   const set = new AllocSetContext();
   const keeper = header + ASET_CONTEXT_SIZE;
@@ -253,13 +257,13 @@ export function AllocSetContextCreate(
   set.maxBlockSize = maxBlockSize;
   set.nextBlockSize = initBlockSize;
   set.freeListIndex = freeListIndex;
-  let limit = ALLOC_CHUNK_LIMIT;
-  while (
-    limit + ALLOC_CHUNKHDRSZ > Math.floor((maxBlockSize - ALLOC_BLOCKHDRSZ) / ALLOC_CHUNK_FRACTION)
-  ) {
-    limit >>= 1;
-  }
-  set.allocChunkLimit = limit;
+  set.allocChunkLimit = ContextAllocChunkLimit(
+    ALLOC_CHUNK_LIMIT,
+    maxBlockSize,
+    ALLOC_BLOCKHDRSZ,
+    ALLOC_CHUNKHDRSZ,
+    ALLOC_CHUNK_FRACTION,
+  );
   registerContext(set, header);
   MemoryContextCreate(set, parent, name);
   set.memAllocated = firstBlockSize;
@@ -309,9 +313,7 @@ function AllocSetReset(ctx: MemoryContext): void {
       m[b + B_PREV] = 0;
       m[b + B_NEXT] = 0;
     } else {
-      set.memAllocated -= m[b + B_ENDPTR] - block;
-      m[b + B_OWNER] = 0; // a stale chunk pointer into it can no longer find a live owner
-      heap.free(block);
+      AllocSetBlockFree(set, block);
     }
     block = next;
   }
@@ -337,246 +339,11 @@ function AllocSetDelete(ctx: MemoryContext): void {
   let block = set.blocks;
   while (block !== 0) {
     const next = heap.i32[(block >>> 2) + B_NEXT];
-    if (block !== set.keeper) {
-      set.memAllocated -= heap.i32[(block >>> 2) + B_ENDPTR] - block;
-      heap.i32[(block >>> 2) + B_OWNER] = 0;
-      heap.free(block);
-    }
+    if (block !== set.keeper) AllocSetBlockFree(set, block);
     block = next;
   }
   unregisterContext(set);
   heap.free(set.header);
-}
-
-/** Hot path: a chunk from a freelist or from the newest block. */
-function AllocSetAlloc(ctx: MemoryContext, size: number, flags: number): number {
-  const set = ctx as AllocSetContext;
-  if (size > set.allocChunkLimit) return AllocSetAllocLarge(set, size, flags);
-  const fidx = size > 8 ? 29 - Math.clz32(size - 1) : 0;
-  const m = heap.i32;
-  const head = set.fl + 2 * fidx;
-  const chunk = m[head];
-  if (chunk !== 0) {
-    m[head] = m[(chunk + ALLOC_CHUNKHDRSZ) >>> 2];
-    m[chunk >>> 2] = (fidx << 5) | MCTX_ASET_ID; // clear the free mark
-    return chunk + ALLOC_CHUNKHDRSZ;
-  }
-  const chunkSize = 8 << fidx;
-  const block = set.blocks;
-  const b = block >>> 2;
-  const freeptr = m[b + B_FREEPTR];
-  if (m[b + B_ENDPTR] - freeptr < chunkSize + ALLOC_CHUNKHDRSZ) {
-    return AllocSetAllocFromNewBlock(set, size, flags, fidx);
-  }
-  m[b + B_FREEPTR] = freeptr + chunkSize + ALLOC_CHUNKHDRSZ;
-  chunkSetHeader(m, freeptr, block, fidx, MCTX_ASET_ID);
-  return freeptr + ALLOC_CHUNKHDRSZ;
-}
-
-/** A request above the chunk limit: one dedicated block holding one external chunk. */
-function AllocSetAllocLarge(set: AllocSetContext, size: number, flags: number): number {
-  MemoryContextCheckSize(set, size, flags);
-  const blksize = MAXALIGN(size) + ALLOC_BLOCKHDRSZ + ALLOC_CHUNKHDRSZ;
-  const block = heap.malloc(blksize);
-  if (block === 0) return MemoryContextAllocationFailure(set, size, flags);
-  set.memAllocated += blksize;
-  const m = heap.i32;
-  const b = block >>> 2;
-  m[b + B_OWNER] = set.header;
-  m[b + B_FREEPTR] = block + blksize;
-  m[b + B_ENDPTR] = block + blksize;
-  const chunk = block + ALLOC_BLOCKHDRSZ;
-  chunkSetHeaderExternal(m, chunk, MCTX_ASET_ID);
-  // Goes under the active block so the active block's free space stays in use.
-  const head = set.blocks;
-  const next = m[(head >>> 2) + B_NEXT];
-  m[b + B_PREV] = head;
-  m[b + B_NEXT] = next;
-  if (next !== 0) m[(next >>> 2) + B_PREV] = block;
-  m[(head >>> 2) + B_NEXT] = block;
-  return chunk + ALLOC_CHUNKHDRSZ;
-}
-
-/** The active block is too full: carve its tail onto freelists, then get a new block. */
-function AllocSetAllocFromNewBlock(
-  set: AllocSetContext,
-  size: number,
-  flags: number,
-  fidx: number,
-): number {
-  let m = heap.i32;
-  const old = set.blocks;
-  const ob = old >>> 2;
-  let availspace = m[ob + B_ENDPTR] - m[ob + B_FREEPTR];
-  while (availspace >= (1 << ALLOC_MINBITS) + ALLOC_CHUNKHDRSZ) {
-    let availchunk = availspace - ALLOC_CHUNKHDRSZ;
-    let aFidx = AllocSetFreeIndex(availchunk);
-    if (availchunk !== 8 << aFidx) {
-      aFidx--;
-      availchunk = 8 << aFidx;
-    }
-    const chunk = m[ob + B_FREEPTR];
-    m[ob + B_FREEPTR] = chunk + availchunk + ALLOC_CHUNKHDRSZ;
-    availspace -= availchunk + ALLOC_CHUNKHDRSZ;
-    chunkSetHeader(m, chunk, old, aFidx | FREE_MARK, MCTX_ASET_ID);
-    m[(chunk + ALLOC_CHUNKHDRSZ) >>> 2] = m[set.fl + 2 * aFidx];
-    m[set.fl + 2 * aFidx] = chunk;
-  }
-
-  let blksize = set.nextBlockSize;
-  set.nextBlockSize = Math.min(set.nextBlockSize * 2, set.maxBlockSize);
-  const chunkSize = 8 << fidx;
-  const required = chunkSize + ALLOC_BLOCKHDRSZ + ALLOC_CHUNKHDRSZ;
-  while (blksize < required) blksize *= 2;
-  let block = heap.malloc(blksize);
-  while (block === 0 && blksize > 1024 * 1024) {
-    blksize /= 2;
-    if (blksize < required) break;
-    block = heap.malloc(blksize);
-  }
-  if (block === 0) return MemoryContextAllocationFailure(set, size, flags);
-
-  set.memAllocated += blksize;
-  m = heap.i32;
-  const b = block >>> 2;
-  m[b + B_OWNER] = set.header;
-  m[b + B_PREV] = 0;
-  m[b + B_NEXT] = old;
-  m[ob + B_PREV] = block;
-  set.blocks = block;
-  const chunk = block + ALLOC_BLOCKHDRSZ;
-  m[b + B_FREEPTR] = chunk + chunkSize + ALLOC_CHUNKHDRSZ;
-  m[b + B_ENDPTR] = block + blksize;
-  chunkSetHeader(m, chunk, block, fidx, MCTX_ASET_ID);
-  return chunk + ALLOC_CHUNKHDRSZ;
-}
-
-/**
- * The dedicated block of an external chunk, after checking it looks like one:
- * a live heap block, full, owned by a live AllocSet (so it is never handed to
- * `heap.free` after the set's block list was changed).
- */
-function externalBlock(chunk: number): number {
-  const block = chunk - ALLOC_BLOCKHDRSZ;
-  const m = heap.i32;
-  const b = block >>> 2;
-  if (
-    block <= 0 || m[b + B_FREEPTR] !== m[b + B_ENDPTR] || !ownerIsAllocSet(m[b + B_OWNER]) ||
-    !heap.isLive(block)
-  ) {
-    throw new PgError(ERRCODE_INTERNAL_ERROR, `could not find block containing chunk ${chunk}`);
-  }
-  return block;
-}
-
-function ownerIsAllocSet(header: number): boolean {
-  const ctx = header > 0 && header < heap.byteLength ? contextAtHeaderOrNull(header) : undefined;
-  return ctx !== undefined && ctx.methodId === MCTX_ASET_ID;
-}
-
-/** AllocSet's pfree: a dedicated block goes back to the heap, a small chunk to its freelist. */
-function AllocSetFree(pointer: number): void {
-  const chunk = pointer - ALLOC_CHUNKHDRSZ;
-  const m = heap.i32;
-  if (chunkIsExternal(m, chunk)) {
-    const block = externalBlock(chunk);
-    const b = block >>> 2;
-    const set = contextAtHeader(m[b + B_OWNER]) as AllocSetContext;
-    const prev = m[b + B_PREV];
-    const next = m[b + B_NEXT];
-    if (prev !== 0) m[(prev >>> 2) + B_NEXT] = next;
-    else set.blocks = next;
-    if (next !== 0) m[(next >>> 2) + B_PREV] = prev;
-    set.memAllocated -= m[b + B_ENDPTR] - block;
-    m[b + B_OWNER] = 0;
-    heap.free(block);
-    return;
-  }
-  const set = AllocSetChunkOwner(m, chunk, "pfree");
-  const fidx = chunkGetValue(m, chunk);
-  m[chunk >>> 2] = ((fidx | FREE_MARK) << 5) | MCTX_ASET_ID;
-  m[pointer >>> 2] = m[set.fl + 2 * fidx];
-  m[set.fl + 2 * fidx] = chunk;
-}
-
-/**
- * The context of a small (non-external) chunk, after the cheap checks that
- * keep a bad pointer from corrupting anything: the header's block must be a
- * block of a live AllocSet (freed blocks have their owner word zeroed), the
- * chunk must lie between that block's header and its free pointer, and it
- * must not carry the free mark (a double free).
- */
-function AllocSetChunkOwner(m: Int32Array, chunk: number, what: string): AllocSetContext {
-  const value = chunkGetValue(m, chunk);
-  const block = chunkGetBlock(m, chunk);
-  const ctx = block > 0 ? contextAtHeaderOrNull(m[(block >>> 2) + B_OWNER]) : undefined;
-  if (
-    ctx === undefined || ctx.methodId !== MCTX_ASET_ID ||
-    chunk >= heap.u32[(block >>> 2) + B_FREEPTR] ||
-    chunk < block + ALLOC_BLOCKHDRSZ || (value & ~FREE_MARK) >= ALLOCSET_NUM_FREELISTS
-  ) {
-    throw new PgError(
-      ERRCODE_INTERNAL_ERROR,
-      `${what} called with invalid pointer ${chunk + ALLOC_CHUNKHDRSZ} (not a live chunk)`,
-    );
-  }
-  if ((value & FREE_MARK) !== 0) {
-    throw new PgError(
-      ERRCODE_INTERNAL_ERROR,
-      `${what} called with a freed chunk ${chunk + ALLOC_CHUNKHDRSZ} in "${ctx.name}"`,
-    );
-  }
-  return ctx as AllocSetContext;
-}
-
-/** AllocSet's repalloc: dedicated blocks are resized in the heap; small chunks move up a class. */
-function AllocSetRealloc(pointer: number, size: number, flags: number): number {
-  const chunk = pointer - ALLOC_CHUNKHDRSZ;
-  let m = heap.i32;
-  if (chunkIsExternal(m, chunk)) {
-    const block = externalBlock(chunk);
-    const set = contextAtHeader(m[(block >>> 2) + B_OWNER]) as AllocSetContext;
-    MemoryContextCheckSize(set, size, flags);
-    const blksize = MAXALIGN(size) + ALLOC_BLOCKHDRSZ + ALLOC_CHUNKHDRSZ;
-    const oldblksize = m[(block >>> 2) + B_ENDPTR] - block;
-    const newblock = heap.realloc(block, blksize);
-    if (newblock === 0) return MemoryContextAllocationFailure(set, size, flags);
-    m = heap.i32;
-    set.memAllocated += blksize - oldblksize;
-    const b = newblock >>> 2;
-    m[b + B_FREEPTR] = newblock + blksize;
-    m[b + B_ENDPTR] = newblock + blksize;
-    const prev = m[b + B_PREV];
-    const next = m[b + B_NEXT];
-    if (prev !== 0) m[(prev >>> 2) + B_NEXT] = newblock;
-    else set.blocks = newblock;
-    if (next !== 0) m[(next >>> 2) + B_PREV] = newblock;
-    return newblock + ALLOC_BLOCKHDRSZ + ALLOC_CHUNKHDRSZ;
-  }
-  const set = AllocSetChunkOwner(m, chunk, "repalloc");
-  const oldchksize = 8 << chunkGetValue(m, chunk);
-  if (oldchksize >= size) return pointer;
-  const newPointer = AllocSetAlloc(set, size, flags);
-  if (newPointer === 0) return MemoryContextAllocationFailure(set, size, flags);
-  heap.u8.copyWithin(newPointer, pointer, pointer + oldchksize);
-  if (checking) CheckingWipe(pointer, oldchksize);
-  AllocSetFree(pointer);
-  return newPointer;
-}
-
-function AllocSetGetChunkContext(pointer: number): MemoryContext {
-  const chunk = pointer - ALLOC_CHUNKHDRSZ;
-  const m = heap.i32;
-  if (chunkIsExternal(m, chunk)) return contextAtHeader(m[externalBlock(chunk) >>> 2]);
-  return AllocSetChunkOwner(m, chunk, "GetMemoryChunkContext");
-}
-
-function AllocSetGetChunkSpace(pointer: number): number {
-  const chunk = pointer - ALLOC_CHUNKHDRSZ;
-  const m = heap.i32;
-  if (chunkIsExternal(m, chunk)) return m[(externalBlock(chunk) >>> 2) + B_ENDPTR] - chunk;
-  AllocSetChunkOwner(m, chunk, "GetMemoryChunkSpace");
-  return (8 << chunkGetValue(m, chunk)) + ALLOC_CHUNKHDRSZ;
 }
 
 function AllocSetIsEmpty(ctx: MemoryContext): boolean {

@@ -21,8 +21,9 @@
  * - `mem_allocated` equals the sum of the block sizes;
  * - in checking mode, each chunk's record and sentinel (`CheckingChunkOk`).
  *
- * Kept apart from `aset.ts` so the allocation paths there stay short; like
- * the other types' inspect files it only reads.
+ * Kept apart from `aset.ts` (the context) and `aset_alloc.ts` (the
+ * allocation paths) so both stay short; like the other types' inspect files
+ * it only reads.
  */
 import { heap, type MemoryContext } from "./context.ts";
 import { PgError } from "./elog.ts";

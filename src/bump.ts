@@ -38,14 +38,13 @@ import {
   MemoryContextAllocationFailure,
   MemoryContextCheckSize,
   MemoryContextCreate,
-  MemoryContextCreateFailure,
   registerContext,
   registerHeaderlessLookup,
   registerMethods,
   unregisterContext,
 } from "./context.ts";
 import { elogError } from "./elog.ts";
-import { MCTX_BUMP_ID, MEMORYCHUNK_MAX_BLOCKOFFSET, MEMORYCHUNK_MAX_VALUE } from "./memorychunk.ts";
+import { MCTX_BUMP_ID, MEMORYCHUNK_MAX_VALUE } from "./memorychunk.ts";
 import {
   BLOCKS_HEAD,
   BUMP_BLOCKHDRSZ,
@@ -68,11 +67,29 @@ import {
   BumpIndexSize,
 } from "./bump_index.ts";
 import { BumpCheck, BumpChunkAreas, BumpIsEmpty, BumpStats } from "./bump_inspect.ts";
+import {
+  ContextAllocChunkLimit,
+  ContextCheckBlockSizes,
+  ContextKeeperMallocSize,
+  ContextMallocHeader,
+} from "./context_create.ts";
 
 export { BUMP_BLOCKHDRSZ, BUMP_CHUNKHDRSZ, BUMP_CONTEXT_SIZE } from "./bump_block.ts";
 export { BumpCheck, BumpIsEmpty, BumpStats } from "./bump_inspect.ts";
 
-/** A Bump context: the tree node plus the type's scalars. */
+/**
+ * A Bump context: the tree node plus the type's scalars.
+ *
+ * @example
+ * ```ts
+ * import { BumpContext, BumpContextCreate } from "./bump.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * MemoryContextInit();
+ * // Never-freed allocations without chunk headers, like a sort's tuples.
+ * const tuples = BumpContextCreate(TopMemoryContext, "Caller tuples", 0, 8192, 8 << 20);
+ * console.assert(tuples instanceof BumpContext && tuples.maxBlockSize === 8 << 20);
+ * ```
+ */
 export class BumpContext extends MemoryContext {
   /** Heap offset of the keeper block (header + 112). */
   keeper = 0;
@@ -101,26 +118,6 @@ export class BumpContext extends MemoryContext {
 // Creation
 // ---------------------------------------------------------------------------
 
-function BumpCheckParameters(
-  minContextSize: number,
-  initBlockSize: number,
-  maxBlockSize: number,
-): void {
-  const ok = (n: number): boolean => Number.isSafeInteger(n) && n >= 0 && n % 8 === 0;
-  if (
-    !ok(initBlockSize) || initBlockSize < 1024 ||
-    !ok(maxBlockSize) || maxBlockSize < initBlockSize ||
-    maxBlockSize > MEMORYCHUNK_MAX_BLOCKOFFSET ||
-    !ok(minContextSize) ||
-    (minContextSize !== 0 && (minContextSize < 1024 || minContextSize > maxBlockSize))
-  ) {
-    elogError(
-      `invalid bump context parameters: minContextSize ${minContextSize}, ` +
-        `initBlockSize ${initBlockSize}, maxBlockSize ${maxBlockSize}`,
-    );
-  }
-}
-
 /**
  * `BumpContextCreate`: a new Bump context under `parent`. The first malloc
  * holds the context header and the keeper block: `minContextSize` bytes when
@@ -142,12 +139,15 @@ export function BumpContextCreate(
   initBlockSize: number,
   maxBlockSize: number,
 ): MemoryContext {
-  BumpCheckParameters(minContextSize, initBlockSize, maxBlockSize);
-  let allocSize = BUMP_CONTEXT_SIZE + BUMP_BLOCKHDRSZ + BUMP_CHUNKHDRSZ;
-  allocSize = Math.max(allocSize, minContextSize !== 0 ? minContextSize : initBlockSize);
-
-  const header = heap.malloc(allocSize);
-  if (header === 0) MemoryContextCreateFailure(name);
+  ContextCheckBlockSizes("bump", minContextSize, initBlockSize, maxBlockSize);
+  const allocSize = ContextKeeperMallocSize(
+    BUMP_CONTEXT_SIZE,
+    BUMP_BLOCKHDRSZ,
+    BUMP_CHUNKHDRSZ,
+    minContextSize,
+    initBlockSize,
+  );
+  const header = ContextMallocHeader(allocSize, name);
 
   const set = new BumpContext();
   registerContext(set, header);
@@ -168,12 +168,13 @@ export function BumpContextCreate(
   set.maxBlockSize = maxBlockSize;
   set.nextBlockSize = initBlockSize;
   // Eight limit-size chunks must fit a max-size block; the limit must fit 30 bits.
-  let limit = Math.min(maxBlockSize, MEMORYCHUNK_MAX_VALUE);
-  while (
-    limit + BUMP_CHUNKHDRSZ > Math.floor((maxBlockSize - BUMP_BLOCKHDRSZ) / BUMP_CHUNK_FRACTION)
-  ) {
-    limit >>>= 1;
-  }
+  const limit = ContextAllocChunkLimit(
+    Math.min(maxBlockSize, MEMORYCHUNK_MAX_VALUE),
+    maxBlockSize,
+    BUMP_BLOCKHDRSZ,
+    BUMP_CHUNKHDRSZ,
+    BUMP_CHUNK_FRACTION,
+  );
   set.allocChunkLimit = limit;
   set.largeThreshold = limit & ~7;
   u[h + 23] = limit;

@@ -47,7 +47,6 @@ import {
   MemoryContextAllocationFailure,
   MemoryContextCheckSize,
   MemoryContextCreate,
-  MemoryContextCreateFailure,
   registerContext,
   registerMethods,
   unregisterContext,
@@ -89,11 +88,28 @@ import {
   GenerationIsEmpty,
   GenerationStats,
 } from "./generation_inspect.ts";
+import {
+  ContextAllocChunkLimit,
+  ContextKeeperMallocSize,
+  ContextMallocHeader,
+} from "./context_create.ts";
 
 /** `Generation_CHUNK_FRACTION`: a max-size block must hold this many limit-size chunks. */
 const GENERATION_CHUNK_FRACTION = 8;
 
-/** A Generation context: the tree node plus the scalars of `GenerationContext`. */
+/**
+ * A Generation context: the tree node plus the scalars of `GenerationContext`.
+ *
+ * @example
+ * ```ts
+ * import { GenerationContext, GenerationContextCreate } from "./generation.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * MemoryContextInit();
+ * // Chunks freed roughly in allocation order, like reorderbuffer's changes.
+ * const gen = GenerationContextCreate(TopMemoryContext, "ReorderBuffer", 0, 8192, 8 << 20);
+ * console.assert(gen instanceof GenerationContext && gen.initBlockSize === 8192);
+ * ```
+ */
 export class GenerationContext extends MemoryContext {
   /** Size of the first non-keeper block. */
   initBlockSize = 0;
@@ -128,9 +144,14 @@ function nextPowerOf2(n: number): number {
  * is `minContextSize` when nonzero, else `initBlockSize` (at least 192 bytes).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { GenerationContextCreate } from "./generation.ts";
+ * import { GetMemoryChunkSpace, MemoryContextAlloc, MemoryContextDelete } from "./mcxt.ts";
+ * import { MemoryContextInit, pfree, TopMemoryContext } from "./mcxt.ts";
+ * MemoryContextInit();
  * const gen = GenerationContextCreate(TopMemoryContext, "queue", 0, 8192, 8388608);
- * const p = MemoryContextAlloc(gen, 100); // 112 bytes with its header
+ * const p = MemoryContextAlloc(gen, 100);
+ * console.assert(GetMemoryChunkSpace(p) === 112); // 104 bytes of data and an 8-byte header
  * pfree(p);
  * MemoryContextDelete(gen);
  * ```
@@ -143,11 +164,14 @@ export function GenerationContextCreate(
   maxBlockSize: number,
 ): MemoryContext {
   GenerationCheckParameters(minContextSize, initBlockSize, maxBlockSize);
-  let allocSize = GENERATION_CONTEXT_SIZE + GENERATION_BLOCKHDRSZ + GENERATION_CHUNKHDRSZ;
-  allocSize = Math.max(allocSize, minContextSize !== 0 ? minContextSize : initBlockSize);
-
-  const header = heap.malloc(allocSize);
-  if (header === 0) MemoryContextCreateFailure(name);
+  const allocSize = ContextKeeperMallocSize(
+    GENERATION_CONTEXT_SIZE,
+    GENERATION_BLOCKHDRSZ,
+    GENERATION_CHUNKHDRSZ,
+    minContextSize,
+    initBlockSize,
+  );
+  const header = ContextMallocHeader(allocSize, name);
 
   const set = new GenerationContext();
   registerContext(set, header);
@@ -167,10 +191,13 @@ export function GenerationContextCreate(
   set.nextBlockSize = initBlockSize;
 
   // Largest non-dedicated chunk: a max-size block must fit CHUNK_FRACTION of them.
-  let limit = Math.min(maxBlockSize, MEMORYCHUNK_MAX_VALUE);
-  const fraction = Math.floor((maxBlockSize - GENERATION_BLOCKHDRSZ) / GENERATION_CHUNK_FRACTION);
-  while (limit + GENERATION_CHUNKHDRSZ > fraction) limit = Math.floor(limit / 2);
-  set.allocChunkLimit = limit;
+  set.allocChunkLimit = ContextAllocChunkLimit(
+    Math.min(maxBlockSize, MEMORYCHUNK_MAX_VALUE),
+    maxBlockSize,
+    GENERATION_BLOCKHDRSZ,
+    GENERATION_CHUNKHDRSZ,
+    GENERATION_CHUNK_FRACTION,
+  );
 
   MemoryContextCreate(set, parent, name);
   set.memAllocated = firstBlockSize;

@@ -5,7 +5,10 @@
  * `GenerationContext` (64-bit build) and the handful of operations on a block
  * that do not depend on the allocation policy: initialise, mark empty, give
  * back to the heap, and the doubly linked block list (PostgreSQL's `dlist`,
- * circular, whose head lives inside the context header).
+ * circular, whose head lives inside the context header). Also the layout-level
+ * validation every chunk operation and every create starts with: that a
+ * pointer's header leads to a live chunk of a live Generation block (and is
+ * not free-marked), and that the create parameters make a usable context.
  *
  * Keeping the layout here, apart from the policy in `generation.ts` and the
  * read-only walks in `generation_inspect.ts`, means the offsets are written
@@ -41,8 +44,8 @@ import {
   chunkGetValue,
   chunkIsExternal,
   MCTX_GENERATION_ID,
-  MEMORYCHUNK_MAX_BLOCKOFFSET,
 } from "./memorychunk.ts";
+import { ContextCheckBlockSizes } from "./context_create.ts";
 
 /** `MAXALIGN(sizeof(GenerationContext))`: 80 + 4×4 + 2×8 + 16. */
 export const GENERATION_CONTEXT_SIZE = 128;
@@ -172,21 +175,11 @@ export function GenerationChunkSize(m: Int32Array, chunk: number, block: number)
 }
 
 /**
- * PostgreSQL only asserts these (MAXALIGNed sizes, init at least 1 KB, max
- * between init and the largest block offset a chunk header can store); a
- * run-time caller gets a typed error instead of a context that cannot work.
+ * Generation's create-parameter check: the rule it shares with Bump
+ * (`ContextCheckBlockSizes`), under the name "generation".
  */
 export function GenerationCheckParameters(min: number, init: number, max: number): void {
-  const ok = (n: number): boolean => Number.isSafeInteger(n) && n >= 0 && n % 8 === 0;
-  if (
-    !ok(init) || init < 1024 || !ok(max) || max < init || max > MEMORYCHUNK_MAX_BLOCKOFFSET ||
-    !ok(min) || (min !== 0 && (min < 1024 || min > max))
-  ) {
-    elogError(
-      `invalid generation context parameters: minContextSize ${min}, ` +
-        `initBlockSize ${init}, maxBlockSize ${max}`,
-    );
-  }
+  ContextCheckBlockSizes("generation", min, init, max);
 }
 
 /**

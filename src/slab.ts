@@ -52,7 +52,6 @@ import {
   MemoryContext,
   MemoryContextAllocationFailure,
   MemoryContextCreate,
-  MemoryContextCreateFailure,
   registerContext,
   registerMethods,
   unregisterContext,
@@ -86,11 +85,24 @@ import {
   SlabListRelease,
 } from "./slab_block.ts";
 import { SlabCheck, SlabChunkAreas, SlabIsEmpty, SlabStats } from "./slab_inspect.ts";
+import { ContextMallocHeader } from "./context_create.ts";
 
 /** `SLAB_MAXIMUM_EMPTY_BLOCKS`: how many emptied blocks are cached for reuse. */
 export const SLAB_MAXIMUM_EMPTY_BLOCKS = 10;
 
-/** A Slab context: the tree node plus the scalar fields of `SlabContext`. */
+/**
+ * A Slab context: the tree node plus the scalar fields of `SlabContext`.
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * import { SlabContext, SlabContextCreate } from "./slab.ts";
+ * MemoryContextInit();
+ * // Many objects of one size, like reorderbuffer's transaction entries.
+ * const slab = SlabContextCreate(TopMemoryContext, "TXN", 8192, 104);
+ * console.assert(slab instanceof SlabContext && slab.fullChunkSize === 112); // 8-byte header
+ * ```
+ */
 export class SlabContext extends MemoryContext {
   /** The one accepted request size (at least 8). */
   chunkSize = 0;
@@ -132,9 +144,14 @@ function SlabFindNextBlockListIndex(slab: SlabContext): number {
  * PostgreSQL's ERROR when a block cannot hold even one chunk.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { SlabContextCreate } from "./slab.ts";
+ * import { GetMemoryChunkSpace, MemoryContextAlloc, MemoryContextDelete } from "./mcxt.ts";
+ * import { MemoryContextInit, pfree, TopMemoryContext } from "./mcxt.ts";
+ * MemoryContextInit();
  * const slab = SlabContextCreate(TopMemoryContext, "records", 8192, 104);
- * const p = MemoryContextAlloc(slab, 104); // GetMemoryChunkSpace(p) === 112
+ * const p = MemoryContextAlloc(slab, 104);
+ * console.assert(GetMemoryChunkSpace(p) === 112);
  * pfree(p);
  * MemoryContextDelete(slab);
  * ```
@@ -174,8 +191,7 @@ export function SlabContextCreate(
     );
   }
 
-  const header = heap.malloc(SLAB_CONTEXT_SIZE);
-  if (header === 0) MemoryContextCreateFailure(name);
+  const header = ContextMallocHeader(SLAB_CONTEXT_SIZE, name);
 
   const slab = new SlabContext();
   registerContext(slab, header);

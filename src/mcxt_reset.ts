@@ -1,0 +1,254 @@
+/**
+ * mcxt_reset: how memory goes away — `MemoryContextReset`, `…ResetOnly`,
+ * `…ResetChildren`, `MemoryContextDelete`, `…DeleteChildren` and the reset
+ * callbacks that run first (mcxt.c).
+ *
+ * The order is PostgreSQL's, and the README there says why: a reset deletes
+ * the children before it frees the context's own chunks (a child's data is
+ * assumed to live no longer than its parent's); a delete works leaves first, and each
+ * context's callbacks run, newest first, before its memory is released. A
+ * delete is refused for TopMemoryContext and for any subtree holding the
+ * current context, which would leave `palloc` pointing at freed memory.
+ */
+import type { MemoryContext, MemoryContextCallback } from "./context.ts";
+import { ERRCODE_INTERNAL_ERROR, PgError } from "./elog.ts";
+import { checking, CheckingBeforeRelease, CheckingReleaseContext } from "./checking.ts";
+import { CurrentMemoryContext, TopMemoryContext } from "./mcxt.ts";
+import { assertLive } from "./mcxt_guard.ts";
+import { MemoryContextTraverseNext, unlinkFromParent } from "./mcxt_tree.ts";
+
+/**
+ * `MemoryContextReset`: deletes every descendant, then frees every chunk of `ctx`.
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import {
+ *   MemoryContextAlloc,
+ *   MemoryContextInit,
+ *   MemoryContextIsEmpty,
+ *   MemoryContextReset,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
+ * MemoryContextAlloc(work, 1000);
+ * MemoryContextReset(work); // frees the chunk (and would delete any child)
+ * console.assert(MemoryContextIsEmpty(work));
+ * ```
+ */
+export function MemoryContextReset(ctx: MemoryContext): void {
+  assertLive(ctx);
+  if (checking) CheckingBeforeRelease(ctx, true);
+  if (ctx.firstchild !== null) MemoryContextDeleteChildren(ctx);
+  if (!ctx.isReset) MemoryContextResetOnly(ctx);
+}
+
+/**
+ * `MemoryContextResetOnly`: frees every chunk of `ctx`; children are untouched.
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import {
+ *   MemoryContextAlloc,
+ *   MemoryContextInit,
+ *   MemoryContextResetOnly,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
+ * const kid = AllocSetContextCreate(work, "kid", ...ALLOCSET_DEFAULT_SIZES);
+ * MemoryContextAlloc(work, 100);
+ * MemoryContextResetOnly(work); // work's chunks are gone; kid lives on
+ * console.assert(work.firstchild === kid);
+ * ```
+ */
+export function MemoryContextResetOnly(ctx: MemoryContext): void {
+  assertLive(ctx);
+  if (!ctx.isReset) {
+    if (checking) CheckingBeforeRelease(ctx, false);
+    callResetCallbacks(ctx);
+    if (checking) CheckingReleaseContext(ctx);
+    ctx.methods.reset(ctx);
+    ctx.isReset = true;
+  }
+}
+
+/**
+ * `MemoryContextResetChildren`: resets (not deletes) every descendant of `ctx`.
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import {
+ *   MemoryContextAlloc,
+ *   MemoryContextInit,
+ *   MemoryContextResetChildren,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
+ * MemoryContextAlloc(work, 100);
+ * MemoryContextResetChildren(TopMemoryContext); // every descendant emptied, none deleted
+ * ```
+ */
+export function MemoryContextResetChildren(ctx: MemoryContext): void {
+  assertLive(ctx);
+  if (checking) CheckingBeforeRelease(ctx, true);
+  for (let c = ctx.firstchild; c !== null; c = MemoryContextTraverseNext(c, ctx)) {
+    MemoryContextResetOnly(c);
+  }
+}
+
+/**
+ * `MemoryContextDelete`: deletes `ctx` and every descendant, leaves first.
+ * Refuses TopMemoryContext and any subtree holding the current context.
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import {
+ *   MemoryContextAlloc,
+ *   MemoryContextDelete,
+ *   MemoryContextInit,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
+ * MemoryContextAlloc(work, 100);
+ * MemoryContextDelete(work); // work, its chunks and its children are gone
+ * ```
+ */
+export function MemoryContextDelete(ctx: MemoryContext): void {
+  assertLive(ctx);
+  if (ctx === TopMemoryContext || ctx.parent === null) {
+    throw new PgError(ERRCODE_INTERNAL_ERROR, `cannot delete memory context "${ctx.name}"`);
+  }
+  assertNotCurrentWithin(ctx);
+  if (checking) CheckingBeforeRelease(ctx, true);
+  let curr = ctx;
+  for (;;) {
+    while (curr.firstchild !== null) curr = curr.firstchild;
+    const parent = curr.parent as MemoryContext;
+    deleteOnly(curr);
+    if (curr === ctx) break;
+    curr = parent;
+  }
+}
+
+/**
+ * `MemoryContextDeleteChildren`: deletes every descendant; `ctx` stays.
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import {
+ *   MemoryContextDeleteChildren,
+ *   MemoryContextInit,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
+ * AllocSetContextCreate(work, "kid", ...ALLOCSET_DEFAULT_SIZES);
+ * MemoryContextDeleteChildren(work);
+ * console.assert(work.firstchild === null);
+ * ```
+ */
+export function MemoryContextDeleteChildren(ctx: MemoryContext): void {
+  assertLive(ctx);
+  for (let c = ctx.firstchild; c !== null; c = c.nextchild) assertNotCurrentWithin(c);
+  if (checking) CheckingBeforeRelease(ctx, true);
+  while (ctx.firstchild !== null) MemoryContextDelete(ctx.firstchild);
+}
+
+function assertNotCurrentWithin(ctx: MemoryContext): void {
+  for (let c: MemoryContext | null = CurrentMemoryContext; c !== null; c = c.parent) {
+    if (c === ctx) {
+      throw new PgError(
+        ERRCODE_INTERNAL_ERROR,
+        `cannot delete memory context "${ctx.name}": it holds the current memory context`,
+      );
+    }
+  }
+}
+
+function deleteOnly(ctx: MemoryContext): void {
+  callResetCallbacks(ctx);
+  unlinkFromParent(ctx);
+  ctx.parent = null;
+  ctx.ident = null;
+  if (checking) CheckingReleaseContext(ctx);
+  ctx.methods.delete(ctx);
+}
+
+function callResetCallbacks(ctx: MemoryContext): void {
+  let cb: MemoryContextCallback | null;
+  while ((cb = ctx.resetCbs) !== null) {
+    ctx.resetCbs = cb.next ?? null;
+    cb.func(cb.arg);
+  }
+}
+
+/**
+ * `MemoryContextRegisterResetCallback`: `cb.func(cb.arg)` runs once, before
+ * the next reset or delete of `ctx`; callbacks run newest first.
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import {
+ *   MemoryContextInit,
+ *   MemoryContextRegisterResetCallback,
+ *   MemoryContextReset,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
+ * const cb = { func: (arg: unknown) => console.log("closing", arg), arg: "file 7" };
+ * MemoryContextRegisterResetCallback(work, cb);
+ * MemoryContextReset(work); // logs "closing file 7"
+ * ```
+ */
+export function MemoryContextRegisterResetCallback(
+  ctx: MemoryContext,
+  cb: MemoryContextCallback,
+): void {
+  assertLive(ctx);
+  cb.next = ctx.resetCbs;
+  ctx.resetCbs = cb;
+  ctx.isReset = false;
+}
+
+/**
+ * `MemoryContextUnregisterResetCallback`: forgets a registered callback.
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import {
+ *   MemoryContextInit,
+ *   MemoryContextRegisterResetCallback,
+ *   MemoryContextUnregisterResetCallback,
+ *   TopMemoryContext,
+ * } from "./mcxt.ts";
+ * MemoryContextInit();
+ * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
+ * const cb = { func: () => console.log("never"), arg: null };
+ * MemoryContextRegisterResetCallback(work, cb);
+ * MemoryContextUnregisterResetCallback(work, cb);
+ * ```
+ */
+export function MemoryContextUnregisterResetCallback(
+  ctx: MemoryContext,
+  cb: MemoryContextCallback,
+): void {
+  let prev: MemoryContextCallback | null = null;
+  for (let cur = ctx.resetCbs; cur !== null; prev = cur, cur = cur.next ?? null) {
+    if (cur !== cb) continue;
+    if (prev !== null) prev.next = cur.next;
+    else ctx.resetCbs = cur.next ?? null;
+    return;
+  }
+  throw new PgError(ERRCODE_INTERNAL_ERROR, "reset callback is not registered in this context");
+}
