@@ -24,10 +24,14 @@ import {
  *
  * @example
  * ```ts
- * import { readDump, subtreeTotals, type SubtreeTotals } from "@palloc/palloc/memstats";
- * const root = readDump(await Deno.readTextFile("dump.log")).root;
+ * import { readDump, subtreeTotals, type SubtreeTotals } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ *   5 more child contexts containing 40960 total in 5 blocks; 39760 free (5 chunks); 1200 used
+ * `;
+ * const root = readDump(text).root;
  * const all: SubtreeTotals = subtreeTotals(root).get(root)!;
- * console.log(all.contexts, all.totalBytes);
+ * console.assert(all.contexts === 7 && all.totalBytes === 57344); // the summary stands for 5
  * ```
  */
 export interface SubtreeTotals extends Totals {
@@ -40,9 +44,15 @@ export interface SubtreeTotals extends Totals {
  *
  * @example
  * ```ts
- * import { readDump, subtreeTotals } from "@palloc/palloc/memstats";
- * const dump = readDump(await Deno.readTextFile("dump.log"));
- * console.log(subtreeTotals(dump.root).get(dump.root)!.totalBytes);
+ * import { readDump, subtreeTotals } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   TopPortalContext: 8192 total in 1 blocks; 7936 free (0 chunks); 256 used
+ *     PortalContext: 1024 total in 1 blocks; 592 free (0 chunks); 432 used: <unnamed>
+ * `;
+ * const root = readDump(text).root;
+ * const sums = subtreeTotals(root);
+ * console.assert(sums.get(root.children[0])!.totalBytes === 9216); // 8192 + 1024
+ * console.assert(sums.get(root)!.totalBytes === 17408 && sums.get(root)!.contexts === 3);
  * ```
  */
 export function subtreeTotals(root: MemNode): Map<MemNode, SubtreeTotals> {
@@ -69,8 +79,13 @@ export function flatTotals(f: FlatTree, i: number): SubtreeTotals {
  *
  * @example
  * ```ts
- * import { nodeLabel, readDump } from "@palloc/palloc/memstats";
- * console.log(nodeLabel(readDump(await Deno.readTextFile("dump.log")).root)); // "TopMemoryContext"
+ * import { nodeLabel, readDump } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   index info: 2048 total in 2 blocks; 768 free (3 chunks); 1280 used: big_pkey
+ * `;
+ * const root = readDump(text).root;
+ * console.assert(nodeLabel(root) === "TopMemoryContext");
+ * console.assert(nodeLabel(root.children[0]) === "index info [big_pkey]");
  * ```
  */
 export function nodeLabel(n: MemNode): string {
@@ -84,11 +99,16 @@ export function nodeLabel(n: MemNode): string {
  *
  * @example
  * ```ts
- * import { nodePath, readDump, walk } from "@palloc/palloc/memstats";
- * const root = readDump(await Deno.readTextFile("dump.log")).root;
- * const parents = new Map();
+ * import { type MemNode, nodePath, readDump, walk } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   TopPortalContext: 8192 total in 1 blocks; 7936 free (0 chunks); 256 used
+ *     PortalContext: 1024 total in 1 blocks; 592 free (0 chunks); 432 used: <unnamed>
+ * `;
+ * const root = readDump(text).root;
+ * const parents = new Map<MemNode, MemNode>();
  * walk(root, (n, p) => p && parents.set(n, p));
- * console.log(nodePath(root.children[0], parents)); // "TopMemoryContext > ..."
+ * const path = nodePath(root.children[0].children[0], parents);
+ * console.assert(path === "TopMemoryContext > TopPortalContext > PortalContext [<unnamed>]");
  * ```
  */
 export function nodePath(n: MemNode, parents: Map<MemNode, MemNode>): string {
@@ -104,9 +124,15 @@ export function nodePath(n: MemNode, parents: Map<MemNode, MemNode>): string {
  *
  * @example
  * ```ts
- * import { type RankBy, readDump, topConsumers } from "@palloc/palloc/memstats";
- * const by: RankBy = "free";
- * const worst = topConsumers(readDump(await Deno.readTextFile("dump.log")).root, by, 3);
+ * import { type RankBy, readDump, topConsumers } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   CacheMemoryContext: 16384 total in 2 blocks; 4096 free (3 chunks); 12288 used
+ *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ * `;
+ * const root = readDump(text).root;
+ * const first = (by: RankBy) => topConsumers(root, by, 1)[0].node.name;
+ * console.assert(first("total") === "CacheMemoryContext" && first("free") === "ErrorContext");
+ * console.assert(first("subtree") === "TopMemoryContext");
  * ```
  */
 export type RankBy = "total" | "used" | "free" | "subtree";
@@ -116,9 +142,14 @@ export type RankBy = "total" | "used" | "free" | "subtree";
  *
  * @example
  * ```ts
- * import { type Consumer, readDump, topConsumers } from "@palloc/palloc/memstats";
- * const top: Consumer[] = topConsumers(readDump(await Deno.readTextFile("dump.log")).root, "total", 5);
- * console.log(top[0].path, top[0].totalBytes);
+ * import { type Consumer, readDump, topConsumers } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   CacheMemoryContext: 16384 total in 2 blocks; 4096 free (3 chunks); 12288 used
+ *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ * `;
+ * const [top]: Consumer[] = topConsumers(readDump(text).root, "free", 1);
+ * console.assert(top.path === "TopMemoryContext > ErrorContext" && top.freeBytes === 7952);
+ * console.assert(top.freeRatio > 0.97 && top.subtreeBytes === 8192);
  * ```
  */
 export interface Consumer {
@@ -143,9 +174,13 @@ export interface Consumer {
  *
  * @example
  * ```ts
- * import { readDump, topConsumers } from "@palloc/palloc/memstats";
- * const dump = readDump(await Deno.readTextFile("dump.log"));
- * for (const c of topConsumers(dump.root, "free", 3)) console.log(c.path, c.freeRatio);
+ * import { readDump, topConsumers } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   CacheMemoryContext: 16384 total in 2 blocks; 4096 free (3 chunks); 12288 used
+ *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ * `;
+ * const top = topConsumers(readDump(text).root, "used", 2);
+ * console.assert(top.map((c) => c.node.name).join() === "CacheMemoryContext,TopMemoryContext");
  * ```
  */
 export function topConsumers(root: MemNode, by: RankBy, n: number): Consumer[] {
@@ -183,9 +218,15 @@ export function rankFlat(f: FlatTree, by: RankBy, n: number): Consumer[] {
  *
  * @example
  * ```ts
- * import { groupByName, type NameGroup, readDump } from "@palloc/palloc/memstats";
- * const groups: NameGroup[] = groupByName(readDump(await Deno.readTextFile("dump.log")).root);
- * console.log(groups[0].name, groups[0].count, groups[0].totalBytes);
+ * import { groupByName, type NameGroup, readDump } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   CacheMemoryContext: 16384 total in 2 blocks; 4096 free (3 chunks); 12288 used
+ *     index info: 2048 total in 2 blocks; 768 free (3 chunks); 1280 used: big_pkey
+ *     index info: 3072 total in 2 blocks; 1120 free (1 chunks); 1952 used: pg_class_oid_index
+ * `;
+ * const groups: NameGroup[] = groupByName(readDump(text).root);
+ * const info = groups.find((g) => g.name === "index info")!;
+ * console.assert(info.count === 2 && info.totalBytes === 5120 && info.largestBytes === 3072);
  * ```
  */
 export interface NameGroup extends Totals {
@@ -202,9 +243,14 @@ export interface NameGroup extends Totals {
  *
  * @example
  * ```ts
- * import { groupByName, readDump } from "@palloc/palloc/memstats";
- * const g = groupByName(readDump(await Deno.readTextFile("dump.log")).root);
- * console.log(g.find((x) => x.name === "index info")?.count);
+ * import { groupByName, readDump } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   ExprContext: 8192 total in 1 blocks; 7952 free (0 chunks); 240 used
+ *   ExprContext: 16384 total in 2 blocks; 4096 free (1 chunks); 12288 used
+ *   5 more child contexts containing 40960 total in 5 blocks; 39760 free (5 chunks); 1200 used
+ * `;
+ * const groups = groupByName(readDump(text).root).map((g) => `${g.count}x ${g.name}`);
+ * console.assert(groups.join() === "5x (more child contexts),2x ExprContext,1x TopMemoryContext");
  * ```
  */
 export function groupByName(root: MemNode): NameGroup[] {
@@ -228,8 +274,12 @@ export function groupByName(root: MemNode): NameGroup[] {
  *
  * @example
  * ```ts
- * import { type BadLine, checkGrandTotal, readDump } from "@palloc/palloc/memstats";
- * const bad: BadLine[] = checkGrandTotal(readDump(await Deno.readTextFile("dump.log"))).badLines;
+ * import { type BadLine, checkGrandTotal, readDump } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 999 used
+ * `;
+ * const bad: BadLine[] = checkGrandTotal(readDump(text)).badLines; // 8192 - 7952 is not 999
+ * console.assert(bad.length === 1 && bad[0].line === 2 && bad[0].label === "ErrorContext");
  * ```
  */
 export interface BadLine {
@@ -244,9 +294,14 @@ export interface BadLine {
  *
  * @example
  * ```ts
- * import { checkGrandTotal, type GrandTotalCheck, readDump } from "@palloc/palloc/memstats";
- * const c: GrandTotalCheck = checkGrandTotal(readDump(await Deno.readTextFile("dump.log")));
- * console.log(c.status, c.computed.totalBytes);
+ * import { checkGrandTotal, type GrandTotalCheck, readDump } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ * Grand total: 16384 bytes in 2 blocks; 8144 free (3 chunks); 8240 used
+ * `;
+ * const c: GrandTotalCheck = checkGrandTotal(readDump(text));
+ * console.assert(c.status === "ok" && c.expected!.totalBytes === c.computed.totalBytes);
+ * console.assert(c.mismatched.length === 0 && c.badLines.length === 0);
  * ```
  */
 export interface GrandTotalCheck {
@@ -267,9 +322,13 @@ export interface GrandTotalCheck {
  *
  * @example
  * ```ts
- * import { checkGrandTotal, readDump } from "@palloc/palloc/memstats";
- * const c = checkGrandTotal(readDump(await Deno.readTextFile("dump.log")));
- * if (c.status === "mismatch") console.log(c.mismatched);
+ * import { checkGrandTotal, readDump } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ * Grand total: 16384 bytes in 3 blocks; 8144 free (3 chunks); 8240 used
+ * `;
+ * const c = checkGrandTotal(readDump(text)); // the lines hold 2 blocks, the Grand total says 3
+ * console.assert(c.status === "mismatch" && c.mismatched.join() === "nblocks");
  * ```
  */
 export function checkGrandTotal(dump: Dump): GrandTotalCheck {
@@ -301,9 +360,15 @@ export function checkGrandTotal(dump: Dump): GrandTotalCheck {
  *
  * @example
  * ```ts
- * import { analyze, type Analysis, readDump } from "@palloc/palloc/memstats";
- * const a: Analysis = analyze(readDump(await Deno.readTextFile("dump.log")));
- * console.log(a.contexts, a.check.status, a.groups[0].name);
+ * import { analyze, type Analysis, readDump } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   CacheMemoryContext: 16384 total in 2 blocks; 4096 free (3 chunks); 12288 used
+ *     index info: 2048 total in 2 blocks; 768 free (3 chunks); 1280 used: big_pkey
+ * Grand total: 26624 bytes in 5 blocks; 5056 free (6 chunks); 21568 used
+ * `;
+ * const a: Analysis = analyze(readDump(text));
+ * console.assert(a.contexts === 3 && a.maxDepth === 2 && a.check.status === "ok");
+ * console.assert(a.totals.totalBytes === 26624 && a.groups[0].name === "CacheMemoryContext");
  * ```
  */
 export interface Analysis {
@@ -334,9 +399,14 @@ export interface Analysis {
  *
  * @example
  * ```ts
- * import { analyze, readDump } from "@palloc/palloc/memstats";
- * const a = analyze(readDump(await Deno.readTextFile("dump.log")), 5);
- * console.log(a.topByTotal.map((c) => c.path));
+ * import { analyze, readDump } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   CacheMemoryContext: 16384 total in 2 blocks; 4096 free (3 chunks); 12288 used
+ *     index info: 2048 total in 2 blocks; 768 free (3 chunks); 1280 used: big_pkey
+ * `;
+ * const a = analyze(readDump(text), 2);
+ * console.assert(a.topByTotal.length === 2 && a.check.status === "absent"); // no Grand total line
+ * console.assert(a.topByTotal[0].path === "TopMemoryContext > CacheMemoryContext");
  * ```
  */
 export function analyze(dump: Dump, top = 20): Analysis {

@@ -20,8 +20,10 @@ import type { ReadOptions } from "./tree_builder.ts";
  *
  * @example
  * ```ts
- * import { detectForm, type TextForm } from "@palloc/palloc/memstats";
- * const form: TextForm | undefined = detectForm(await Deno.readTextFile("dump.txt"));
+ * import { detectForm, type TextForm } from "./mod.ts";
+ * const text = "TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used\n";
+ * const form: TextForm | undefined = detectForm(text);
+ * console.assert(form === "stderr");
  * ```
  */
 export type TextForm = "log" | "stderr" | "csv";
@@ -34,8 +36,11 @@ const STDERR_LINE = /^[^\s].*?: \d+ total in \d+ blocks/m;
  *
  * @example
  * ```ts
- * import { detectForm } from "@palloc/palloc/memstats";
- * console.log(detectForm("name,ident,parent,level,total_bytes\n")); // "csv"
+ * import { detectForm } from "./mod.ts";
+ * console.assert(detectForm("name,ident,parent,level,total_bytes\n") === "csv");
+ * console.assert(detectForm("LOG:  logging memory contexts of PID 7\n") === "log");
+ * console.assert(detectForm("TopMemoryContext: 8192 total in 1 blocks; …") === "stderr");
+ * console.assert(detectForm("just some text") === undefined);
  * ```
  */
 export function detectForm(text: string): TextForm | undefined {
@@ -58,8 +63,14 @@ const decoder = new TextDecoder("utf-8");
  *
  * @example
  * ```ts
- * import { decodeInput } from "@palloc/palloc/memstats";
- * console.log(decodeInput(new TextEncoder().encode("hello"))); // "hello"
+ * import { decodeInput, MemstatsError } from "./mod.ts";
+ * console.assert(decodeInput(new TextEncoder().encode("Grand total")) === "Grand total");
+ * try {
+ *   decodeInput(new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 0x00]));
+ *   console.assert(false, "binary input was accepted");
+ * } catch (e) {
+ *   console.assert(e instanceof MemstatsError && e.code === "BINARY");
+ * }
  * ```
  */
 export function decodeInput(bytes: Uint8Array): string {
@@ -80,9 +91,11 @@ export function decodeInput(bytes: Uint8Array): string {
  *
  * @example
  * ```ts
- * import { readDumps, type ReadDumpsOptions } from "@palloc/palloc/memstats";
- * const opts: ReadDumpsOptions = { form: "log", source: "server.log" };
- * const dumps = readDumps(await Deno.readFile("server.log"), opts);
+ * import { readDumps, type ReadDumpsOptions } from "./mod.ts";
+ * const text = "TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used\n";
+ * const opts: ReadDumpsOptions = { form: "stderr", source: "gdb.txt" };
+ * const [dump] = readDumps(text, opts);
+ * console.assert(dump.format === "stderr" && dump.source === "gdb.txt");
  * ```
  */
 export interface ReadDumpsOptions extends ReadOptions {
@@ -98,9 +111,14 @@ export interface ReadDumpsOptions extends ReadOptions {
  *
  * @example
  * ```ts
- * import { readDumps } from "@palloc/palloc/memstats";
- * const dumps = readDumps(await Deno.readFile("server.log"), { source: "server.log" });
- * for (const d of dumps) console.log(d.pid, d.skipped.length);
+ * import { readDumps } from "./mod.ts";
+ * const block = (pid: number) => `LOG:  logging memory contexts of PID ${pid}
+ * LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ * LOG:  Grand total: 8192 bytes in 1 blocks; 192 free (0 chunks); 8000 used
+ * `;
+ * const log = block(101) + "LOG:  checkpoint starting: time\n" + block(102);
+ * const dumps = readDumps(new TextEncoder().encode(log), { source: "server.log" });
+ * console.assert(dumps.map((d) => d.pid).join() === "101,102" && dumps[1].startLine === 5);
  * ```
  */
 export function readDumps(input: string | Uint8Array, options: ReadDumpsOptions = {}): Dump[] {
@@ -131,9 +149,14 @@ export function readDumps(input: string | Uint8Array, options: ReadDumpsOptions 
  *
  * @example
  * ```ts
- * import { readDump } from "@palloc/palloc/memstats";
- * const dump = readDump("TopMemoryContext: 8192 total in 1 blocks; 0 free (0 chunks); 8192 used\n");
- * console.log(dump.format, dump.root.name); // "stderr" "TopMemoryContext"
+ * import { readDump } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ * Grand total: 8192 bytes in 1 blocks; 192 free (0 chunks); 8000 used
+ * TopMemoryContext: 16384 total in 2 blocks; 384 free (1 chunks); 16000 used
+ * `;
+ * const second = readDump(text, { index: 1 });
+ * console.assert(second.format === "stderr" && second.root.totalBytes === 16384);
+ * console.assert(!second.complete); // no Grand total line after it
  * ```
  */
 export function readDump(

@@ -29,8 +29,17 @@ import { clipIdent } from "./text_grammar.ts";
  *
  * @example
  * ```ts
- * import { type DiffStatus } from "@palloc/palloc/memstats";
- * const interesting: DiffStatus[] = ["added", "grew"];
+ * import { diffDumps, type DiffStatus, readDump } from "./mod.ts";
+ * const a = readDump(`TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   MessageContext: 8192 total in 1 blocks; 4096 free (0 chunks); 4096 used
+ *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ * `);
+ * const b = readDump(`TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   CachedPlan: 4096 total in 3 blocks; 1024 free (0 chunks); 3072 used: SELECT 1
+ *   MessageContext: 16384 total in 2 blocks; 4096 free (0 chunks); 12288 used
+ * `);
+ * const statuses: DiffStatus[] = diffDumps(a, b).entries.map((e) => e.status);
+ * console.assert(statuses.join() === "same,added,grew,removed");
  * ```
  */
 export type DiffStatus = "added" | "removed" | "grew" | "shrank" | "changed" | "same";
@@ -40,10 +49,18 @@ export type DiffStatus = "added" | "removed" | "grew" | "shrank" | "changed" | "
  *
  * @example
  * ```ts
- * import { diffDumps, type DiffEntry, readDump } from "@palloc/palloc/memstats";
- * const a = readDump(await Deno.readTextFile("a.log"));
- * const b = readDump(await Deno.readTextFile("b.log"));
+ * import { diffDumps, type DiffEntry, readDump } from "./mod.ts";
+ * const a = readDump(`TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   MessageContext: 8192 total in 1 blocks; 4096 free (0 chunks); 4096 used
+ *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ * `);
+ * const b = readDump(`TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   CachedPlan: 4096 total in 3 blocks; 1024 free (0 chunks); 3072 used: SELECT 1
+ *   MessageContext: 16384 total in 2 blocks; 4096 free (0 chunks); 12288 used
+ * `);
  * const grew: DiffEntry[] = diffDumps(a, b).entries.filter((e) => e.status === "grew");
+ * console.assert(grew.length === 1 && grew[0].path === "TopMemoryContext > MessageContext");
+ * console.assert(grew[0].deltaBytes === 8192 && grew[0].before!.nblocks === 1);
  * ```
  */
 export interface DiffEntry {
@@ -72,9 +89,18 @@ export interface DiffEntry {
  *
  * @example
  * ```ts
- * import { diffDumps, type DumpDiff, readDump } from "@palloc/palloc/memstats";
- * const d: DumpDiff = diffDumps(readDump(await Deno.readTextFile("a.log")), readDump(await Deno.readTextFile("b.log")));
- * console.log(d.counts.added, d.after.totalBytes - d.before.totalBytes);
+ * import { diffDumps, type DumpDiff, readDump } from "./mod.ts";
+ * const a = readDump(`TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   MessageContext: 8192 total in 1 blocks; 4096 free (0 chunks); 4096 used
+ *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ * `);
+ * const b = readDump(`TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   CachedPlan: 4096 total in 3 blocks; 1024 free (0 chunks); 3072 used: SELECT 1
+ *   MessageContext: 16384 total in 2 blocks; 4096 free (0 chunks); 12288 used
+ * `);
+ * const d: DumpDiff = diffDumps(a, b);
+ * console.assert(d.counts.added === 1 && d.counts.removed === 1 && d.counts.grew === 1);
+ * console.assert(d.after.totalBytes - d.before.totalBytes === 4096);
  * ```
  */
 export interface DumpDiff {
@@ -204,9 +230,17 @@ export function diffTrees(a: MemNode, b: MemNode): DumpDiff {
  *
  * @example
  * ```ts
- * import { diffDumps, largestChanges, readDump } from "@palloc/palloc/memstats";
- * const d = diffDumps(readDump(await Deno.readTextFile("a.csv")), readDump(await Deno.readTextFile("b.csv")));
- * console.log(largestChanges(d, 5).map((e) => `${e.status} ${e.path}`));
+ * import { diffDumps, largestChanges, readDump } from "./mod.ts";
+ * const a = readDump(`TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   MessageContext: 8192 total in 1 blocks; 4096 free (0 chunks); 4096 used
+ *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ * `);
+ * const b = readDump(`TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   CachedPlan: 4096 total in 3 blocks; 1024 free (0 chunks); 3072 used: SELECT 1
+ *   MessageContext: 16384 total in 2 blocks; 4096 free (0 chunks); 12288 used
+ * `);
+ * const changes = largestChanges(diffDumps(a, b), 2).map((e) => `${e.status} ${e.deltaBytes}`);
+ * console.assert(changes.join() === "grew 8192,removed -8192");
  * ```
  */
 export function largestChanges(diff: DumpDiff, n: number): DiffEntry[] {
@@ -226,10 +260,19 @@ export function largestChanges(diff: DumpDiff, n: number): DiffEntry[] {
  *
  * @example
  * ```ts
- * import { diffDumps, largestChanges, readDump } from "@palloc/palloc/memstats";
- * const a = readDump(await Deno.readTextFile("before.log"));
- * const b = readDump(await Deno.readTextFile("after.log"));
- * for (const e of largestChanges(diffDumps(a, b), 10)) console.log(e.deltaBytes, e.path);
+ * import { diffDumps, readDump } from "./mod.ts";
+ * const a = readDump(`TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   MessageContext: 8192 total in 1 blocks; 4096 free (0 chunks); 4096 used
+ *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ * `);
+ * const b = readDump(`TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   CachedPlan: 4096 total in 3 blocks; 1024 free (0 chunks); 3072 used: SELECT 1
+ *   MessageContext: 16384 total in 2 blocks; 4096 free (0 chunks); 12288 used
+ * `);
+ * const d = diffDumps(a.root, b.root); // plain trees work too
+ * const added = d.entries.find((e) => e.status === "added")!;
+ * console.assert(added.path === "TopMemoryContext > CachedPlan [SELECT 1]");
+ * console.assert(added.deltaBytes === 4096 && added.before === undefined);
  * ```
  */
 export function diffDumps(a: Dump | MemNode, b: Dump | MemNode): DumpDiff {

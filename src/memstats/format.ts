@@ -18,8 +18,10 @@ const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
  *
  * @example
  * ```ts
- * import { formatBytes } from "@palloc/palloc/memstats";
- * console.log(formatBytes(58087040)); // "55.4 MiB"
+ * import { formatBytes } from "./mod.ts";
+ * console.assert(formatBytes(240) === "240 B");
+ * console.assert(formatBytes(1536) === "1.50 KiB");
+ * console.assert(formatBytes(58087040) === "55.4 MiB");
  * ```
  */
 export function formatBytes(n: number): string {
@@ -39,8 +41,9 @@ export function formatBytes(n: number): string {
  *
  * @example
  * ```ts
- * import { formatDelta } from "@palloc/palloc/memstats";
- * console.log(formatDelta(2048), formatDelta(-12)); // "+2.00 KiB" "-12 B"
+ * import { formatDelta } from "./mod.ts";
+ * console.assert(formatDelta(2048) === "+2.00 KiB");
+ * console.assert(formatDelta(-12) === "-12 B" && formatDelta(0) === "0 B");
  * ```
  */
 export function formatDelta(n: number): string {
@@ -59,9 +62,14 @@ const FORM_NAMES: Record<Dump["format"], string> = {
  *
  * @example
  * ```ts
- * import { describeDump, readDump } from "@palloc/palloc/memstats";
- * console.log(describeDump(readDump(await Deno.readTextFile("dump.log"), { source: "dump.log" })));
- * // "dump.log: server log (pg_log_backend_memory_contexts), PID 14702, level base 1, lines 1-118"
+ * import { describeDump, readDump } from "./mod.ts";
+ * const text = `LOG:  logging memory contexts of PID 14702
+ * LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ * LOG:  Grand total: 8192 bytes in 1 blocks; 192 free (0 chunks); 8000 used
+ * `;
+ * const line = describeDump(readDump(text, { source: "dump.log" }));
+ * console.assert(line.startsWith("dump.log: server log (pg_log_backend_memory_contexts), "));
+ * console.assert(line.endsWith("PID 14702, level base 1, lines 1-3"));
  * ```
  */
 export function describeDump(d: Dump): string {
@@ -93,9 +101,15 @@ function consumerTable(title: string, rows: Consumer[]): string[] {
  *
  * @example
  * ```ts
- * import { analyze, formatAnalysis, readDump } from "@palloc/palloc/memstats";
- * const d = readDump(await Deno.readTextFile("dump.log"));
- * console.log(formatAnalysis(d, analyze(d, 10), 10));
+ * import { analyze, formatAnalysis, readDump } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ * Grand total: 16384 bytes in 2 blocks; 8144 free (3 chunks); 8240 used
+ * `;
+ * const d = readDump(text, { source: "gdb.txt" });
+ * const report = formatAnalysis(d, analyze(d, 5), 5);
+ * console.assert(report.includes("2 contexts (2 lines), depth 2, 16.0 KiB in 2 blocks"));
+ * console.assert(report.includes("Grand total: 16384 bytes — matches"));
  * ```
  */
 export function formatAnalysis(d: Dump, a: Analysis, top: number): string {
@@ -147,10 +161,16 @@ export function formatAnalysis(d: Dump, a: Analysis, top: number): string {
  *
  * @example
  * ```ts
- * import { diffDumps, formatDiff, readDump } from "@palloc/palloc/memstats";
- * const a = readDump(await Deno.readTextFile("a.log"));
- * const b = readDump(await Deno.readTextFile("b.log"));
- * console.log(formatDiff(a, b, diffDumps(a, b), 20));
+ * import { diffDumps, formatDiff, readDump } from "./mod.ts";
+ * const a = readDump(`TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   MessageContext: 8192 total in 1 blocks; 4096 free (0 chunks); 4096 used
+ * `);
+ * const b = readDump(`TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   MessageContext: 16384 total in 2 blocks; 4096 free (0 chunks); 12288 used
+ * `);
+ * const report = formatDiff(a, b, diffDumps(a, b), 10);
+ * console.assert(report.includes("total: 16.0 KiB -> 24.0 KiB (+8.00 KiB)"));
+ * console.assert(report.includes("+8.00 KiB  grew     TopMemoryContext > MessageContext"));
  * ```
  */
 export function formatDiff(a: Dump, b: Dump, diff: DumpDiff, top: number): string {

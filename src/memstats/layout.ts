@@ -17,9 +17,13 @@ import type { MemNode } from "./model.ts";
  *
  * @example
  * ```ts
- * import { type Cell, icicleLayout, readDump } from "@palloc/palloc/memstats";
- * const cells: Cell[] = icicleLayout(readDump(await Deno.readTextFile("dump.log")).root).cells;
- * console.log(cells[1].node.name, cells[1].x1 - cells[1].x0);
+ * import { type Cell, icicleLayout, readDump } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ * `;
+ * const [top, error]: Cell[] = icicleLayout(readDump(text).root).cells;
+ * console.assert(top.x0 === 0 && top.x1 === 1 && top.subtreeBytes === 16384);
+ * console.assert(error.parent === 0 && error.depth === 1 && error.x1 - error.x0 === 0.5);
  * ```
  */
 export interface Cell {
@@ -44,9 +48,13 @@ export interface Cell {
  *
  * @example
  * ```ts
- * import { icicleLayout, type IcicleLayout, readDump } from "@palloc/palloc/memstats";
- * const l: IcicleLayout = icicleLayout(readDump(await Deno.readTextFile("dump.log")).root);
- * console.log(l.cells.length, l.maxDepth);
+ * import { icicleLayout, type IcicleLayout, readDump } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   TopPortalContext: 8192 total in 1 blocks; 7936 free (0 chunks); 256 used
+ *     PortalContext: 1024 total in 1 blocks; 592 free (0 chunks); 432 used: <unnamed>
+ * `;
+ * const l: IcicleLayout = icicleLayout(readDump(text).root);
+ * console.assert(l.cells.length === 3 && l.maxDepth === 2 && l.cells[2].parent === 1);
  * ```
  */
 export interface IcicleLayout {
@@ -61,9 +69,15 @@ export interface IcicleLayout {
  *
  * @example
  * ```ts
- * import { icicleLayout, type LayoutOptions, readDump } from "@palloc/palloc/memstats";
- * const opts: LayoutOptions = { order: "dump" };
- * const l = icicleLayout(readDump(await Deno.readTextFile("dump.log")).root, opts);
+ * import { icicleLayout, type LayoutOptions, readDump } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   MessageContext: 8192 total in 1 blocks; 4096 free (0 chunks); 4096 used
+ *   CacheMemoryContext: 16384 total in 2 blocks; 4096 free (3 chunks); 12288 used
+ * `;
+ * const root = readDump(text).root;
+ * const cache = (opts: LayoutOptions) => icicleLayout(root, opts).cells[2]; // dump order
+ * console.assert(cache({ order: "size" }).x0 === 0); // the biggest subtree goes leftmost
+ * console.assert(cache({ order: "dump" }).x0 > 0); // after MessageContext, as in the dump
  * ```
  */
 export interface LayoutOptions {
@@ -76,9 +90,14 @@ export interface LayoutOptions {
  *
  * @example
  * ```ts
- * import { icicleLayout, readDump } from "@palloc/palloc/memstats";
- * const { cells, maxDepth } = icicleLayout(readDump(await Deno.readTextFile("dump.log")).root);
- * console.log(cells.length, maxDepth);
+ * import { icicleLayout, readDump } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   CacheMemoryContext: 16384 total in 2 blocks; 4096 free (3 chunks); 12288 used
+ *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ * `;
+ * const { cells, maxDepth } = icicleLayout(readDump(text).root);
+ * console.assert(cells.length === 3 && maxDepth === 1);
+ * console.assert(cells[1].node.name === "CacheMemoryContext" && cells[1].x1 - cells[1].x0 === 0.5);
  * ```
  */
 export function icicleLayout(root: MemNode, options: LayoutOptions = {}): IcicleLayout {

@@ -19,16 +19,17 @@
  *
  * @example Read a dump, check it and draw it
  * ```ts
- * import { analyze, readDump, renderHtml } from "@palloc/palloc/memstats";
+ * import { analyze, readDump, renderHtml } from "./mod.ts";
  *
- * const dump = readDump(
- *   "LOG:  logging memory contexts of PID 7\n" +
- *     "LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used\n" +
- *     "LOG:  Grand total: 8192 bytes in 1 blocks; 192 free (0 chunks); 8000 used\n",
- * );
+ * const dump = readDump(`LOG:  logging memory contexts of PID 7
+ * LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ * LOG:  level: 2; ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ * LOG:  Grand total: 16384 bytes in 2 blocks; 8144 free (3 chunks); 8240 used
+ * `);
  * const report = analyze(dump, 10);
- * console.log(report.check.status); // "ok"
+ * console.assert(report.check.status === "ok" && report.contexts === 2);
  * const html = renderHtml(dump);
+ * console.assert(html.startsWith("<!DOCTYPE html>"));
  * ```
  *
  * @module

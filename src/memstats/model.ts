@@ -15,8 +15,13 @@
  *
  * @example
  * ```ts
- * import { type Totals } from "@palloc/palloc/memstats";
- * const t: Totals = { totalBytes: 8192, nblocks: 1, freeBytes: 192, freeChunks: 0, usedBytes: 8000 };
+ * import { readDump, type Totals } from "./mod.ts";
+ * const dump = readDump(`LOG:  logging memory contexts of PID 7
+ * LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ * LOG:  Grand total: 8192 bytes in 1 blocks; 192 free (0 chunks); 8000 used
+ * `);
+ * const t: Totals = dump.grandTotal!;
+ * console.assert(t.totalBytes === 8192 && t.usedBytes === t.totalBytes - t.freeBytes);
  * ```
  */
 export interface Totals {
@@ -42,11 +47,15 @@ export interface Totals {
  *
  * @example
  * ```ts
- * import { type MemNode } from "@palloc/palloc/memstats";
- * const node: MemNode = {
- *   name: "TopMemoryContext", level: 0, totalBytes: 8192, nblocks: 1,
- *   freeBytes: 192, freeChunks: 0, usedBytes: 8000, children: [],
- * };
+ * import { type MemNode, readDump } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   ExecutorState: 8192 total in 1 blocks; 7552 free (0 chunks); 640 used
+ *   3 more child contexts containing 24576 total in 3 blocks; 23856 free (9 chunks); 720 used
+ * `;
+ * const root: MemNode = readDump(text).root;
+ * const [child, summary] = root.children;
+ * console.assert(child.name === "ExecutorState" && child.level === 1 && child.type === "AllocSet");
+ * console.assert(summary.name === "3 more child contexts" && summary.summarizedCount === 3);
  * ```
  */
 export interface MemNode extends Totals {
@@ -75,8 +84,13 @@ export interface MemNode extends Totals {
  *
  * @example
  * ```ts
- * import { type DumpFormat } from "@palloc/palloc/memstats";
- * const f: DumpFormat = "csv";
+ * import { type DumpFormat, readDump } from "./mod.ts";
+ * const csv = [
+ *   "name,ident,parent,level,total_bytes,total_nblocks,free_bytes,free_chunks,used_bytes",
+ *   "TopMemoryContext,,,0,8192,1,192,0,8000",
+ * ].join("\n");
+ * const format: DumpFormat = readDump(csv).format;
+ * console.assert(format === "csv");
  * ```
  */
 export type DumpFormat = "log" | "stderr" | "csv" | "tree";
@@ -86,8 +100,14 @@ export type DumpFormat = "log" | "stderr" | "csv" | "tree";
  *
  * @example
  * ```ts
- * import { readDump, type SkipReason } from "@palloc/palloc/memstats";
- * const reasons: SkipReason[] = readDump(await Deno.readFile("server.log")).skipped.map((s) => s.reason);
+ * import { readDump, type SkipReason } from "./mod.ts";
+ * const dump = readDump(`LOG:  logging memory contexts of PID 7
+ * LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ * LOG:  checkpoint starting: time
+ * LOG:  level: 3; ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ * `);
+ * const reasons: SkipReason[] = dump.skipped.map((s) => s.reason);
+ * console.assert(reasons.join() === "interleaved,orphan"); // level 3 has no level-2 parent
  * ```
  */
 export type SkipReason =
@@ -102,9 +122,13 @@ export type SkipReason =
  *
  * @example
  * ```ts
- * import { readDumps, type SkippedLine } from "@palloc/palloc/memstats";
- * const skipped: SkippedLine[] = readDumps(await Deno.readFile("server.log"))[0].skipped;
- * for (const s of skipped) console.log(s.line, s.reason, s.text);
+ * import { readDumps, type SkippedLine } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ *   MessageContext: 8192 total in 1 blo`; // the capture was cut off
+ * const skipped: SkippedLine[] = readDumps(text)[0].skipped;
+ * console.assert(skipped.length === 1 && skipped[0].line === 3);
+ * console.assert(skipped[0].reason === "truncated" && skipped[0].text.endsWith("in 1 blo"));
  * ```
  */
 export interface SkippedLine {
@@ -123,9 +147,13 @@ export interface SkippedLine {
  *
  * @example
  * ```ts
- * import { type Dump, readDump } from "@palloc/palloc/memstats";
- * const d: Dump = readDump(await Deno.readTextFile("dump.log"));
- * console.log(d.format, d.pid, d.complete, d.skipped.length);
+ * import { type Dump, readDump } from "./mod.ts";
+ * const d: Dump = readDump(`LOG:  logging memory contexts of PID 4242
+ * LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ * LOG:  Grand total: 8192 bytes in 1 blocks; 192 free (0 chunks); 8000 used
+ * `);
+ * console.assert(d.format === "log" && d.pid === 4242 && d.levelBase === 1 && d.complete);
+ * console.assert(d.startLine === 1 && d.endLine === 3 && d.skipped.length === 0);
  * ```
  */
 export interface Dump {
@@ -158,8 +186,14 @@ export interface Dump {
  *
  * @example
  * ```ts
- * import { type MemstatsErrorCode, MemstatsError } from "@palloc/palloc/memstats";
- * const isBinary = (e: MemstatsError): boolean => e.code === ("BINARY" satisfies MemstatsErrorCode);
+ * import { MemstatsError, type MemstatsErrorCode, readDumps } from "./mod.ts";
+ * let code: MemstatsErrorCode | undefined;
+ * try {
+ *   readDumps(new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 0x00])); // an ELF header, not a dump
+ * } catch (e) {
+ *   if (e instanceof MemstatsError) code = e.code;
+ * }
+ * console.assert(code === "BINARY");
  * ```
  */
 export type MemstatsErrorCode =
@@ -173,12 +207,15 @@ export type MemstatsErrorCode =
  *
  * @example
  * ```ts
- * import { MemstatsError, readDumps } from "@palloc/palloc/memstats";
+ * import { MemstatsError, readDumps } from "./mod.ts";
+ * let error: unknown;
  * try {
- *   readDumps("not a dump");
+ *   readDumps("name,level\nTopMemoryContext,1\n"); // a CSV, but not pg_backend_memory_contexts
  * } catch (e) {
- *   if (e instanceof MemstatsError) console.log(e.code); // "NO_DUMP"
+ *   error = e;
  * }
+ * console.assert(error instanceof MemstatsError && error.code === "BAD_CSV_HEADER");
+ * console.assert(error instanceof MemstatsError && error.line === 1);
  * ```
  */
 export class MemstatsError extends Error {
@@ -200,8 +237,9 @@ export class MemstatsError extends Error {
  *
  * @example
  * ```ts
- * import { emptyTotals } from "@palloc/palloc/memstats";
- * console.log(emptyTotals().totalBytes); // 0
+ * import { emptyTotals } from "./mod.ts";
+ * const t = emptyTotals();
+ * console.assert(t.totalBytes === 0 && t.nblocks === 0 && t.freeBytes === 0 && t.usedBytes === 0);
  * ```
  */
 export function emptyTotals(): Totals {
@@ -213,8 +251,13 @@ export function emptyTotals(): Totals {
  *
  * @example
  * ```ts
- * import { addTotals, emptyTotals } from "@palloc/palloc/memstats";
- * const sum = addTotals(emptyTotals(), { totalBytes: 8192, nblocks: 1, freeBytes: 100, freeChunks: 1, usedBytes: 8092 });
+ * import { addTotals, emptyTotals, readDump } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ * `;
+ * const root = readDump(text).root;
+ * const sum = addTotals(addTotals(emptyTotals(), root), root.children[0]);
+ * console.assert(sum.totalBytes === 16384 && sum.freeChunks === 3 && sum.usedBytes === 8240);
  * ```
  */
 export function addTotals(a: Totals, b: Totals): Totals {
@@ -231,8 +274,13 @@ export function addTotals(a: Totals, b: Totals): Totals {
  *
  * @example
  * ```ts
- * import { ownTotals, readDump } from "@palloc/palloc/memstats";
- * const own = ownTotals(readDump(await Deno.readTextFile("dump.log")).root);
+ * import { ownTotals, readDump } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ * `;
+ * const own = ownTotals(readDump(text).root);
+ * console.assert(own.totalBytes === 8192 && own.usedBytes === 8000); // children not included
+ * console.assert(Object.keys(own).length === 5); // just the five figures
  * ```
  */
 export function ownTotals(n: Totals): Totals {
@@ -250,9 +298,15 @@ export function ownTotals(n: Totals): Totals {
  *
  * @example
  * ```ts
- * import { readDump, walk } from "@palloc/palloc/memstats";
- * let ctx = 0;
- * walk(readDump(await Deno.readTextFile("dump.log")).root, () => ctx++);
+ * import { readDump, walk } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   TopPortalContext: 8192 total in 1 blocks; 7936 free (0 chunks); 256 used
+ *     PortalContext: 1024 total in 1 blocks; 592 free (0 chunks); 432 used: <unnamed>
+ *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ * `;
+ * const seen: string[] = [];
+ * walk(readDump(text).root, (n, parent) => seen.push(`${parent?.name ?? "-"} > ${n.name}`));
+ * console.assert(seen[2] === "TopPortalContext > PortalContext" && seen.length === 4);
  * ```
  */
 export function walk(
@@ -277,8 +331,12 @@ export function walk(
  *
  * @example
  * ```ts
- * import { countNodes, readDump } from "@palloc/palloc/memstats";
- * console.log(countNodes(readDump(await Deno.readTextFile("dump.log")).root));
+ * import { countNodes, readDump } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ *   5 more child contexts containing 40960 total in 5 blocks; 39760 free (5 chunks); 1200 used
+ * `;
+ * console.assert(countNodes(readDump(text).root) === 3); // the summary line counts once
  * ```
  */
 export function countNodes(root: MemNode): number {
@@ -292,9 +350,13 @@ export function countNodes(root: MemNode): number {
  *
  * @example
  * ```ts
- * import { isSummary, readDump } from "@palloc/palloc/memstats";
- * const root = readDump(await Deno.readTextFile("dump.log")).root;
- * console.log(root.children.filter(isSummary).length);
+ * import { isSummary, readDump } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ *   5 more child contexts containing 40960 total in 5 blocks; 39760 free (5 chunks); 1200 used
+ * `;
+ * const [error, more] = readDump(text).root.children;
+ * console.assert(!isSummary(error) && isSummary(more) && more.summarizedCount === 5);
  * ```
  */
 export function isSummary(node: MemNode): boolean {

@@ -43,12 +43,15 @@ interface Row {
  *
  * @example
  * ```ts
- * import { readCsv } from "@palloc/palloc/memstats";
- * const dump = readCsv(
- *   "name,ident,type,level,path,total_bytes,total_nblocks,free_bytes,free_chunks,used_bytes\n" +
- *     "TopMemoryContext,,AllocSet,1,{1},8192,1,192,0,8000\n",
- * );
- * console.log(dump.root.type, dump.levelBase); // "AllocSet" 1
+ * import { readCsv } from "./mod.ts";
+ * const dump = readCsv([
+ *   "name,ident,type,level,path,total_bytes,total_nblocks,free_bytes,free_chunks,used_bytes",
+ *   "TopMemoryContext,,AllocSet,1,{1},8192,1,192,0,8000",
+ *   'TopPortalContext,,AllocSet,2,"{1,2}",8192,1,7936,0,256',
+ *   'PortalContext,<unnamed>,AllocSet,3,"{1,2,3}",1024,1,592,0,432',
+ * ].join("\n"));
+ * console.assert(dump.csvColumns === "path" && dump.levelBase === 1);
+ * console.assert(dump.root.children[0].children[0].ident === "<unnamed>");
  * ```
  */
 export function readCsv(text: string, options: ReadOptions = {}): Dump {

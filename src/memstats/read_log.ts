@@ -34,12 +34,14 @@ function pidToken(pid: number): RegExp {
  *
  * @example
  * ```ts
- * import { readLog } from "@palloc/palloc/memstats";
- * const [dump] = readLog(
- *   "2025-01-01 UTC [42] LOG:  logging memory contexts of PID 42\n" +
- *     "2025-01-01 UTC [42] LOG:  level: 0; TopMemoryContext: 1024 total in 1 blocks; 24 free (0 chunks); 1000 used\n",
- * );
- * console.log(dump.pid, dump.levelBase, dump.complete); // 42 0 false (no Grand total)
+ * import { readLog } from "./mod.ts";
+ * const [dump] = readLog(`[42] LOG:  logging memory contexts of PID 42
+ * [42] LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ * [43] LOG:  level: 2; ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ * [42] LOG:  Grand total: 8192 bytes in 1 blocks; 192 free (0 chunks); 8000 used
+ * `);
+ * console.assert(dump.pid === 42 && dump.levelBase === 1 && dump.complete);
+ * console.assert(dump.skipped[0].line === 3 && dump.skipped[0].reason === "foreign"); // PID 43
  * ```
  */
 export function readLog(text: string, options: ReadOptions = {}): Dump[] {

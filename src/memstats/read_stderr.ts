@@ -20,12 +20,15 @@ import { BlockState, PROGRESS_EVERY, type ReadOptions, splitLines } from "./tree
  *
  * @example
  * ```ts
- * import { readStderr } from "@palloc/palloc/memstats";
- * const [dump] = readStderr(
- *   "TopMemoryContext: 2048 total in 1 blocks; 48 free (0 chunks); 2000 used\n" +
- *     "  ErrorContext: 1024 total in 1 blocks; 1000 free (0 chunks); 24 used\n",
- * );
- * console.log(dump.root.children[0].name); // "ErrorContext"
+ * import { readStderr } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   tuplestore tuples: 32768 total in 3 blocks (200 chunks); 1024 free (0 chunks); 31744 used
+ *   Caller tuples: 16384 total in 2 blocks; 384 free; 16000 used
+ * Grand total: 57344 bytes in 6 blocks; 1600 free (0 chunks); 55744 used
+ * `;
+ * const [dump] = readStderr(text);
+ * const types = dump.root.children.map((c) => c.type); // told by the stats wording
+ * console.assert(types.join() === "Generation,Bump" && dump.complete);
  * ```
  */
 export function readStderr(text: string, options: ReadOptions = {}): Dump[] {

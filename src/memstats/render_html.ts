@@ -23,9 +23,13 @@ import { dumpFromTree } from "./walker.ts";
  *
  * @example
  * ```ts
- * import { type HtmlOptions, readDump, renderHtml } from "@palloc/palloc/memstats";
+ * import { type HtmlOptions, readDump, renderHtml } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ * `;
  * const opts: HtmlOptions = { title: "backend 4242", colorBy: "free", top: 40 };
- * const page = renderHtml(readDump(await Deno.readTextFile("dump.log")), opts);
+ * const page = renderHtml(readDump(text), opts);
+ * console.assert(page.includes("<title>memstats: backend 4242</title>"));
  * ```
  */
 export interface HtmlOptions {
@@ -148,9 +152,14 @@ function jsonForScript(v: unknown): string {
  *
  * @example
  * ```ts
- * import { readDump, renderHtml } from "@palloc/palloc/memstats";
- * const dump = readDump(await Deno.readFile("dump.csv"), { source: "dump.csv" });
- * await Deno.writeTextFile("report.html", renderHtml(dump, { top: 30 }));
+ * import { readDump, renderHtml } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ * Grand total: 16384 bytes in 2 blocks; 8144 free (3 chunks); 8240 used
+ * `;
+ * const page = renderHtml(readDump(text, { source: "gdb.txt" }), { top: 30 });
+ * console.assert(page.startsWith("<!DOCTYPE html>") && page.includes("<title>memstats: gdb.txt"));
+ * console.assert(page.includes("Grand total 16384 bytes matches the lines"));
  * ```
  */
 export function renderHtml(input: Dump | MemNode, options: HtmlOptions = {}): string {

@@ -20,9 +20,13 @@ import type { Dump, MemNode } from "./model.ts";
  *
  * @example
  * ```ts
- * import { type ColorBy, readDump, renderSvg } from "@palloc/palloc/memstats";
- * const by: ColorBy = "free";
- * const svg = renderSvg(readDump(await Deno.readTextFile("dump.log")), { colorBy: by });
+ * import { type ColorBy, readDump, renderSvg } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ * `;
+ * const by: ColorBy = "free"; // green when full, red when mostly free
+ * const svg = renderSvg(readDump(text), { colorBy: by });
+ * console.assert(svg.includes(">100% free</text>") && !svg.includes(">AllocSet</text>"));
  * ```
  */
 export type ColorBy = "type" | "free";
@@ -72,9 +76,14 @@ export function nodeColor(n: MemNode, by: ColorBy): string {
  *
  * @example
  * ```ts
- * import { readDump, renderSvg, type SvgOptions } from "@palloc/palloc/memstats";
- * const opts: SvgOptions = { width: 1600, rowHeight: 20, colorBy: "type", tooltips: false };
- * const svg = renderSvg(readDump(await Deno.readTextFile("dump.log")), opts);
+ * import { readDump, renderSvg, type SvgOptions } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ * `;
+ * const opts: SvgOptions = { width: 1600, rowHeight: 20, title: "backend 7", tooltips: false };
+ * const svg = renderSvg(readDump(text), opts);
+ * console.assert(svg.includes('width="1600"') && svg.includes(">backend 7</text>"));
+ * console.assert(!svg.includes("<title>"));
  * ```
  */
 export interface SvgOptions {
@@ -161,9 +170,13 @@ export function legendEntries(colorBy: ColorBy): [string, string][] {
  *
  * @example
  * ```ts
- * import { readDump, renderSvg } from "@palloc/palloc/memstats";
- * const dump = readDump(await Deno.readTextFile("dump.log"));
- * await Deno.writeTextFile("dump.svg", renderSvg(dump, { colorBy: "free" }));
+ * import { readDump, renderSvg } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ * `;
+ * const svg = renderSvg(readDump(text), { colorBy: "free" });
+ * console.assert(svg.startsWith("<svg ") && svg.match(/<rect class="ctx"/g)!.length === 2);
+ * console.assert(svg.includes("<title>ErrorContext\nAllocSet, level 1\n")); // hover tooltip
  * ```
  */
 export function renderSvg(input: Dump | MemNode, options: SvgOptions = {}): string {

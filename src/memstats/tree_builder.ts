@@ -104,9 +104,15 @@ export class BlockState {
  *
  * @example
  * ```ts
- * import { readLog, type ReadOptions } from "@palloc/palloc/memstats";
- * const opts: ReadOptions = { source: "pg.log", onProgress: (done, all) => console.error(`${done}/${all}`) };
- * const dumps = readLog(await Deno.readTextFile("pg.log"), opts);
+ * import { readLog, type ReadOptions } from "./mod.ts";
+ * const text = `LOG:  logging memory contexts of PID 7
+ * LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ * `;
+ * const calls: string[] = [];
+ * const onProgress = (done: number, all: number) => calls.push(`${done}/${all}`);
+ * const opts: ReadOptions = { source: "pg.log", onProgress };
+ * const [dump] = readLog(text, opts);
+ * console.assert(dump.source === "pg.log" && calls.join() === "2/2"); // always a final call
  * ```
  */
 export interface ReadOptions {

@@ -19,8 +19,13 @@ import { flatten } from "./flat.ts";
  *
  * @example
  * ```ts
- * import { type ContextStats } from "@palloc/palloc/memstats";
- * const s: ContextStats = { name: "ExecutorState", totalBytes: 8192, nblocks: 1, freeBytes: 4096, freeChunks: 2 };
+ * import { type ContextStats, treeFromWalker } from "./mod.ts";
+ * const stats: ContextStats = {
+ *   name: "ExecutorState", ident: null, totalBytes: 8192, nblocks: 1, freeBytes: 4096,
+ *   freeChunks: 2,
+ * };
+ * const node = treeFromWalker(stats, { stats: (s) => s, children: () => [] });
+ * console.assert(node.usedBytes === 4096 && node.ident === undefined); // used = total - free
  * ```
  */
 export interface ContextStats {
@@ -47,13 +52,15 @@ export interface ContextStats {
  *
  * @example
  * ```ts
- * import { type ContextWalker, treeFromWalker } from "@palloc/palloc/memstats";
+ * import { type ContextWalker, countNodes, treeFromWalker } from "./mod.ts";
  * type Ctx = { name: string; size: number; kids: Ctx[] };
  * const walker: ContextWalker<Ctx> = {
  *   stats: (c) => ({ name: c.name, totalBytes: c.size, nblocks: 1, freeBytes: 0, freeChunks: 0 }),
  *   children: (c) => c.kids,
  * };
- * const tree = treeFromWalker({ name: "Top", size: 1024, kids: [] }, walker);
+ * const top: Ctx = { name: "Top", size: 1024, kids: [{ name: "Child", size: 512, kids: [] }] };
+ * const tree = treeFromWalker(top, walker);
+ * console.assert(countNodes(tree) === 2 && tree.children[0].level === 1);
  * ```
  */
 export interface ContextWalker<C> {
@@ -69,14 +76,17 @@ export interface ContextWalker<C> {
  *
  * @example
  * ```ts
- * import { dumpFromTree, renderHtml, treeFromWalker } from "@palloc/palloc/memstats";
+ * import { dumpFromTree, renderHtml, treeFromWalker } from "./mod.ts";
  * type Ctx = { name: string; bytes: number; free: number; kids: Ctx[] };
- * const top: Ctx = { name: "Top", bytes: 8192, free: 100, kids: [{ name: "Child", bytes: 1024, free: 0, kids: [] }] };
+ * const child: Ctx = { name: "Child", bytes: 1024, free: 0, kids: [] };
+ * const top: Ctx = { name: "Top", bytes: 8192, free: 100, kids: [child] };
  * const tree = treeFromWalker(top, {
  *   stats: (c) => ({ name: c.name, totalBytes: c.bytes, nblocks: 1, freeBytes: c.free, freeChunks: 0 }),
  *   children: (c) => c.kids,
  * });
+ * console.assert(tree.usedBytes === 8092 && tree.children[0].name === "Child");
  * const html = renderHtml(dumpFromTree(tree, { source: "palloc" }));
+ * console.assert(html.includes("<title>memstats: palloc</title>"));
  * ```
  */
 export function treeFromWalker<C>(root: C, walker: ContextWalker<C>): MemNode {
@@ -115,10 +125,11 @@ export function treeFromWalker<C>(root: C, walker: ContextWalker<C>): MemNode {
  *
  * @example
  * ```ts
- * import { dumpFromTree, type DumpFromTreeOptions, type MemNode } from "@palloc/palloc/memstats";
- * declare const tree: MemNode;
- * const opts: DumpFromTreeOptions = { source: "palloc", levelBase: 1 };
- * const dump = dumpFromTree(tree, opts);
+ * import { dumpFromTree, type DumpFromTreeOptions, readDump } from "./mod.ts";
+ * const text = "TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used\n";
+ * const opts: DumpFromTreeOptions = { source: "palloc", levelBase: 0, withGrandTotal: false };
+ * const dump = dumpFromTree(readDump(text).root, opts);
+ * console.assert(dump.format === "tree" && dump.levelBase === 0 && dump.grandTotal === undefined);
  * ```
  */
 export interface DumpFromTreeOptions {
@@ -135,9 +146,14 @@ export interface DumpFromTreeOptions {
  *
  * @example
  * ```ts
- * import { dumpFromTree, writeLog } from "@palloc/palloc/memstats";
- * const root = { name: "Top", level: 0, totalBytes: 1024, nblocks: 1, freeBytes: 24, freeChunks: 0, usedBytes: 1000, children: [] };
- * console.log(writeLog(dumpFromTree(root)));
+ * import { dumpFromTree, type MemNode, writeLog } from "./mod.ts";
+ * const root: MemNode = {
+ *   name: "Top", level: 0, totalBytes: 1024, nblocks: 1, freeBytes: 24, freeChunks: 0,
+ *   usedBytes: 1000, children: [],
+ * };
+ * const dump = dumpFromTree(root);
+ * console.assert(dump.grandTotal!.usedBytes === 1000 && dump.levelBase === 1);
+ * console.assert(writeLog(dump).includes("LOG:  level: 1; Top: 1024 total in 1 blocks;"));
  * ```
  */
 export function dumpFromTree(root: MemNode, options: DumpFromTreeOptions = {}): Dump {

@@ -20,9 +20,15 @@ import { formatContextBody, formatGrandBody } from "./text_grammar.ts";
  *
  * @example
  * ```ts
- * import { readDump, writeLog, type WriteLogOptions } from "@palloc/palloc/memstats";
- * const opts: WriteLogOptions = { pid: 4242, prefix: "2025-01-01 00:00:00 UTC [4242] " };
- * const log = writeLog(readDump(await Deno.readTextFile("dump.csv")), opts);
+ * import { readDump, writeLog, type WriteLogOptions } from "./mod.ts";
+ * const text = `LOG:  logging memory contexts of PID 7
+ * LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ * LOG:  Grand total: 8192 bytes in 1 blocks; 192 free (0 chunks); 8000 used
+ * `;
+ * const opts: WriteLogOptions = { pid: 4242, prefix: "[4242] " };
+ * const log = writeLog(readDump(text), opts);
+ * console.assert(log.startsWith("[4242] LOG:  logging memory contexts of PID 4242\n"));
+ * console.assert(readDump(log).pid === 4242);
  * ```
  */
 export interface WriteLogOptions {
@@ -41,9 +47,13 @@ function grandOf(dump: Dump) {
  *
  * @example
  * ```ts
- * import { readDump, writeLog } from "@palloc/palloc/memstats";
- * const text = await Deno.readTextFile("dump.log");
- * console.log(writeLog(readDump(text)) === text); // true for an unedited PostgreSQL dump
+ * import { readDump, writeLog } from "./mod.ts";
+ * const text = `LOG:  logging memory contexts of PID 7
+ * LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ * LOG:  level: 2; ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ * LOG:  Grand total: 16384 bytes in 2 blocks; 8144 free (3 chunks); 8240 used
+ * `;
+ * console.assert(writeLog(readDump(text)) === text); // PostgreSQL's text, byte for byte
  * ```
  */
 export function writeLog(dump: Dump, options: WriteLogOptions = {}): string {
@@ -66,8 +76,17 @@ export function writeLog(dump: Dump, options: WriteLogOptions = {}): string {
  *
  * @example
  * ```ts
- * import { readDump, writeStderr } from "@palloc/palloc/memstats";
- * console.log(writeStderr(readDump(await Deno.readTextFile("dump.csv"))));
+ * import { readDump, writeStderr } from "./mod.ts";
+ * const csv = [
+ *   "name,ident,type,level,path,total_bytes,total_nblocks,free_bytes,free_chunks,used_bytes",
+ *   "TopMemoryContext,,AllocSet,1,{1},8192,1,192,0,8000",
+ *   'ErrorContext,,AllocSet,2,"{1,2}",8192,1,7952,3,240',
+ * ].join("\n");
+ * const expected = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ * Grand total: 16384 bytes in 2 blocks; 8144 free (3 chunks); 8240 used
+ * `;
+ * console.assert(writeStderr(readDump(csv)) === expected); // the Grand total is computed
  * ```
  */
 export function writeStderr(dump: Dump): string {
@@ -82,9 +101,13 @@ export function writeStderr(dump: Dump): string {
  *
  * @example
  * ```ts
- * import { readDump, writeCsv, type WriteCsvOptions } from "@palloc/palloc/memstats";
+ * import { readDump, writeCsv, type WriteCsvOptions } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ * `;
  * const opts: WriteCsvOptions = { columns: "parent", levelBase: 0 }; // PG 14-16 layout
- * const csv = writeCsv(readDump(await Deno.readTextFile("dump.log")), opts);
+ * const rows = writeCsv(readDump(text), opts).split("\n");
+ * console.assert(rows[2] === "ErrorContext,,TopMemoryContext,1,8192,1,7952,3,240");
  * ```
  */
 export interface WriteCsvOptions {
@@ -111,8 +134,13 @@ function stats(n: MemNode): string {
  *
  * @example
  * ```ts
- * import { readDump, writeCsv } from "@palloc/palloc/memstats";
- * const csv = writeCsv(readDump(await Deno.readTextFile("dump.log")), { columns: "parent" });
+ * import { readDump, writeCsv } from "./mod.ts";
+ * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
+ * `;
+ * const rows = writeCsv(readDump(text)).split("\n"); // PG 17+ columns by default
+ * console.assert(rows[0].startsWith("name,ident,type,level,path,"));
+ * console.assert(rows[2] === 'ErrorContext,,AllocSet,2,"{1,2}",8192,1,7952,3,240');
  * ```
  */
 export function writeCsv(dump: Dump, options: WriteCsvOptions = {}): string {
