@@ -2,8 +2,10 @@
  * Checking mode finds the bugs of the code using palloc: a write one byte
  * past a chunk's end (on pfree, repalloc, reset, delete and
  * MemoryContextCheck, naming the context and the chunk's size), a use after
- * free (the bytes read 0x7F at once), a double free, a stomped chunk header
- * and a corrupted free list; and it changes no counter.
+ * free (freed, reset and deleted bytes read 0x7F at once), a double free, a
+ * stomped chunk header and a corrupted free list (found by MemoryContextCheck,
+ * by the check before a reset or delete, and by the allocation that follows
+ * the bad link); and it changes no counter.
  */
 import assert from "node:assert/strict";
 import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../../src/aset.ts";
@@ -23,8 +25,14 @@ import {
   TopMemoryContext,
 } from "../../src/mcxt.ts";
 import { runConformance } from "../../src/trace/runner.ts";
-import { assertRefused } from "../helpers.ts";
-import { allocFor, assertWorldIntact, KINDS, makeContext, makeWorld } from "./world.ts";
+import {
+  allocFor,
+  assertRefused,
+  assertWorldIntact,
+  KINDS,
+  makeContext,
+  makeWorld,
+} from "./world.ts";
 
 const PAST_END = /^detected write past chunk end in "victim": chunk \d+ of \d+ bytes/;
 
@@ -75,6 +83,23 @@ Deno.test("checking mode: freed and reset memory reads as 0x7F at once (use afte
   assertWorldIntact(world);
 });
 
+for (const end of [MemoryContextReset, MemoryContextDelete]) {
+  Deno.test(`checking mode: after ${end.name} every type's chunks read as 0x7F`, () => {
+    const world = makeWorld(true);
+    for (const kind of KINDS) {
+      const victim = makeContext(kind, TopMemoryContext, "victim");
+      const stale = [allocFor(kind, victim), allocFor(kind, victim)];
+      for (const { p, n } of stale) heap.u8.fill(1, p, p + n);
+      end(victim);
+      // The heap may write its own free-block header (16 bytes) over a released block's start.
+      for (const { p, n } of stale) {
+        for (let i = 16; i < n; i++) assert.equal(heap.u8[p + i], WIPE_BYTE, `${kind} byte ${i}`);
+      }
+    }
+    assertWorldIntact(world);
+  });
+}
+
 Deno.test("checking mode: a double free is refused in every type, nothing changed", () => {
   const world = makeWorld(true);
   for (const kind of KINDS) {
@@ -123,18 +148,55 @@ Deno.test("a corrupted AllocSet free list is found by MemoryContextCheck", () =>
   }
 });
 
-Deno.test("a corrupted Slab or heap free list is found by the checks", () => {
+Deno.test("checking mode: the allocation that follows a corrupted free list reports it", () => {
   MemoryContextInit({ checking: true });
-  const slab = makeContext("slab", TopMemoryContext, "victim");
-  const a = MemoryContextAlloc(slab, 60);
-  const b = MemoryContextAlloc(slab, 60);
+  const aset = makeContext("aset", TopMemoryContext, "victim");
+  const a = MemoryContextAlloc(aset, 100);
+  MemoryContextAlloc(aset, 100);
   pfree(a);
-  pfree(b);
-  heap.u32[(b >>> 2) + 0] = b + 4; // b's link to a, made to point between chunks
-  assert.throws(() => MemoryContextCheck(TopMemoryContext), /bogus free list link/);
-  heap.u32[(b >>> 2) + 0] = a - 8;
-  MemoryContextCheck(TopMemoryContext);
-  heap.check();
+  heap.i32[a >>> 2] = a + 16; // AllocSet: the link now points into the middle of a chunk
+  assert.equal(MemoryContextAlloc(aset, 100), a); // the head itself is sound
+  assert.throws(() => MemoryContextAlloc(aset, 100), PgError); // the bogus link is not
+  const slab = makeContext("slab", TopMemoryContext, "victim");
+  const x = MemoryContextAlloc(slab, 60);
+  const y = MemoryContextAlloc(slab, 60);
+  pfree(x);
+  pfree(y);
+  heap.u32[y >>> 2] = y + 4; // Slab: y's link to x, made to point between chunks
+  assert.equal(MemoryContextAlloc(slab, 60), y);
+  assert.throws(() => MemoryContextAlloc(slab, 60), /could not find block containing chunk/);
+});
+
+Deno.test("checking mode: reset and delete refuse a context whose free list is corrupted", () => {
+  const world = makeWorld(true);
+  const ctx = makeContext("aset", TopMemoryContext, "victim");
+  const a = MemoryContextAlloc(ctx, 100);
+  MemoryContextAlloc(ctx, 100);
+  pfree(a);
+  const saved = heap.i32[a >>> 2];
+  heap.i32[a >>> 2] = a + 16; // the link now points into the middle of a chunk
+  assertRefused(() => MemoryContextReset(ctx), /freelist 4 links to/);
+  assertRefused(() => MemoryContextDelete(ctx), /freelist 4 links to/);
+  heap.i32[a >>> 2] = saved;
+  MemoryContextDelete(ctx);
+  assertWorldIntact(world);
+});
+
+Deno.test("a corrupted Slab free list is found by MemoryContextCheck", () => {
+  for (const checking of [false, true]) {
+    MemoryContextInit({ checking });
+    const slab = makeContext("slab", TopMemoryContext, "victim");
+    const a = MemoryContextAlloc(slab, 60);
+    const b = MemoryContextAlloc(slab, 60);
+    pfree(a);
+    pfree(b);
+    heap.u32[(b >>> 2) + 0] = b + 4; // b's link to a, made to point between chunks
+    assert.throws(() => MemoryContextCheck(TopMemoryContext), /bogus free list link/);
+    if (checking) assertRefused(() => MemoryContextReset(slab), /bogus free list link/);
+    heap.u32[(b >>> 2) + 0] = a - 8;
+    MemoryContextCheck(TopMemoryContext);
+    heap.check();
+  }
 });
 
 Deno.test("checking mode changes no counter: the tree prints the same with it on and off", () => {

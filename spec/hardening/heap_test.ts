@@ -1,10 +1,14 @@
 /**
  * Heap-level defences, seen through palloc's API: a heap that cannot grow
- * (its maximum reached, or a byte limit) makes every type's block request
- * fail with the out-of-memory PgError (or NULL under NO_OOM) and nothing
- * changed; damage to the heap's own block headers or free lists is reported
- * as a PgError (HeapCorruptionError is one, SQLSTATE XX001), never followed
- * into a read or write outside the heap.
+ * (a byte limit; a resizable ArrayBuffer or a WebAssembly.Memory at its
+ * maximum, with or without resizable buffers; the engine refusing to grow
+ * either) makes every type's block request fail with the out-of-memory
+ * PgError (or NULL under NO_OOM) with nothing changed. Damage to the heap's
+ * own block headers, free lists or end sentinel is reported as a PgError
+ * (HeapCorruptionError is one, SQLSTATE XX001), never followed into a read
+ * or write outside the heap; where a context type changes its own lists
+ * before the heap finds the damage, the strict no-change test is ignored
+ * and named a known gap (docs/safety.md).
  */
 import assert from "node:assert/strict";
 import { AllocSetContextCreate } from "../../src/aset.ts";
@@ -12,7 +16,7 @@ import { BumpContextCreate } from "../../src/bump.ts";
 import { GenerationContextCreate } from "../../src/generation.ts";
 import { type SlabContext, SlabContextCreate } from "../../src/slab.ts";
 import { MemoryContextAllocAligned } from "../../src/alignedalloc.ts";
-import { heap } from "../../src/context.ts";
+import { heap, type MemoryContext } from "../../src/context.ts";
 import { PgError } from "../../src/elog.ts";
 import { HeapCorruptionError } from "../../src/heap/mod.ts";
 import {
@@ -20,12 +24,23 @@ import {
   MemoryContextAlloc,
   MemoryContextAllocExtended,
   MemoryContextCheck,
+  MemoryContextDelete,
+  MemoryContextReset,
   pfree,
   repalloc,
   TopMemoryContext,
 } from "../../src/mcxt.ts";
-import { assertRefused } from "../helpers.ts";
-import { assertWorldIntact, KINDS, makeWorld } from "./world.ts";
+import { assertFilled, snapshot } from "../helpers.ts";
+import {
+  assertRefused,
+  assertWorldIntact,
+  counters,
+  type Kind,
+  KINDS,
+  makeContext,
+  makeWorld,
+  type World,
+} from "./world.ts";
 
 const OOM = "out of memory";
 
@@ -71,6 +86,94 @@ for (const checking of [false, true]) {
   });
 }
 
+/** The backings a heap can have, each set up so that it cannot grow past a few MiB. */
+const BACKINGS: Array<
+  [string, () => WebAssembly.Memory | undefined, ((m?: WebAssembly.Memory) => void) | null]
+> = [
+  ["a resizable ArrayBuffer at its maxByteLength", () => undefined, null],
+  ["a WebAssembly.Memory at its maximum (made resizable)", () => wasm(128), null],
+  [
+    "a WebAssembly.Memory at its maximum (fixed-length buffers)",
+    () => fixedLength(wasm(128)),
+    null,
+  ],
+  ["a resizable ArrayBuffer whose growth the engine refuses", () => undefined, () => {
+    Object.defineProperty(heap.buffer, "resize", { value: refuse, configurable: true });
+  }],
+  ["a WebAssembly.Memory whose growth the engine refuses", () => wasm(), (memory) => {
+    Object.defineProperty(memory, "grow", { value: refuse, configurable: true });
+  }],
+];
+
+function wasm(maximum?: number): WebAssembly.Memory {
+  return new WebAssembly.Memory(maximum === undefined ? { initial: 1 } : { initial: 1, maximum });
+}
+
+/** Hides `toResizableBuffer`, as on engines that lack it (Node 20). */
+function fixedLength(memory: WebAssembly.Memory): WebAssembly.Memory {
+  Object.defineProperty(memory, "toResizableBuffer", { value: undefined });
+  return memory;
+}
+
+function refuse(): never {
+  throw new RangeError("WebAssembly.Memory.grow(): Unable to grow instance memory");
+}
+
+/**
+ * Calls `fn` until it raises; that call must be out of memory (SQLSTATE
+ * 53200) and change nothing. Fails if it never raises.
+ */
+function untilOutOfMemory(what: string, fn: () => unknown): void {
+  for (let i = 0; i < 16; i++) {
+    const before = `${snapshot()}\n${counters()}`;
+    let caught: unknown = null;
+    try {
+      fn();
+    } catch (e) {
+      caught = e;
+    }
+    if (caught === null) continue;
+    assert.ok(caught instanceof PgError && caught.sqlstate === "53200", `${what}: ${caught}`);
+    assert.match(caught.message, /^out of memory/);
+    assert.equal(
+      `${snapshot()}\n${counters()}`,
+      before,
+      `${what}: a refused call changed something`,
+    );
+    return;
+  }
+  assert.fail(`${what} never ran out of memory`);
+}
+
+for (const checking of [false, true]) {
+  for (const [backing, memory, cripple] of BACKINGS) {
+    Deno.test(`${checking ? "checking mode" : "always-on checks"}: ${backing} ends in out of memory`, () => {
+      const mem = memory();
+      const world = makeWorld(checking, 8 << 20, mem);
+      const slab = SlabContextCreate(TopMemoryContext, "big slab", 4 << 20, 3 << 20);
+      const q = MemoryContextAlloc(world.ctx.aset, 30000); // a dedicated block to grow later
+      cripple?.(mem);
+      const size = heap.byteLength;
+      const MiB3 = 3 << 20;
+      untilOutOfMemory("aset", () => MemoryContextAlloc(world.ctx.aset, MiB3));
+      untilOutOfMemory("generation", () => MemoryContextAlloc(world.ctx.generation, MiB3));
+      untilOutOfMemory("bump", () => MemoryContextAlloc(world.ctx.bump, MiB3));
+      untilOutOfMemory("slab", () => MemoryContextAlloc(slab, MiB3));
+      untilOutOfMemory("aligned", () => MemoryContextAllocAligned(world.ctx.aset, MiB3, 4096, 0));
+      untilOutOfMemory("repalloc", () => repalloc(q, MiB3));
+      for (const kind of KINDS) {
+        if (kind === "slab") continue;
+        const before = `${snapshot()}\n${counters()}`;
+        assert.equal(MemoryContextAllocExtended(world.ctx[kind], MiB3, MCXT_ALLOC_NO_OOM), 0);
+        assert.equal(`${snapshot()}\n${counters()}`, before);
+      }
+      if (cripple === null) assert.ok(heap.byteLength <= 8 << 20, "never past the maximum");
+      else assert.equal(heap.byteLength, size, "the engine refused every growth");
+      assertWorldIntact(world);
+    });
+  }
+}
+
 Deno.test("a damaged heap header of a dedicated block is refused, not followed", () => {
   const world = makeWorld(false);
   const big = world.chunks[3].p; // aset-large: a dedicated block, 48 bytes behind the pointer
@@ -84,40 +187,177 @@ Deno.test("a damaged heap header of a dedicated block is refused, not followed",
   assertWorldIntact(world);
 });
 
-Deno.test("damage the heap finds in a neighbouring header is a typed PgError", () => {
-  const world = makeWorld(false);
-  const a = MemoryContextAlloc(world.ctx["aset-large"], 30000);
-  const b = MemoryContextAlloc(world.ctx["aset-large"], 30000);
-  const bHeader = b - 8 - 40 - 16;
-  heap.u32[bHeader >>> 2] = 0x41414140; // b's size word: freeing a must not trust it
-  let caught: unknown;
+/** The heap block (its header's offset) holding byte `p`. */
+function heapBlockOf(p: number): number {
+  for (let b = heap.start; b < heap.top; b += heap.u32[b >>> 2] & ~7) {
+    if (p < b + (heap.u32[b >>> 2] & ~7)) return b;
+  }
+  throw new Error(`no heap block holds ${p}`);
+}
+
+/** Flips a bit of the check word of the heap header right after the block holding `p`. */
+function damageNextHeader(p: number): () => void {
+  const b = heapBlockOf(p);
+  const next = b + (heap.u32[b >>> 2] & ~7);
+  heap.i32[(next + 8) >>> 2] ^= 0x10;
+  return () => heap.i32[(next + 8) >>> 2] ^= 0x10;
+}
+
+/**
+ * Asserts `fn` raises a PgError of SQLSTATE XX001 or XX000 (the heap's
+ * `HeapCorruptionError`, or a context check's report) and that no byte of
+ * the world's chunks changed; when `strict`, also that no counter changed.
+ * (The tree cannot be checked: it is damaged.)
+ */
+function assertDamageRefused(world: World, fn: () => unknown, strict: boolean): void {
+  const before = `${snapshot()}\n${counters()}`;
+  let caught: unknown = null;
   try {
-    pfree(a);
+    fn();
   } catch (e) {
     caught = e;
   }
-  assert.ok(caught instanceof HeapCorruptionError && caught instanceof PgError, String(caught));
-  assert.equal((caught as PgError).sqlstate, "XX001");
-  assert.throws(() => heap.check(), PgError);
-});
+  assert.ok(caught instanceof PgError, String(caught));
+  assert.match(caught.sqlstate, /^XX00[01]$/, caught.message);
+  for (const c of world.chunks) assertFilled(c.p, c.n, c.seed);
+  if (strict) assert.equal(`${snapshot()}\n${counters()}`, before, "changed before the report");
+}
 
-Deno.test("a broken heap free list is reported by the next allocation that would follow it", () => {
-  makeWorld(false);
-  const ctx = AllocSetContextCreate(TopMemoryContext, "x", 0, 8192, 8 << 20);
-  const keep = MemoryContextAlloc(ctx, 100000);
-  const gone = MemoryContextAlloc(ctx, 100000);
-  MemoryContextAlloc(ctx, 100000); // keeps `gone` from merging with the heap's free tail
-  pfree(gone);
-  const free = gone - 8 - 40 - 16; // now a free heap block
-  heap.u32[(free + 16) >>> 2] = 12345; // its back link
-  assert.throws(() => heap.check(), HeapCorruptionError);
-  assert.throws(() => MemoryContextAlloc(ctx, 100000), PgError);
-  assert.throws(() => pfree(keep), PgError); // its neighbour on the broken list
-});
+/**
+ * Damage next to a block an operation gives back or resizes. Each case sets
+ * up a victim context and returns the operation and a pointer inside the
+ * block whose heap neighbour is damaged. `atomic`: the operation is refused
+ * with nothing changed (for "off", checking mode off; "on", on); otherwise
+ * only the typed error, the bytes and the heap's held bytes are guaranteed
+ * (see docs/safety.md, "Known gaps").
+ */
+const DAMAGE: Array<{
+  name: string;
+  kind: Kind;
+  setup: (ctx: MemoryContext) => { at: number; op: () => unknown };
+  atomic: { off: boolean; on: boolean };
+}> = [
+  {
+    name: "repalloc (grow) of a dedicated chunk",
+    kind: "aset",
+    setup: (c) => {
+      const p = MemoryContextAlloc(c, 30000);
+      MemoryContextAlloc(c, 30000);
+      return { at: p, op: () => repalloc(p, 300000) };
+    },
+    atomic: { off: true, on: true },
+  },
+  {
+    name: "repalloc (shrink) of a dedicated chunk",
+    kind: "aset",
+    setup: (c) => {
+      const p = MemoryContextAlloc(c, 30000);
+      MemoryContextAlloc(c, 30000);
+      return { at: p, op: () => repalloc(p, 20000) };
+    },
+    atomic: { off: true, on: true },
+  },
+  {
+    name: "pfree of a dedicated chunk",
+    kind: "aset",
+    setup: (c) => {
+      const p = MemoryContextAlloc(c, 30000);
+      MemoryContextAlloc(c, 30000);
+      return { at: p, op: () => pfree(p) };
+    },
+    atomic: { off: false, on: false },
+  },
+  {
+    name: "pfree of an aligned chunk in a dedicated block",
+    kind: "aligned",
+    setup: (c) => {
+      const p = MemoryContextAllocAligned(c, 30000, 1024, 0);
+      MemoryContextAlloc(c, 30000);
+      return { at: p, op: () => pfree(p) };
+    },
+    atomic: { off: false, on: false },
+  },
+  ...(["aset", "generation", "bump", "slab"] as const).flatMap((kind) =>
+    [MemoryContextReset, MemoryContextDelete].map((end) => ({
+      name: `${end.name} of a ${kind} context`,
+      kind,
+      setup: (c: MemoryContext) => {
+        const size = kind === "slab" ? 60 : 30000;
+        const first = MemoryContextAlloc(c, size);
+        for (let i = 0; i < (kind === "slab" ? 400 : 5); i++) MemoryContextAlloc(c, size);
+        return { at: first, op: () => end(c) };
+      },
+      atomic: { off: false, on: true }, // checking mode checks every block before releasing any
+    }))
+  ),
+];
 
-Deno.test("a damaged end sentinel stops growth with a PgError instead of being written over", () => {
-  makeWorld(false);
-  heap.i32[(heap.top + 8) >>> 2] ^= 1;
-  assert.throws(() => MemoryContextAlloc(TopMemoryContext, 4 << 20), PgError);
-  assert.throws(() => heap.check(), HeapCorruptionError);
-});
+for (const checking of [false, true]) {
+  const mode = checking ? "checking mode" : "always-on checks";
+
+  for (const { name, kind, setup, atomic } of DAMAGE) {
+    const strict = checking ? atomic.on : atomic.off;
+    const run = (strictly: boolean) => () => {
+      const world = makeWorld(checking);
+      const victim = makeContext(kind, TopMemoryContext, "victim");
+      const { at, op } = setup(victim);
+      const repair = damageNextHeader(at);
+      assertDamageRefused(world, op, strictly);
+      assert.throws(() => heap.check(), HeapCorruptionError);
+      repair();
+      if (strictly) assertWorldIntact(world);
+    };
+    Deno.test(
+      `${mode}: a damaged heap neighbour stops ${name}: reported, not followed`,
+      run(strict),
+    );
+    if (!strict) {
+      // Known gap: the type changed its own lists and counters before the heap found the
+      // damage. Enable once the type asks the heap first (see docs/safety.md).
+      Deno.test({
+        name: `${mode}: a damaged heap neighbour stops ${name} with nothing changed (known gap)`,
+        ignore: true,
+        fn: run(true),
+      });
+    }
+  }
+
+  Deno.test(`${mode}: damage to a neighbour's size word is refused by the heap`, () => {
+    const world = makeWorld(checking);
+    const a = MemoryContextAlloc(world.ctx["aset-large"], 30000);
+    const b = MemoryContextAlloc(world.ctx["aset-large"], 30000);
+    const bHeader = heapBlockOf(b);
+    assert.equal(bHeader, b - 8 - 40 - 16);
+    const saved = heap.u32[bHeader >>> 2];
+    heap.u32[bHeader >>> 2] = 0x41414140; // b's size word: resizing a must not trust it
+    assertDamageRefused(world, () => repalloc(a, 40000), true);
+    assertDamageRefused(world, () => pfree(a), false); // the gap above
+    assert.throws(() => heap.check(), HeapCorruptionError);
+    heap.u32[bHeader >>> 2] = saved;
+  });
+
+  Deno.test(`${mode}: a broken heap free list is reported by the next call following it`, () => {
+    const world = makeWorld(checking);
+    const ctx = AllocSetContextCreate(TopMemoryContext, "x", 0, 8192, 8 << 20);
+    const keep = MemoryContextAlloc(ctx, 100000);
+    const gone = MemoryContextAlloc(ctx, 100000);
+    MemoryContextAlloc(ctx, 100000); // keeps `gone` from merging with the heap's free tail
+    pfree(gone);
+    const free = heapBlockOf(gone); // now a free heap block
+    const saved = heap.u32[(free + 16) >>> 2];
+    heap.u32[(free + 16) >>> 2] = 12345; // its back link
+    assert.throws(() => heap.check(), HeapCorruptionError);
+    assertDamageRefused(world, () => MemoryContextAlloc(ctx, 100000), true);
+    assertDamageRefused(world, () => pfree(keep), false); // its neighbour on the list: the gap
+    heap.u32[(free + 16) >>> 2] = saved;
+  });
+
+  Deno.test(`${mode}: a damaged end sentinel stops growth instead of being written over`, () => {
+    const world = makeWorld(checking);
+    heap.i32[(heap.top + 8) >>> 2] ^= 1;
+    assertDamageRefused(world, () => MemoryContextAlloc(TopMemoryContext, 4 << 20), true);
+    assert.throws(() => heap.check(), HeapCorruptionError);
+    heap.i32[(heap.top + 8) >>> 2] ^= 1;
+    assertWorldIntact(world);
+  });
+}

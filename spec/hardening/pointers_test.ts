@@ -3,8 +3,9 @@
  * GetMemoryChunkSpace with a PgError, in every context type, with checking
  * mode off (the cheap always-on checks) and on (exact records): NULL, outside
  * the heap, not 8-aligned, the middle of a chunk, a freed chunk, a chunk of a
- * reset or deleted context, a bump chunk. Each refusal leaves the tree, the
- * heap's counters and every other live chunk's bytes exactly as they were.
+ * reset or deleted context, a bump chunk. Each refusal leaves the tree, every
+ * counter (`assertRefused` of `world.ts`) and every other live chunk's bytes
+ * exactly as they were. The typed-view helpers are in `views_test.ts`.
  */
 import {
   GetMemoryChunkContext,
@@ -16,9 +17,10 @@ import {
   TopMemoryContext,
 } from "../../src/mcxt.ts";
 import { heap } from "../../src/context.ts";
-import { assertRefused, fill } from "../helpers.ts";
+import { fill } from "../helpers.ts";
 import {
   allocFor,
+  assertRefused,
   assertWorldIntact,
   type Kind,
   KINDS,
@@ -59,6 +61,13 @@ for (const checking of [false, true]) {
   });
 
   for (const kind of KINDS) {
+    Deno.test(`${mode}, ${kind}: a pointer off the 8-byte grid is refused before any read`, () => {
+      const world = makeWorld(checking);
+      const { p } = allocFor(kind, world.ctx[kind]);
+      fill(p, 48, 78);
+      for (const off of [1, 2, 4, 7, 12, -4]) refusedEverywhere(world, p + off, /invalid pointer/);
+    });
+
     Deno.test(`${mode}, ${kind}: a pointer into the middle of a chunk is refused`, () => {
       const world = makeWorld(checking);
       const { p } = allocFor(kind, world.ctx[kind]);

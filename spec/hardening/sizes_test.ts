@@ -1,11 +1,11 @@
 /**
  * Every entry point refuses an impossible size before anything is touched:
- * negative, fractional, NaN, infinite, above MaxAllocSize without HUGE, above
- * 2^53 as a number, negative or above 2^64 as a bigint, and values that are
- * not sizes at all. Covers allocation, repalloc (all forms), aligned
- * allocation in every type, and the create parameters of every type. Each
- * refusal is a PgError and leaves the tree, the heap and every live chunk
- * exactly as they were.
+ * negative, fractional, NaN, infinite, above MaxAllocSize without HUGE, 2^53
+ * or more as a number, negative or above 2^64 as a bigint, and values that
+ * are not sizes at all. Covers allocation, repalloc (all forms), aligned
+ * allocation in every type (checking mode off and on), and the create
+ * parameters of every type. Each refusal is a PgError and leaves the tree,
+ * every counter, the heap and every live chunk exactly as they were.
  */
 import assert from "node:assert/strict";
 import { AllocSetContextCreate } from "../../src/aset.ts";
@@ -30,8 +30,7 @@ import {
   repalloc_huge,
   TopMemoryContext,
 } from "../../src/mcxt.ts";
-import { assertRefused } from "../helpers.ts";
-import { allocFor, assertWorldIntact, KINDS, makeWorld } from "./world.ts";
+import { allocFor, assertRefused, assertWorldIntact, KINDS, makeWorld } from "./world.ts";
 
 /** Sizes no entry point may accept, whatever the flags. */
 const ALWAYS_BAD: Array<number | bigint> = [
@@ -42,8 +41,10 @@ const ALWAYS_BAD: Array<number | bigint> = [
   NaN,
   Infinity,
   -Infinity,
+  2 ** 53,
   2 ** 53 + 2,
   2 ** 64,
+  Number.MAX_VALUE,
   -1n,
   2n ** 64n,
   "10" as unknown as number,
@@ -56,8 +57,15 @@ const TOO_BIG: Array<number | bigint> = [MaxAllocSize + 1, 2 ** 40, 2n ** 62n];
 const SIZE =
   /invalid memory alloc request size|unexpected alloc chunk size|slab allocator does not support realloc/;
 
-Deno.test("every allocation entry point refuses impossible sizes, in every type", () => {
-  const world = makeWorld(false);
+for (const checking of [false, true]) {
+  const mode = checking ? "checking mode" : "always-on checks";
+  Deno.test(`${mode}: every allocation entry point refuses impossible sizes, in every type`, () => {
+    allocationsRefuseBadSizes(checking);
+  });
+}
+
+function allocationsRefuseBadSizes(checking: boolean): void {
+  const world = makeWorld(checking);
   for (const kind of KINDS) {
     const ctx = world.ctx[kind];
     for (const s of [...ALWAYS_BAD, ...TOO_BIG]) {
@@ -78,7 +86,7 @@ Deno.test("every allocation entry point refuses impossible sizes, in every type"
     assertRefused(() => palloc_extended(s, 0), SIZE);
   }
   assertWorldIntact(world);
-});
+}
 
 Deno.test("repalloc in every form refuses impossible sizes and keeps the chunk", () => {
   for (const checking of [false, true]) {

@@ -2,8 +2,10 @@
  * A small populated world for the hardening tests: a fresh heap (checking
  * mode on or off), one context of each type with a few filled live chunks,
  * and the means to prove that a refused call left every one of those chunks
- * and every counter as it was.
+ * and every counter as it was: `assertRefused` here is the helpers' one plus
+ * every context's `mem_allocated` and the heap's own counters.
  */
+import assert from "node:assert/strict";
 import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../../src/aset.ts";
 import { BumpContextCreate } from "../../src/bump.ts";
 import { GenerationContextCreate } from "../../src/generation.ts";
@@ -13,10 +15,13 @@ import {
   MemoryContextAlloc,
   MemoryContextCheck,
   MemoryContextInit,
+  MemoryContextMemAllocated,
+  MemoryContextTraverseNext,
   TopMemoryContext,
 } from "../../src/mcxt.ts";
 import { heap, type MemoryContext } from "../../src/context.ts";
-import { assertFilled, fill } from "../helpers.ts";
+import type { PgError } from "../../src/elog.ts";
+import { assertFilled, assertRefused as assertRefusedTree, fill } from "../helpers.ts";
 
 /** The context types (and aligned chunks, in an AllocSet) the refusal tests cover. */
 export const KINDS = ["aset", "aset-large", "generation", "slab", "bump", "aligned"] as const;
@@ -73,9 +78,16 @@ export function allocFor(kind: Kind, ctx: MemoryContext): { p: number; n: number
   }
 }
 
-/** A fresh heap (at most `maxBytes`) with one context per kind, each holding three filled chunks. */
-export function makeWorld(checking: boolean, maxBytes = 1 << 30): World {
-  MemoryContextInit({ checking, maxBytes });
+/**
+ * A fresh heap (at most `maxBytes`, or over `memory`) with one context per
+ * kind, each holding three filled chunks.
+ */
+export function makeWorld(
+  checking: boolean,
+  maxBytes = 1 << 30,
+  memory?: WebAssembly.Memory,
+): World {
+  MemoryContextInit(memory === undefined ? { checking, maxBytes } : { checking, memory });
   const ctx = {} as Record<Kind, MemoryContext>;
   const chunks: Filled[] = [];
   for (const kind of KINDS) {
@@ -95,4 +107,39 @@ export function assertWorldIntact(world: World): void {
   for (const c of world.chunks) assertFilled(c.p, c.n, c.seed);
   MemoryContextCheck(TopMemoryContext);
   heap.check();
+}
+
+/**
+ * Every counter a refused call must leave alone, beyond the tree report of
+ * `helpers.ts`: each context's `mem_allocated` and the heap's counters (all
+ * but the peak). A heap too damaged to count says so instead.
+ */
+export function counters(): string {
+  const lines: string[] = [];
+  for (
+    let c: MemoryContext | null = TopMemoryContext;
+    c !== null;
+    c = MemoryContextTraverseNext(c, TopMemoryContext)
+  ) {
+    lines.push(`${c.name}: mem_allocated ${MemoryContextMemAllocated(c, false)}`);
+  }
+  try {
+    const { peakHeld: _, ...rest } = heap.stats();
+    lines.push(`heap ${JSON.stringify(rest)}`);
+  } catch (e) {
+    lines.push(`heap stats refused: ${e}`);
+  }
+  return lines.join("\n");
+}
+
+/**
+ * Asserts `fn` raises a PgError whose message matches and that nothing
+ * changed: the tree report and `heap.held` (as `helpers.ts` checks), every
+ * context's `mem_allocated` and the heap's counters.
+ */
+export function assertRefused(fn: () => unknown, message: RegExp | string): PgError {
+  const before = counters();
+  const e = assertRefusedTree(fn, message);
+  assert.equal(counters(), before, "a refused call must change no counter");
+  return e;
 }
