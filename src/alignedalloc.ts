@@ -235,6 +235,7 @@ export const AlignedAllocMethods: ContextMethods = {
   getChunkSpace: AlignedAllocGetChunkSpace,
   isEmpty: AlignedAllocNotAContext,
   stats: AlignedAllocNotAContext,
+  releasedBlocks: AlignedAllocNotAContext,
 };
 
 registerMethods(MCTX_ALIGNED_REDIRECT_ID, AlignedAllocMethods);

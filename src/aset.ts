@@ -49,7 +49,7 @@ import {
 import { ERRCODE_INTERNAL_ERROR, PgError } from "./elog.ts";
 import { MCTX_ASET_ID } from "./memorychunk.ts";
 import { MemoryContextResetOnly } from "./mcxt_reset.ts";
-import { AllocSetCheck, AllocSetChunkAreas } from "./aset_check.ts";
+import { AllocSetCheck, AllocSetChunkAreas, AllocSetReleasedBlocks } from "./aset_check.ts";
 import {
   AllocSetAlloc,
   AllocSetBlockFree,
@@ -327,6 +327,7 @@ function AllocSetDelete(ctx: MemoryContext): void {
     const fl = contextFreelists[set.freeListIndex];
     if (!set.isReset) MemoryContextResetOnly(set);
     if (fl.numFree >= MAX_FREE_CONTEXTS) {
+      for (const old of fl.contexts) heap.checkFree(old.header); // all or none go back
       for (const old of fl.contexts) heap.free(old.header);
       fl.contexts.length = 0;
       fl.numFree = 0;
@@ -403,4 +404,5 @@ registerMethods(MCTX_ASET_ID, {
   stats: AllocSetStats,
   check: AllocSetCheck,
   chunkAreas: AllocSetChunkAreas,
+  releasedBlocks: AllocSetReleasedBlocks,
 });

@@ -188,6 +188,7 @@ export function AllocSetFree(pointer: number): void {
     const block = externalBlock(chunk);
     const b = block >>> 2;
     const set = contextAtHeader(m[b + B_OWNER]) as AllocSetContext;
+    heap.checkFree(block); // heap damage is refused before the block leaves the set's list
     const prev = m[b + B_PREV];
     const next = m[b + B_NEXT];
     if (prev !== 0) m[(prev >>> 2) + B_NEXT] = next;

@@ -185,3 +185,20 @@ export function AllocSetChunkAreas(
     visit(block + ALLOC_BLOCKHDRSZ, m[(block >>> 2) + B_FREEPTR], m[(block >>> 2) + B_ENDPTR]);
   }
 }
+
+/**
+ * The heap blocks a reset gives back (every block but the keeper) and, for a
+ * delete of a context that does not go to a context freelist, its header.
+ */
+export function AllocSetReleasedBlocks(
+  ctx: MemoryContext,
+  deleting: boolean,
+  visit: (block: number) => void,
+): void {
+  const set = ctx as AllocSetContext;
+  const m = heap.u32;
+  for (let block = set.blocks >>> 0; block !== 0; block = m[(block >>> 2) + B_NEXT]) {
+    if (block !== set.keeper) visit(block);
+  }
+  if (deleting && set.freeListIndex < 0) visit(set.header);
+}

@@ -66,7 +66,13 @@ import {
   BumpIndexRemoveOwner,
   BumpIndexSize,
 } from "./bump_index.ts";
-import { BumpCheck, BumpChunkAreas, BumpIsEmpty, BumpStats } from "./bump_inspect.ts";
+import {
+  BumpCheck,
+  BumpChunkAreas,
+  BumpIsEmpty,
+  BumpReleasedBlocks,
+  BumpStats,
+} from "./bump_inspect.ts";
 import {
   ContextAllocChunkLimit,
   ContextCheckBlockSizes,
@@ -356,6 +362,7 @@ export const BumpMethods: ContextMethods = {
   stats: BumpStats,
   check: BumpCheck,
   chunkAreas: BumpChunkAreas,
+  releasedBlocks: BumpReleasedBlocks,
 };
 
 registerMethods(MCTX_BUMP_ID, BumpMethods);

@@ -126,3 +126,18 @@ export function BumpChunkAreas(
     block = u[(block >>> 2) + W_NEXT];
   }
 }
+
+/** The heap blocks a reset gives back (all but the keeper), and the header on delete. */
+export function BumpReleasedBlocks(
+  context: MemoryContext,
+  deleting: boolean,
+  visit: (block: number) => void,
+): void {
+  const keeper = (context as BumpContext).keeper;
+  const head = context.header + BLOCKS_HEAD;
+  for (let block = heap.u32[(head >>> 2) + W_NEXT]; block !== head;) {
+    if (block !== keeper) visit(block);
+    block = heap.u32[(block >>> 2) + W_NEXT];
+  }
+  if (deleting) visit(context.header);
+}

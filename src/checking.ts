@@ -228,9 +228,30 @@ export function CheckingFree(p: number, methods: ContextMethods): void {
     recordClear(p);
     return;
   }
-  CheckingWipe(p, capacityOf(p, methods, size));
+  // The wipe must come first (the type may link the freed chunk through its bytes), yet a free
+  // the heap refuses (damage next to a block going back) must leave the chunk as it was.
+  const capacity = capacityOf(p, methods, size);
+  const saved = saveBytes(p, capacity);
+  CheckingWipe(p, capacity);
+  try {
+    methods.free(p);
+  } catch (e) {
+    heap.u8.set(saved, p);
+    throw e;
+  }
   recordClear(p);
-  methods.free(p);
+}
+
+let scratch = new Uint8Array(1024);
+
+/** A copy of `n` bytes at `p` in a reused buffer (valid until the next call). */
+function saveBytes(p: number, n: number): Uint8Array {
+  if (scratch.length < n || scratch.length > 1 << 20) {
+    scratch = new Uint8Array(Math.max(1024, n));
+  }
+  const view = scratch.subarray(0, n);
+  view.set(heap.u8.subarray(p, p + n));
+  return view;
 }
 
 /** GetMemoryChunkContext / GetMemoryChunkSpace in checking mode: verify only. */

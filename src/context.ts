@@ -141,6 +141,15 @@ export interface ContextMethods {
     ctx: MemoryContext,
     visit: (start: number, end: number, blockEnd: number) => void,
   ): void;
+  /**
+   * Calls `visit` with every heap block (the offset `heap.malloc` returned)
+   * that `reset` — or, when `deleting`, `delete` — would give back to the
+   * heap. mcxt has the heap verify each one (`heap.checkFree`) before a
+   * reset or delete changes anything, so damage met halfway is refused
+   * whole. `visit` throws to end a walk that runs longer than the heap has
+   * blocks (a cycle in a damaged list).
+   */
+  releasedBlocks(ctx: MemoryContext, deleting: boolean, visit: (block: number) => void): void;
 }
 
 /**
@@ -208,6 +217,7 @@ const bogusMethods: ContextMethods = {
   getChunkSpace: unknownMethod,
   isEmpty: unknownMethod,
   stats: unknownMethod,
+  releasedBlocks: unknownMethod,
 };
 
 /** The method table, indexed by the 4-bit method id of a chunk header. */

@@ -86,6 +86,7 @@ import {
   GenerationCheck,
   GenerationChunkAreas,
   GenerationIsEmpty,
+  GenerationReleasedBlocks,
   GenerationStats,
 } from "./generation_inspect.ts";
 import {
@@ -301,6 +302,12 @@ function GenerationBlockFree(set: GenerationContext, block: number): void {
   heap.free(block);
 }
 
+/** Whether a block that loses its last chunk now is given back (else it is kept, emptied). */
+function GenerationBlockGoesBack(block: number): boolean {
+  const set = contextAtHeader(GenerationBlockContextHeader(block)) as GenerationContext;
+  return block !== set.keeper && block !== set.block && set.freeblock !== 0;
+}
+
 /** Decides the fate of a block whose last chunk was just freed. */
 function GenerationBlockEmptied(block: number): void {
   const set = contextAtHeader(GenerationBlockContextHeader(block)) as GenerationContext;
@@ -319,10 +326,12 @@ function GenerationFree(pointer: number): void {
   const chunk = pointer - GENERATION_CHUNKHDRSZ;
   const m = heap.i32;
   const block = GenerationChunkGetBlock(m, chunk, "pfree");
-  if (!chunkIsExternal(m, chunk)) m[chunk >>> 2] |= GENERATION_FREE_BIT;
   const u = heap.u32;
   const b = block >>> 2;
   const nfree = u[b + B_NFREE] + 1;
+  // A block about to go back to the heap is checked first, so damage changes nothing.
+  if (nfree >= u[b + B_NCHUNKS] && GenerationBlockGoesBack(block)) heap.checkFree(block);
+  if (!chunkIsExternal(m, chunk)) m[chunk >>> 2] |= GENERATION_FREE_BIT;
   u[b + B_NFREE] = nfree;
   if (nfree < u[b + B_NCHUNKS]) return;
   GenerationBlockEmptied(block);
@@ -403,6 +412,7 @@ export const GenerationMethods: ContextMethods = {
   stats: GenerationStats,
   check: GenerationCheck,
   chunkAreas: GenerationChunkAreas,
+  releasedBlocks: GenerationReleasedBlocks,
 };
 
 registerMethods(MCTX_GENERATION_ID, GenerationMethods);

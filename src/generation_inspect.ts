@@ -221,3 +221,17 @@ export function GenerationChunkAreas(
     block = GenerationBlockNext(block);
   }
 }
+
+/** The heap blocks a reset gives back (all but the keeper), and the header on delete. */
+export function GenerationReleasedBlocks(
+  context: MemoryContext,
+  deleting: boolean,
+  visit: (block: number) => void,
+): void {
+  const keeper = (context as GenerationContext).keeper;
+  const head = context.header + GENERATION_BLOCKS_HEAD;
+  for (let block = GenerationBlockNext(head); block !== head; block = GenerationBlockNext(block)) {
+    if (block !== keeper) visit(block);
+  }
+  if (deleting) visit(context.header);
+}

@@ -10,9 +10,14 @@
  * delete is refused for TopMemoryContext and for any subtree holding the
  * current context, which would leave `palloc` pointing at freed memory.
  */
-import type { MemoryContext, MemoryContextCallback } from "./context.ts";
+import { heap, type MemoryContext, type MemoryContextCallback } from "./context.ts";
 import { ERRCODE_INTERNAL_ERROR, PgError } from "./elog.ts";
-import { checking, CheckingBeforeRelease, CheckingReleaseContext } from "./checking.ts";
+import {
+  checking,
+  CheckingBeforeRelease,
+  CheckingReleaseContext,
+  ERRCODE_DATA_CORRUPTED,
+} from "./checking.ts";
 import { CurrentMemoryContext, TopMemoryContext } from "./mcxt.ts";
 import { assertLive } from "./mcxt_guard.ts";
 import { MemoryContextTraverseNext, unlinkFromParent } from "./mcxt_tree.ts";
@@ -40,6 +45,7 @@ import { MemoryContextTraverseNext, unlinkFromParent } from "./mcxt_tree.ts";
 export function MemoryContextReset(ctx: MemoryContext): void {
   assertLive(ctx);
   if (checking) CheckingBeforeRelease(ctx, true);
+  else HeapCheckRelease(ctx, ctx.isReset ? NONE : RESET, DELETE);
   if (ctx.firstchild !== null) MemoryContextDeleteChildren(ctx);
   if (!ctx.isReset) MemoryContextResetOnly(ctx);
 }
@@ -68,6 +74,7 @@ export function MemoryContextResetOnly(ctx: MemoryContext): void {
   assertLive(ctx);
   if (!ctx.isReset) {
     if (checking) CheckingBeforeRelease(ctx, false);
+    else HeapCheckRelease(ctx, RESET, NONE);
     callResetCallbacks(ctx);
     if (checking) CheckingReleaseContext(ctx);
     ctx.methods.reset(ctx);
@@ -96,6 +103,7 @@ export function MemoryContextResetOnly(ctx: MemoryContext): void {
 export function MemoryContextResetChildren(ctx: MemoryContext): void {
   assertLive(ctx);
   if (checking) CheckingBeforeRelease(ctx, true);
+  else HeapCheckRelease(ctx, NONE, RESET);
   for (let c = ctx.firstchild; c !== null; c = MemoryContextTraverseNext(c, ctx)) {
     MemoryContextResetOnly(c);
   }
@@ -127,6 +135,7 @@ export function MemoryContextDelete(ctx: MemoryContext): void {
   }
   assertNotCurrentWithin(ctx);
   if (checking) CheckingBeforeRelease(ctx, true);
+  else HeapCheckRelease(ctx, DELETE, DELETE);
   let curr = ctx;
   for (;;) {
     while (curr.firstchild !== null) curr = curr.firstchild;
@@ -134,6 +143,46 @@ export function MemoryContextDelete(ctx: MemoryContext): void {
     deleteOnly(curr);
     if (curr === ctx) break;
     curr = parent;
+  }
+}
+
+const NONE = 0;
+const RESET = 1;
+const DELETE = 2;
+
+let releaseBudget = 0;
+let releaseContext: MemoryContext | null = null;
+
+/** `heap.checkFree` on one block a release would give back, within the walk's budget. */
+function checkReleasedBlock(block: number): void {
+  if (--releaseBudget < 0) {
+    throw new PgError(
+      ERRCODE_DATA_CORRUPTED,
+      `block list of memory context "${releaseContext?.name}" is damaged: it has more blocks ` +
+        `than the heap`,
+    );
+  }
+  heap.checkFree(block);
+}
+
+/**
+ * The always-on half of "refused whole": before a reset or delete changes
+ * anything (before reset callbacks run, children go or any block is given
+ * back), every heap block it will release — `self`'s (NONE, RESET or
+ * DELETE) and its descendants' (`below`) — must pass `heap.checkFree`. So
+ * heap damage found on the way is reported with the tree, the counters and
+ * the heap as they were. A damaged block list that never ends is caught by
+ * a budget of the heap's live block count. Checking mode verifies far more
+ * in its place (`CheckingBeforeRelease`).
+ */
+function HeapCheckRelease(ctx: MemoryContext, self: number, below: number): void {
+  releaseBudget = heap.usedBlocks;
+  releaseContext = ctx;
+  if (self !== NONE) ctx.methods.releasedBlocks(ctx, self === DELETE, checkReleasedBlock);
+  if (below === NONE) return;
+  for (let c = ctx.firstchild; c !== null; c = MemoryContextTraverseNext(c, ctx)) {
+    releaseContext = c;
+    c.methods.releasedBlocks(c, below === DELETE, checkReleasedBlock);
   }
 }
 
@@ -159,6 +208,7 @@ export function MemoryContextDeleteChildren(ctx: MemoryContext): void {
   assertLive(ctx);
   for (let c = ctx.firstchild; c !== null; c = c.nextchild) assertNotCurrentWithin(c);
   if (checking) CheckingBeforeRelease(ctx, true);
+  else HeapCheckRelease(ctx, NONE, DELETE);
   while (ctx.firstchild !== null) MemoryContextDelete(ctx.firstchild);
 }
 

@@ -84,7 +84,13 @@ import {
   SlabListPushHead,
   SlabListRelease,
 } from "./slab_block.ts";
-import { SlabCheck, SlabChunkAreas, SlabIsEmpty, SlabStats } from "./slab_inspect.ts";
+import {
+  SlabCheck,
+  SlabChunkAreas,
+  SlabIsEmpty,
+  SlabReleasedBlocks,
+  SlabStats,
+} from "./slab_inspect.ts";
 import { ContextMallocHeader } from "./context_create.ts";
 
 /** `SLAB_MAXIMUM_EMPTY_BLOCKS`: how many emptied blocks are cached for reuse. */
@@ -339,6 +345,11 @@ function SlabFree(pointer: number): void {
   const m = heap.i32;
   const b = block >>> 2;
   const p = pointer >>> 2;
+  if (
+    m[b + B_NFREE] + 1 === slab.chunksPerBlock && slab.emptyBlockCount >= SLAB_MAXIMUM_EMPTY_BLOCKS
+  ) {
+    heap.checkFree(block); // it is about to go back to the heap: damage changes nothing
+  }
   m[p] = m[b + B_FREEHEAD];
   m[p + 1] = 0;
   m[b + B_FREEHEAD] = chunk;
@@ -405,6 +416,7 @@ export const SlabMethods: ContextMethods = {
   stats: SlabStats,
   check: SlabCheck,
   chunkAreas: SlabChunkAreas,
+  releasedBlocks: SlabReleasedBlocks,
 };
 
 registerMethods(MCTX_SLAB_ID, SlabMethods);

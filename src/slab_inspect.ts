@@ -261,3 +261,20 @@ function SlabCheckBlockChunks(slab: SlabContext, block: number): void {
     elogError(`${where} says ${heap.i32[b + B_NFREE]} chunks are free but ${nfree} were found`);
   }
 }
+
+/** The heap blocks a reset gives back (every block, cached empty ones too), and the header on delete. */
+export function SlabReleasedBlocks(
+  context: MemoryContext,
+  deleting: boolean,
+  visit: (block: number) => void,
+): void {
+  for (let i = -1; i < SLAB_BLOCKLIST_COUNT; i++) {
+    const head = i < 0
+      ? context.header + SLAB_EMPTYBLOCKS_HEAD
+      : SlabBlocklistHead(context.header, i);
+    for (let node = SlabListFirst(head); node !== head; node = SlabListNext(node)) {
+      visit(node - SLAB_BLOCK_NODE);
+    }
+  }
+  if (deleting) visit(context.header);
+}

@@ -128,8 +128,14 @@ export class HeapCore {
     }
   }
 
-  /** HOT. Frees block `b` of `size` bytes, merging it with free neighbours. */
-  protected release(b: number, size: number): void {
+  /**
+   * Everything `release(b, size)` relies on, read and verified before it
+   * writes anything: both neighbours' headers, and the free-list links of a
+   * neighbour it will merge with. Throws HeapCorruptionError, changing
+   * nothing, when `release` could not finish. Returns the previous block's
+   * header word (0 when `b` is the first block).
+   */
+  protected releaseCheck(b: number, size: number): number {
     const u32 = this.u32;
     const i32 = this.i32;
     const n = b + size;
@@ -145,7 +151,34 @@ export class HeapCore {
       if (i32[(p + 8) >>> 2] !== checkWord(pw, p) || pw - (pw & 7) !== ps) {
         throw new HeapCorruptionError(p, "header before a freed block is damaged");
       }
+      if ((pw & 7) === FREE && !this.linksOk(p, ps)) {
+        throw new HeapCorruptionError(p, "free-list links are broken");
+      }
     }
+    if ((nw & 7) === FREE && !this.linksOk(n, nw - FREE)) {
+      throw new HeapCorruptionError(n, "free-list links are broken");
+    }
+    return pw;
+  }
+
+  /** True when free block `b` of `size` bytes is where its list's links say it is. */
+  private linksOk(b: number, size: number): boolean {
+    const u32 = this.u32;
+    const next = u32[(b + 4) >>> 2];
+    const prev = u32[(b + 16) >>> 2];
+    return (prev === 0 ? this.heads[classOf(size)] === b : u32[(prev + 4) >>> 2] === b) &&
+      (next === 0 || u32[(next + 16) >>> 2] === b);
+  }
+
+  /** HOT. Frees block `b` of `size` bytes, merging it with free neighbours; all or nothing. */
+  protected release(b: number, size: number): void {
+    const pw = this.releaseCheck(b, size);
+    const u32 = this.u32;
+    const i32 = this.i32;
+    const n = b + size;
+    const nw = u32[n >>> 2];
+    const ps = u32[(b + 12) >>> 2];
+    const p = b - ps;
     if ((nw & 7) === FREE) {
       const ns = nw - FREE;
       i32[(n + 8) >>> 2] = 0;

@@ -243,6 +243,28 @@ export class Heap extends HeapCore {
     return this.u32[this.validate(ptr) >>> 2] - HDR;
   }
 
+  /**
+   * Verifies, changing nothing, that `free(ptr)` would succeed: `ptr` is a
+   * live block and every header and free-list link freeing it would follow
+   * is sound. Throws the HeapPointerError or HeapCorruptionError `free`
+   * would. A context type calls it for each block before giving back any,
+   * so that a reset or delete that meets damage is refused whole.
+   *
+   * @example
+   * ```ts
+   * import { Heap } from "./heap.ts";
+   * const heap = new Heap();
+   * const p = heap.malloc(100);
+   * heap.checkFree(p); // nothing changes
+   * heap.free(p);
+   * ```
+   */
+  checkFree(ptr: number): void {
+    if (ptr === 0) return;
+    const b = this.validate(ptr);
+    this.releaseCheck(b, this.u32[b >>> 2]);
+  }
+
   /** True when `ptr` is a live block of this heap (never throws). */
   isLive(ptr: number): boolean {
     if ((ptr >>> 0) !== ptr || (ptr & 7) !== 0 || ptr < this.start + HDR || ptr >= this.top) {
