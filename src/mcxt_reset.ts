@@ -44,10 +44,13 @@ import { MemoryContextTraverseNext, unlinkFromParent } from "./mcxt_tree.ts";
  */
 export function MemoryContextReset(ctx: MemoryContext): void {
   assertLive(ctx);
+  for (let c = ctx.firstchild; c !== null; c = c.nextchild) assertNotCurrentWithin(c);
   if (checking) CheckingBeforeRelease(ctx, true);
-  else HeapCheckRelease(ctx, ctx.isReset ? NONE : RESET, DELETE);
-  if (ctx.firstchild !== null) MemoryContextDeleteChildren(ctx);
-  if (!ctx.isReset) MemoryContextResetOnly(ctx);
+  else if (!ctx.isReset || ctx.firstchild !== null) {
+    HeapCheckRelease(ctx, ctx.isReset ? NONE : RESET, DELETE);
+  }
+  while (ctx.firstchild !== null) deleteTree(ctx.firstchild);
+  if (!ctx.isReset) resetOnly(ctx);
 }
 
 /**
@@ -73,13 +76,18 @@ export function MemoryContextReset(ctx: MemoryContext): void {
 export function MemoryContextResetOnly(ctx: MemoryContext): void {
   assertLive(ctx);
   if (!ctx.isReset) {
-    if (checking) CheckingBeforeRelease(ctx, false);
-    else HeapCheckRelease(ctx, RESET, NONE);
-    callResetCallbacks(ctx);
-    if (checking) CheckingReleaseContext(ctx);
-    ctx.methods.reset(ctx);
-    ctx.isReset = true;
+    if (!checking) HeapCheckRelease(ctx, RESET, NONE);
+    resetOnly(ctx);
   }
+}
+
+/** ResetOnly once the caller has vetted the release (checking mode verifies here). */
+function resetOnly(ctx: MemoryContext): void {
+  if (checking) CheckingBeforeRelease(ctx, false);
+  callResetCallbacks(ctx);
+  if (checking) CheckingReleaseContext(ctx);
+  ctx.methods.reset(ctx);
+  ctx.isReset = true;
 }
 
 /**
@@ -105,7 +113,7 @@ export function MemoryContextResetChildren(ctx: MemoryContext): void {
   if (checking) CheckingBeforeRelease(ctx, true);
   else HeapCheckRelease(ctx, NONE, RESET);
   for (let c = ctx.firstchild; c !== null; c = MemoryContextTraverseNext(c, ctx)) {
-    MemoryContextResetOnly(c);
+    if (!c.isReset) resetOnly(c);
   }
 }
 
@@ -134,8 +142,13 @@ export function MemoryContextDelete(ctx: MemoryContext): void {
     throw new PgError(ERRCODE_INTERNAL_ERROR, `cannot delete memory context "${ctx.name}"`);
   }
   assertNotCurrentWithin(ctx);
+  if (!checking) HeapCheckRelease(ctx, DELETE, DELETE);
+  deleteTree(ctx);
+}
+
+/** Deletes `ctx` and its subtree, deepest first, once the caller has vetted the release. */
+function deleteTree(ctx: MemoryContext): void {
   if (checking) CheckingBeforeRelease(ctx, true);
-  else HeapCheckRelease(ctx, DELETE, DELETE);
   let curr = ctx;
   for (;;) {
     while (curr.firstchild !== null) curr = curr.firstchild;
@@ -209,7 +222,7 @@ export function MemoryContextDeleteChildren(ctx: MemoryContext): void {
   for (let c = ctx.firstchild; c !== null; c = c.nextchild) assertNotCurrentWithin(c);
   if (checking) CheckingBeforeRelease(ctx, true);
   else HeapCheckRelease(ctx, NONE, DELETE);
-  while (ctx.firstchild !== null) MemoryContextDelete(ctx.firstchild);
+  while (ctx.firstchild !== null) deleteTree(ctx.firstchild);
 }
 
 function assertNotCurrentWithin(ctx: MemoryContext): void {
