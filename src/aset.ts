@@ -48,7 +48,7 @@ import {
 } from "./context.ts";
 import { ERRCODE_INTERNAL_ERROR, PgError } from "./elog.ts";
 import { MCTX_ASET_ID } from "./memorychunk.ts";
-import { MemoryContextResetOnly } from "./mcxt_reset.ts";
+import { resetOnly } from "./mcxt_reset.ts";
 import { AllocSetCheck, AllocSetChunkAreas, AllocSetReleasedBlocks } from "./aset_check.ts";
 import {
   AllocSetAlloc,
@@ -325,10 +325,10 @@ function AllocSetDelete(ctx: MemoryContext): void {
   const set = ctx as AllocSetContext;
   if (set.freeListIndex >= 0) {
     const fl = contextFreelists[set.freeListIndex];
-    if (!set.isReset) MemoryContextResetOnly(set);
+    if (!set.isReset) resetOnly(set); // its blocks were checked as the delete's
     if (fl.numFree >= MAX_FREE_CONTEXTS) {
       for (const old of fl.contexts) heap.checkFree(old.header); // all or none go back
-      for (const old of fl.contexts) heap.free(old.header);
+      for (const old of fl.contexts) heap.freeChecked(old.header);
       fl.contexts.length = 0;
       fl.numFree = 0;
     }
@@ -344,7 +344,7 @@ function AllocSetDelete(ctx: MemoryContext): void {
     block = next;
   }
   unregisterContext(set);
-  heap.free(set.header);
+  heap.freeChecked(set.header);
 }
 
 function AllocSetIsEmpty(ctx: MemoryContext): boolean {

@@ -293,5 +293,5 @@ export function AllocSetBlockFree(set: AllocSetContext, block: number): void {
   const b = block >>> 2;
   set.memAllocated -= heap.i32[b + B_ENDPTR] - block;
   heap.i32[b + B_OWNER] = 0;
-  heap.free(block);
+  heap.freeChecked(block); // every caller had heap.checkFree accept it
 }

@@ -288,7 +288,7 @@ export function BumpDelete(context: MemoryContext): void {
   BumpIndexRemove(set.keeper + BUMP_BLOCKHDRSZ);
   const header = set.header;
   unregisterContext(set);
-  heap.free(header);
+  heap.freeChecked(header);
 }
 
 // ---------------------------------------------------------------------------

@@ -85,5 +85,5 @@ export function BumpBlockIsEmpty(u: Uint32Array, block: number): boolean {
 export function BumpBlockFree(set: MemoryContext, block: number): void {
   BumpListDelete(block);
   set.memAllocated -= heap.u32[(block >>> 2) + W_ENDPTR] - block;
-  heap.free(block);
+  heap.freeChecked(block); // checked before the reset
 }

@@ -299,7 +299,7 @@ function GenerationBlockFree(set: GenerationContext, block: number): void {
   GenerationListDelete(block);
   set.memAllocated -= GenerationBlockSize(block);
   heap.u32[(block >>> 2) + B_CONTEXT] = 0; // stale pointers into it find no owner
-  heap.free(block);
+  heap.freeChecked(block); // checked by GenerationFree or before the reset
 }
 
 /** Whether a block that loses its last chunk now is given back (else it is kept, emptied). */
@@ -381,7 +381,7 @@ function GenerationDelete(context: MemoryContext): void {
   GenerationReset(context);
   const header = context.header;
   unregisterContext(context); // clears the header's registry word: before the memory goes back
-  heap.free(header);
+  heap.freeChecked(header);
 }
 
 /** `GenerationGetChunkContext`: the context owning the chunk at `pointer`. */

@@ -46,7 +46,7 @@ export function MemoryContextReset(ctx: MemoryContext): void {
   assertLive(ctx);
   for (let c = ctx.firstchild; c !== null; c = c.nextchild) assertNotCurrentWithin(c);
   if (checking) CheckingBeforeRelease(ctx, true);
-  else if (!ctx.isReset || ctx.firstchild !== null) {
+  if (!ctx.isReset || ctx.firstchild !== null) {
     HeapCheckRelease(ctx, ctx.isReset ? NONE : RESET, DELETE);
   }
   while (ctx.firstchild !== null) deleteTree(ctx.firstchild);
@@ -76,15 +76,22 @@ export function MemoryContextReset(ctx: MemoryContext): void {
 export function MemoryContextResetOnly(ctx: MemoryContext): void {
   assertLive(ctx);
   if (!ctx.isReset) {
-    if (!checking) HeapCheckRelease(ctx, RESET, NONE);
+    HeapCheckRelease(ctx, RESET, NONE);
     resetOnly(ctx);
   }
 }
 
-/** ResetOnly once the caller has vetted the release (checking mode verifies here). */
-function resetOnly(ctx: MemoryContext): void {
+/**
+ * ResetOnly once the caller has vetted the release with the heap (a type's
+ * delete that resets first: its blocks were checked as the delete's);
+ * checking mode verifies here.
+ */
+export function resetOnly(ctx: MemoryContext): void {
   if (checking) CheckingBeforeRelease(ctx, false);
-  callResetCallbacks(ctx);
+  if (ctx.resetCbs !== null) {
+    callResetCallbacks(ctx);
+    HeapCheckRelease(ctx, RESET, NONE); // the callbacks may have changed the heap
+  }
   if (checking) CheckingReleaseContext(ctx);
   ctx.methods.reset(ctx);
   ctx.isReset = true;
@@ -111,7 +118,7 @@ function resetOnly(ctx: MemoryContext): void {
 export function MemoryContextResetChildren(ctx: MemoryContext): void {
   assertLive(ctx);
   if (checking) CheckingBeforeRelease(ctx, true);
-  else HeapCheckRelease(ctx, NONE, RESET);
+  HeapCheckRelease(ctx, NONE, RESET);
   for (let c = ctx.firstchild; c !== null; c = MemoryContextTraverseNext(c, ctx)) {
     if (!c.isReset) resetOnly(c);
   }
@@ -142,7 +149,7 @@ export function MemoryContextDelete(ctx: MemoryContext): void {
     throw new PgError(ERRCODE_INTERNAL_ERROR, `cannot delete memory context "${ctx.name}"`);
   }
   assertNotCurrentWithin(ctx);
-  if (!checking) HeapCheckRelease(ctx, DELETE, DELETE);
+  HeapCheckRelease(ctx, DELETE, DELETE);
   deleteTree(ctx);
 }
 
@@ -179,14 +186,16 @@ function checkReleasedBlock(block: number): void {
 }
 
 /**
- * The always-on half of "refused whole": before a reset or delete changes
- * anything (before reset callbacks run, children go or any block is given
- * back), every heap block it will release — `self`'s (NONE, RESET or
- * DELETE) and its descendants' (`below`) — must pass `heap.checkFree`. So
- * heap damage found on the way is reported with the tree, the counters and
- * the heap as they were. A damaged block list that never ends is caught by
- * a budget of the heap's live block count. Checking mode verifies far more
- * in its place (`CheckingBeforeRelease`).
+ * "Refused whole": before a reset or delete changes anything (before reset
+ * callbacks run, children go or any block is given back), every heap block
+ * it will release — `self`'s (NONE, RESET or DELETE) and its descendants'
+ * (`below`) — must pass `heap.checkFree`, so heap damage found on the way is
+ * reported with the tree, the counters and the heap as they were. The types
+ * then give the blocks back with `heap.freeChecked`, which does not check
+ * again; reset callbacks run user code in between, so a context whose
+ * callbacks ran is checked once more after them. A damaged block list that
+ * never ends is caught by a budget of the heap's live block count. In
+ * checking mode `CheckingBeforeRelease` verifies much more besides.
  */
 function HeapCheckRelease(ctx: MemoryContext, self: number, below: number): void {
   releaseBudget = heap.usedBlocks;
@@ -221,7 +230,7 @@ export function MemoryContextDeleteChildren(ctx: MemoryContext): void {
   assertLive(ctx);
   for (let c = ctx.firstchild; c !== null; c = c.nextchild) assertNotCurrentWithin(c);
   if (checking) CheckingBeforeRelease(ctx, true);
-  else HeapCheckRelease(ctx, NONE, DELETE);
+  HeapCheckRelease(ctx, NONE, DELETE);
   while (ctx.firstchild !== null) deleteTree(ctx.firstchild);
 }
 
@@ -237,7 +246,10 @@ function assertNotCurrentWithin(ctx: MemoryContext): void {
 }
 
 function deleteOnly(ctx: MemoryContext): void {
-  callResetCallbacks(ctx);
+  if (ctx.resetCbs !== null) {
+    callResetCallbacks(ctx);
+    HeapCheckRelease(ctx, DELETE, NONE); // the callbacks may have changed the heap
+  }
   unlinkFromParent(ctx);
   ctx.parent = null;
   ctx.ident = null;

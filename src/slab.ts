@@ -323,7 +323,7 @@ function SlabBlockEmptied(slab: SlabContext, block: number, index: number): void
     slab.emptyBlockCount++;
   } else {
     heap.u32[(block >>> 2) + B_SLAB] = 0; // stale pointers into it find no owner
-    heap.free(block);
+    heap.freeChecked(block); // checked by SlabFree
     slab.memAllocated -= slab.blockSize;
   }
   if (
@@ -390,7 +390,7 @@ function SlabDelete(context: MemoryContext): void {
   SlabReset(context);
   const header = context.header;
   unregisterContext(context);
-  heap.free(header);
+  heap.freeChecked(header);
 }
 
 /** `SlabGetChunkContext`: the context owning the chunk at `pointer`. */

@@ -183,7 +183,7 @@ export function SlabListRelease(head: number, blockSize: number): number {
   while (node !== head) {
     const next = SlabListNext(node);
     heap.u32[((node - SLAB_BLOCK_NODE) >>> 2) + B_SLAB] = 0; // stale pointers find no owner
-    heap.free(node - SLAB_BLOCK_NODE);
+    heap.freeChecked(node - SLAB_BLOCK_NODE); // checked before the reset
     released += blockSize;
     node = next;
   }

@@ -172,12 +172,22 @@ export class HeapCore {
 
   /** HOT. Frees block `b` of `size` bytes, merging it with free neighbours; all or nothing. */
   protected release(b: number, size: number): void {
-    const pw = this.releaseCheck(b, size);
+    this.releaseCheck(b, size);
+    this.releaseChecked(b, size);
+  }
+
+  /**
+   * HOT. `release` once `releaseCheck` has passed: the writes only. Between
+   * the check and this call the heap may only have changed by other checked
+   * releases (a freed neighbour merges into a free block with sound links).
+   */
+  protected releaseChecked(b: number, size: number): void {
     const u32 = this.u32;
+    const ps = u32[(b + 12) >>> 2];
+    const pw = ps !== 0 ? u32[(b - ps) >>> 2] : 0;
     const i32 = this.i32;
     const n = b + size;
     const nw = u32[n >>> 2];
-    const ps = u32[(b + 12) >>> 2];
     const p = b - ps;
     if ((nw & 7) === FREE) {
       const ns = nw - FREE;

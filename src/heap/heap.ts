@@ -265,6 +265,32 @@ export class Heap extends HeapCore {
     this.releaseCheck(b, this.u32[b >>> 2]);
   }
 
+  /**
+   * `free` for a block that `checkFree` has just accepted, without checking
+   * again: a context type checks every block a reset or delete gives back
+   * first, then frees them all this way. Between the check and this call
+   * the heap may have changed only by other such frees; anything else must
+   * use `free`.
+   *
+   * @example
+   * ```ts
+   * import { Heap } from "./heap.ts";
+   * const heap = new Heap();
+   * const blocks = [heap.malloc(100), heap.malloc(200)];
+   * for (const b of blocks) heap.checkFree(b); // all or none
+   * for (const b of blocks) heap.freeChecked(b);
+   * console.assert(heap.held === 0);
+   * ```
+   */
+  freeChecked(ptr: number): void {
+    const b = ptr - HDR;
+    const size = this.u32[b >>> 2];
+    const req = this.u32[(b + 4) >>> 2];
+    this.releaseChecked(b, size);
+    this.#held -= req;
+    this.usedBlocks--;
+  }
+
   /** True when `ptr` is a live block of this heap (never throws). */
   isLive(ptr: number): boolean {
     if ((ptr >>> 0) !== ptr || (ptr & 7) !== 0 || ptr < this.start + HDR || ptr >= this.top) {
