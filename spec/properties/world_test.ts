@@ -127,7 +127,7 @@ export class World {
     return { state: initialState() };
   }
 
-  /** Wraps this heap's malloc, realloc and free to record the blocks they hand out. */
+  /** Wraps this heap's malloc, realloc, free and freeChecked to record the blocks they hand out. */
   private wrapHeap(): void {
     const h = heap;
     const malloc = h.malloc.bind(h);
@@ -149,11 +149,19 @@ export class World {
       }
       return q;
     };
-    h.free = (ptr: number): void => {
-      free(ptr);
+    const freeChecked = h.freeChecked.bind(h);
+    const forget = (ptr: number): void => {
       this.blocks.delete(ptr);
       const i = this.pending.indexOf(ptr);
       if (i >= 0) this.pending.splice(i, 1);
+    };
+    h.free = (ptr: number): void => {
+      free(ptr);
+      forget(ptr);
+    };
+    h.freeChecked = (ptr: number): void => {
+      freeChecked(ptr);
+      forget(ptr);
     };
   }
 
