@@ -234,33 +234,19 @@ const DAMAGE: Array<{
   kind: Kind;
   setup: (ctx: MemoryContext) => { at: number; op: () => unknown };
 }> = [
-  {
-    name: "repalloc (grow) of a dedicated chunk",
-    kind: "aset",
-    setup: (c) => {
+  ...([
+    ["repalloc (grow)", (p: number) => repalloc(p, 300000)],
+    ["repalloc (shrink)", (p: number) => repalloc(p, 20000)],
+    ["pfree", (p: number) => pfree(p)],
+  ] as const).map(([what, op]) => ({
+    name: `${what} of a dedicated chunk`,
+    kind: "aset" as const,
+    setup: (c: MemoryContext) => {
       const p = MemoryContextAlloc(c, 30000);
-      MemoryContextAlloc(c, 30000);
-      return { at: p, op: () => repalloc(p, 300000) };
+      MemoryContextAlloc(c, 30000); // a live neighbour: the damaged header is its
+      return { at: p, op: () => op(p) };
     },
-  },
-  {
-    name: "repalloc (shrink) of a dedicated chunk",
-    kind: "aset",
-    setup: (c) => {
-      const p = MemoryContextAlloc(c, 30000);
-      MemoryContextAlloc(c, 30000);
-      return { at: p, op: () => repalloc(p, 20000) };
-    },
-  },
-  {
-    name: "pfree of a dedicated chunk",
-    kind: "aset",
-    setup: (c) => {
-      const p = MemoryContextAlloc(c, 30000);
-      MemoryContextAlloc(c, 30000);
-      return { at: p, op: () => pfree(p) };
-    },
-  },
+  })),
   {
     name: "pfree of an aligned chunk in a dedicated block",
     kind: "aligned",
