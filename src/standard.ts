@@ -16,24 +16,32 @@
  * | PortalContext           | `CreatePortal`     | deleted with its portal                   |
  *
  * This module is ordinary user code of mcxt: it decides only when to call
- * create/reset/delete, exactly as postgres.c, xact.c and portalmem.c do.
+ * create/reset/delete, exactly as postgres.c and xact.c do; the portals
+ * (portalmem.c) are in `portalmem.ts`, re-exported here.
  * The globals are live bindings, like PostgreSQL's.
  */
-import { ALLOCSET_DEFAULT_SIZES, ALLOCSET_SMALL_SIZES, AllocSetContextCreate } from "./aset.ts";
+import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
 import type { MemoryContext } from "./context.ts";
 import {
-  CurrentMemoryContext,
   MemoryContextDelete,
   MemoryContextInit,
   type MemoryContextInitOptions,
   MemoryContextReset,
-  MemoryContextSetIdentifier,
   MemoryContextSwitchTo,
   TopMemoryContext,
 } from "./mcxt.ts";
 import { ERRCODE_INTERNAL_ERROR, PgError } from "./elog.ts";
 
 export { CurrentMemoryContext, ErrorContext, TopMemoryContext } from "./mcxt.ts";
+export {
+  CreatePortal,
+  DropPortal,
+  OpenPortals,
+  type Portal,
+  PortalContext,
+  TopPortalContext,
+} from "./portalmem.ts";
+import { EnablePortalManager, PortalDropAll, PortalManagerReset } from "./portalmem.ts";
 
 const none = undefined as unknown as MemoryContext;
 /**
@@ -134,64 +142,6 @@ export let CurTransactionContext: MemoryContext = none;
  * ```
  */
 export let TransactionAbortContext: MemoryContext = none;
-/**
- * Parent of every portal's context.
- *
- * @example
- * ```ts
- * import {
- *   BackendStart, CreatePortal, PostmasterStart, StartTransaction, TopPortalContext,
- * } from "./standard.ts";
- * PostmasterStart(); // runs MemoryContextInit()
- * BackendStart();
- * StartTransaction();
- * const portal = CreatePortal("c1");
- * console.assert(portal.context.parent === TopPortalContext);
- * ```
- */
-export let TopPortalContext: MemoryContext = none;
-/**
- * The context of the portal being executed, if any.
- *
- * @example
- * ```ts
- * import {
- *   BackendStart, CreatePortal, DropPortal, PortalContext, PostmasterStart, StartTransaction,
- * } from "./standard.ts";
- * PostmasterStart(); // runs MemoryContextInit()
- * BackendStart();
- * StartTransaction();
- * const portal = CreatePortal("");
- * console.assert(PortalContext === portal.context);
- * DropPortal(portal);
- * console.assert(PortalContext === null);
- * ```
- */
-export let PortalContext: MemoryContext | null = null;
-
-/**
- * A portal: a named query execution with its own context.
- *
- * @example
- * ```ts
- * import {
- *   BackendStart, CreatePortal, type Portal, PostmasterStart, StartTransaction,
- * } from "./standard.ts";
- * PostmasterStart(); // runs MemoryContextInit()
- * BackendStart();
- * StartTransaction();
- * const portal: Portal = CreatePortal(""); // the unnamed portal of a simple query
- * console.assert(portal.context.ident === "<unnamed>");
- * ```
- */
-export interface Portal {
-  /** Portal name (`""` is the unnamed portal, shown as `<unnamed>`). */
-  readonly name: string;
-  /** The portal's context (`PortalContext`, ident = portal name). */
-  readonly context: MemoryContext;
-}
-
-const portals = new Set<Portal>();
 let inTransaction = false;
 
 /**
@@ -213,7 +163,7 @@ let inTransaction = false;
  */
 export function PostmasterStart(options?: MemoryContextInitOptions): void {
   MemoryContextInit(options);
-  portals.clear();
+  PortalManagerReset();
   inTransaction = false;
   PostmasterContext = AllocSetContextCreate(
     TopMemoryContext,
@@ -221,8 +171,7 @@ export function PostmasterStart(options?: MemoryContextInitOptions): void {
     ...ALLOCSET_DEFAULT_SIZES,
   );
   CacheMemoryContext = MessageContext = TopTransactionContext = none;
-  CurTransactionContext = TransactionAbortContext = TopPortalContext = none;
-  PortalContext = null;
+  CurTransactionContext = TransactionAbortContext = none;
   MemoryContextSwitchTo(PostmasterContext);
 }
 
@@ -253,11 +202,7 @@ export function BackendStart(authenticate?: (postmaster: MemoryContext) => void)
     "CacheMemoryContext",
     ...ALLOCSET_DEFAULT_SIZES,
   );
-  TopPortalContext = AllocSetContextCreate(
-    TopMemoryContext,
-    "TopPortalContext",
-    ...ALLOCSET_DEFAULT_SIZES,
-  );
+  EnablePortalManager();
   TransactionAbortContext = AllocSetContextCreate(
     TopMemoryContext,
     "TransactionAbortContext",
@@ -325,7 +270,7 @@ export function StartTransaction(): void {
 }
 
 function endTransaction(): void {
-  for (const p of [...portals]) DropPortal(p);
+  PortalDropAll();
   MemoryContextSwitchTo(TopMemoryContext);
   MemoryContextReset(TopTransactionContext);
   CurTransactionContext = TopTransactionContext;
@@ -394,76 +339,4 @@ export function AbortTransaction(): void {
  */
 export function IsTransactionInProgress(): boolean {
   return inTransaction;
-}
-
-/**
- * `CreatePortal`: a portal context under TopPortalContext, identified by the portal name.
- *
- * @example
- * ```ts
- * import { MemoryContextAlloc } from "./mcxt.ts";
- * import { BackendStart, CreatePortal, PostmasterStart, StartTransaction } from "./standard.ts";
- * PostmasterStart(); // runs MemoryContextInit()
- * BackendStart();
- * StartTransaction();
- * const portal = CreatePortal("c1"); // DECLARE c1 CURSOR FOR ...
- * MemoryContextAlloc(portal.context, 200); // the cursor's plan and state
- * console.assert(portal.context.name === "PortalContext" && portal.context.ident === "c1");
- * ```
- */
-export function CreatePortal(name: string): Portal {
-  const context = AllocSetContextCreate(TopPortalContext, "PortalContext", ...ALLOCSET_SMALL_SIZES);
-  MemoryContextSetIdentifier(context, name === "" ? "<unnamed>" : name);
-  const portal = { name, context };
-  portals.add(portal);
-  PortalContext = context;
-  return portal;
-}
-
-/**
- * `PortalDrop`: the portal's context and everything under it are deleted.
- *
- * @example
- * ```ts
- * import {
- *   BackendStart, CreatePortal, DropPortal, OpenPortals, PostmasterStart, StartTransaction,
- * } from "./standard.ts";
- * PostmasterStart(); // runs MemoryContextInit()
- * BackendStart();
- * StartTransaction();
- * const portal = CreatePortal("c1");
- * DropPortal(portal); // CLOSE c1
- * console.assert(OpenPortals().length === 0 && portal.context.id === 0); // id 0: deleted
- * ```
- */
-export function DropPortal(portal: Portal): void {
-  if (!portals.delete(portal)) return;
-  for (let c: MemoryContext | null = CurrentMemoryContext; c !== null; c = c.parent) {
-    if (c === portal.context) {
-      MemoryContextSwitchTo(TopMemoryContext);
-      break;
-    }
-  }
-  if (PortalContext === portal.context) PortalContext = null;
-  MemoryContextDelete(portal.context);
-}
-
-/**
- * The portals currently open.
- *
- * @example
- * ```ts
- * import {
- *   BackendStart, CreatePortal, OpenPortals, PostmasterStart, StartTransaction,
- * } from "./standard.ts";
- * PostmasterStart(); // runs MemoryContextInit()
- * BackendStart();
- * StartTransaction();
- * CreatePortal("c1");
- * CreatePortal("c2");
- * console.assert(OpenPortals().map((p) => p.name).join() === "c1,c2");
- * ```
- */
-export function OpenPortals(): Portal[] {
-  return [...portals];
 }
