@@ -7,7 +7,7 @@
  * list: O(blocks). Nothing here is on an allocation path.
  */
 import { heap, type MemoryContext, type MemoryContextCounters } from "./context.ts";
-import { elogError } from "./elog.ts";
+import { PgError } from "./elog.ts";
 import type { BumpContext } from "./bump.ts";
 import {
   BLOCKS_HEAD,
@@ -24,6 +24,7 @@ import {
   CheckingBumpChunks,
   CheckingHeapBlockOk,
   CheckingWalkLimit,
+  ERRCODE_DATA_CORRUPTED,
 } from "./checking.ts";
 
 /** `BumpIsEmpty`: true when no block holds a chunk. */
@@ -83,31 +84,31 @@ export function BumpCheck(context: MemoryContext): void {
   let sawKeeper = false;
   for (let block = u[(head >>> 2) + W_NEXT]; block !== head; block = u[(block >>> 2) + W_NEXT]) {
     if (!CheckingBlockPointerOk(block) || seen.has(block) || seen.size > limit) {
-      elogError(`problem in Bump ${set.name}: block list is broken at ${block}`);
+      corrupted(`problem in Bump ${set.name}: block list is broken at ${block}`);
     }
     seen.add(block);
     const b = block >>> 2;
     const where = `problem in Bump ${set.name}: block ${block}`;
-    if (u[b + W_PREV] !== prev) elogError(`${where} has a bogus prev link`);
+    if (u[b + W_PREV] !== prev) corrupted(`${where} has a bogus prev link`);
     const free = u[b + W_FREEPTR];
     const end = u[b + W_ENDPTR];
-    if (free < block + BUMP_BLOCKHDRSZ || free > end) elogError(`${where} has a bogus freeptr`);
+    if (free < block + BUMP_BLOCKHDRSZ || free > end) corrupted(`${where} has a bogus freeptr`);
     const start = block === set.keeper ? set.header : block;
     if (!CheckingHeapBlockOk(start, end - start)) {
-      elogError(`${where} has an end pointer that disagrees with the heap`);
+      corrupted(`${where} has an end pointer that disagrees with the heap`);
     }
-    if (BumpIndexLookup(block + BUMP_BLOCKHDRSZ) !== set) elogError(`${where} is not indexed`);
+    if (BumpIndexLookup(block + BUMP_BLOCKHDRSZ) !== set) corrupted(`${where} is not indexed`);
     if (block === set.keeper) sawKeeper = true;
     total += end - start;
     CheckingBumpChunks(set, block + BUMP_BLOCKHDRSZ, free);
     prev = block;
   }
   if (u[(head >>> 2) + W_PREV] !== prev) {
-    elogError(`problem in Bump ${set.name}: the block list head's prev link is bogus`);
+    corrupted(`problem in Bump ${set.name}: the block list head's prev link is bogus`);
   }
-  if (!sawKeeper) elogError(`problem in Bump ${set.name}: keeper block missing`);
+  if (!sawKeeper) corrupted(`problem in Bump ${set.name}: keeper block missing`);
   if (total !== set.memAllocated) {
-    elogError(
+    corrupted(
       `problem in Bump ${set.name}: ${total} bytes in blocks, mem_allocated ${set.memAllocated}`,
     );
   }
@@ -140,4 +141,9 @@ export function BumpReleasedBlocks(
     block = heap.u32[(block >>> 2) + W_NEXT];
   }
   if (deleting) visit(context.header);
+}
+
+/** A self-check's finding: the data is damaged (SQLSTATE XX001, like the other types' checks). */
+function corrupted(message: string): never {
+  throw new PgError(ERRCODE_DATA_CORRUPTED, message);
 }

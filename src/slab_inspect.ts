@@ -14,7 +14,7 @@
  */
 import type { MemoryContext, MemoryContextCounters } from "./context.ts";
 import { heap } from "./context.ts";
-import { elogError, PgError } from "./elog.ts";
+import { PgError } from "./elog.ts";
 import {
   CheckingBlockPointerOk,
   CheckingChunkOk,
@@ -90,7 +90,7 @@ export function SlabStats(
 /**
  * `SlabCheck`: verifies every block's list, owner, free count, freelist and
  * unused watermark, every used chunk's header, and that the blocks add up to
- * `mem_allocated`; raises an internal error naming the first problem.
+ * `mem_allocated`; raises a data-corrupted PgError (XX001) naming the first problem.
  */
 export function SlabCheck(context: MemoryContext): void {
   const slab = context as SlabContext;
@@ -103,7 +103,7 @@ export function SlabCheck(context: MemoryContext): void {
   for (const block of SlabCheckedList(slab, emptyHead, seen)) {
     const nfree = heap.i32[(block >>> 2) + B_NFREE];
     if (nfree !== slab.chunksPerBlock) {
-      elogError(
+      corrupted(
         `problem in slab ${name}: empty block 0x${block.toString(16)} should have ` +
           `${slab.chunksPerBlock} free chunks but has ${nfree} chunks free`,
       );
@@ -112,7 +112,7 @@ export function SlabCheck(context: MemoryContext): void {
     nempty++;
   }
   if (nempty !== slab.emptyBlockCount) {
-    elogError(
+    corrupted(
       `problem in slab ${name}: ${nempty} empty blocks cached, count says ${slab.emptyBlockCount}`,
     );
   }
@@ -123,9 +123,9 @@ export function SlabCheck(context: MemoryContext): void {
       const nfree = heap.i32[(block >>> 2) + B_NFREE];
       const where = `problem in slab ${name}: block 0x${block.toString(16)}`;
       const want = -((-nfree) >> slab.blocklistShift);
-      if (want !== i) elogError(`${where} is on blocklist ${i} but should be on blocklist ${want}`);
+      if (want !== i) corrupted(`${where} is on blocklist ${i} but should be on blocklist ${want}`);
       if (nfree >= slab.chunksPerBlock) {
-        elogError(`${where} is empty but stored on blocklist element ${i}`);
+        corrupted(`${where} is empty but stored on blocklist element ${i}`);
       }
       SlabCheckBlockChunks(slab, block);
       nblocks++;
@@ -139,12 +139,12 @@ export function SlabCheck(context: MemoryContext): void {
     cur < 0 || cur >= SLAB_BLOCKLIST_COUNT ||
     (cur === 0 ? SlabFirstListWithRoom(slab) !== 0 : SlabListFirst(curHead) === curHead)
   ) {
-    elogError(`problem in slab ${name}: current blocklist ${cur} is wrong`);
+    corrupted(`problem in slab ${name}: current blocklist ${cur} is wrong`);
   }
 
   nblocks += nempty;
   if (nblocks * slab.blockSize !== slab.memAllocated) {
-    elogError(
+    corrupted(
       `problem in slab ${name}: ${nblocks} blocks of ${slab.blockSize} bytes, ` +
         `mem_allocated is ${slab.memAllocated}`,
     );
@@ -218,27 +218,27 @@ function SlabCheckBlockChunks(slab: SlabContext, block: number): void {
   const per = slab.chunksPerBlock;
   const first = block + SLAB_BLOCKHDRSZ;
   const where = `problem in slab ${slab.name}: block 0x${block.toString(16)}`;
-  if (SlabBlockContextHeader(block) !== slab.header) elogError(`${where} has a bogus slab link`);
+  if (SlabBlockContextHeader(block) !== slab.header) corrupted(`${where} has a bogus slab link`);
 
   const isFree = new Uint8Array(per);
   let nfree = 0;
   for (let chunk = u[b + B_FREEHEAD]; chunk !== 0; chunk = heap.u32[(chunk >>> 2) + 2]) {
     const offset = chunk - first;
     if (offset < 0 || offset % full !== 0 || offset / full >= per || isFree[offset / full]) {
-      elogError(`${where} has a bogus free list link 0x${chunk.toString(16)}`);
+      corrupted(`${where} has a bogus free list link 0x${chunk.toString(16)}`);
     }
     if ((heap.i32[chunk >>> 2] & 0xf) === MCTX_SLAB_ID) {
-      elogError(`${where} has a free chunk 0x${chunk.toString(16)} with a live header`);
+      corrupted(`${where} has a free chunk 0x${chunk.toString(16)} with a live header`);
     }
     isFree[offset / full] = 1;
     nfree++;
   }
   const nunused = heap.i32[b + B_NUNUSED];
   if (nunused < 0 || nunused > per || u[b + B_UNUSED] !== first + (per - nunused) * full) {
-    elogError(`${where}: nunused chunks and the unused pointer disagree`);
+    corrupted(`${where}: nunused chunks and the unused pointer disagree`);
   }
   for (let j = per - nunused; j < per; j++) {
-    if (isFree[j]) elogError(`${where} has an unused chunk on its free list`);
+    if (isFree[j]) corrupted(`${where} has an unused chunk on its free list`);
     isFree[j] = 1;
     nfree++;
   }
@@ -253,12 +253,12 @@ function SlabCheckBlockChunks(slab: SlabContext, block: number): void {
       chunkGetBlock(heap.i32, chunk) !== block || chunkIsExternal(heap.i32, chunk) ||
       chunkGetValue(heap.i32, chunk) !== full - SLAB_CHUNKHDRSZ
     ) {
-      elogError(`${where} has a used chunk 0x${chunk.toString(16)} with a bogus header`);
+      corrupted(`${where} has a used chunk 0x${chunk.toString(16)} with a bogus header`);
     }
     CheckingChunkOk(slab, chunk + SLAB_CHUNKHDRSZ, full - SLAB_CHUNKHDRSZ, false);
   }
   if (nfree !== heap.i32[b + B_NFREE]) {
-    elogError(`${where} says ${heap.i32[b + B_NFREE]} chunks are free but ${nfree} were found`);
+    corrupted(`${where} says ${heap.i32[b + B_NFREE]} chunks are free but ${nfree} were found`);
   }
 }
 
@@ -277,4 +277,9 @@ export function SlabReleasedBlocks(
     }
   }
   if (deleting) visit(context.header);
+}
+
+/** A self-check's finding: the data is damaged (SQLSTATE XX001, like the other types' checks). */
+function corrupted(message: string): never {
+  throw new PgError(ERRCODE_DATA_CORRUPTED, message);
 }

@@ -221,3 +221,23 @@ Deno.test("checking mode: the conformance vectors of every type pass unchanged",
   assert.equal(s.failed, 0, JSON.stringify(s.files.filter((f) => f.status === "failed")));
   assert.ok(s.passed >= 20);
 });
+
+for (const kind of ["aset", "generation", "slab", "bump"] as const) {
+  Deno.test(`MemoryContextCheck reports a ${kind} context's damage as XX001`, () => {
+    MemoryContextInit();
+    const ctx = makeContext(kind, TopMemoryContext, "damaged");
+    MemoryContextAlloc(ctx, kind === "slab" ? 60 : 40);
+    MemoryContextCheck(ctx);
+    ctx.memAllocated += 8; // a counter that no longer matches the blocks
+    let caught: unknown = null;
+    try {
+      MemoryContextCheck(ctx);
+    } catch (e) {
+      caught = e;
+    }
+    ctx.memAllocated -= 8;
+    assert.ok(caught instanceof PgError, String(caught));
+    assert.equal(caught.sqlstate, "XX001", caught.message); // data corrupted, for every type
+    MemoryContextCheck(ctx);
+  });
+}
