@@ -34,7 +34,7 @@ import {
   chunkSetHeaderExternal,
   MCTX_ASET_ID,
 } from "./memorychunk.ts";
-import { checking, CheckingWipe } from "./checking.ts";
+import { checking, CheckingWipe, ERRCODE_DATA_CORRUPTED } from "./checking.ts";
 import {
   ALLOC_BLOCKHDRSZ,
   ALLOC_CHUNKHDRSZ,
@@ -63,6 +63,11 @@ export function AllocSetAlloc(ctx: MemoryContext, size: number, flags: number): 
   const head = set.fl + 2 * fidx;
   const chunk = m[head];
   if (chunk !== 0) {
+    // A free chunk carries the free mark and its own list's index: a damaged link is refused
+    // before it is followed or handed out.
+    if (m[chunk >>> 2] !== (((fidx | FREE_MARK) << 5) | MCTX_ASET_ID) || (chunk & 7) !== 0) {
+      AllocSetFreelistDamaged(set, fidx, chunk);
+    }
     m[head] = m[(chunk + ALLOC_CHUNKHDRSZ) >>> 2];
     m[chunk >>> 2] = (fidx << 5) | MCTX_ASET_ID; // clear the free mark
     return chunk + ALLOC_CHUNKHDRSZ;
@@ -77,6 +82,14 @@ export function AllocSetAlloc(ctx: MemoryContext, size: number, flags: number): 
   m[b + B_FREEPTR] = freeptr + chunkSize + ALLOC_CHUNKHDRSZ;
   chunkSetHeader(m, freeptr, block, fidx, MCTX_ASET_ID);
   return freeptr + ALLOC_CHUNKHDRSZ;
+}
+
+function AllocSetFreelistDamaged(set: AllocSetContext, fidx: number, chunk: number): never {
+  throw new PgError(
+    ERRCODE_DATA_CORRUPTED,
+    `problem in AllocSetContext "${set.name}": freelist ${fidx} links to ${chunk >>> 0}, ` +
+      `which is not a free chunk of that list`,
+  );
 }
 
 /** A request above the chunk limit: one dedicated block holding one external chunk. */

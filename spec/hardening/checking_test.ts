@@ -148,15 +148,28 @@ Deno.test("a corrupted AllocSet free list is found by MemoryContextCheck", () =>
   }
 });
 
+Deno.test("the allocation that follows a corrupted AllocSet free list refuses it", () => {
+  for (const checking of [false, true]) {
+    MemoryContextInit({ checking });
+    const aset = makeContext("aset", TopMemoryContext, "victim");
+    const a = MemoryContextAlloc(aset, 100);
+    MemoryContextAlloc(aset, 100);
+    pfree(a);
+    heap.i32[a >>> 2] = a + 16; // the link now points into the middle of a chunk
+    assert.equal(MemoryContextAlloc(aset, 100), a); // the head itself is sound
+    const held = heap.held;
+    assert.throws( // the bogus link is not: refused before it is followed or handed out
+      () => MemoryContextAlloc(aset, 100),
+      (e: unknown) =>
+        e instanceof PgError && e.sqlstate === "XX001" &&
+        e.message.includes(`"victim": freelist 4 links to ${a + 16}`),
+    );
+    assert.equal(heap.held, held);
+  }
+});
+
 Deno.test("checking mode: the allocation that follows a corrupted free list reports it", () => {
   MemoryContextInit({ checking: true });
-  const aset = makeContext("aset", TopMemoryContext, "victim");
-  const a = MemoryContextAlloc(aset, 100);
-  MemoryContextAlloc(aset, 100);
-  pfree(a);
-  heap.i32[a >>> 2] = a + 16; // AllocSet: the link now points into the middle of a chunk
-  assert.equal(MemoryContextAlloc(aset, 100), a); // the head itself is sound
-  assert.throws(() => MemoryContextAlloc(aset, 100), PgError); // the bogus link is not
   const slab = makeContext("slab", TopMemoryContext, "victim");
   const x = MemoryContextAlloc(slab, 60);
   const y = MemoryContextAlloc(slab, 60);
