@@ -9,6 +9,7 @@
  * Only the free-list heads and the two bitmaps are JS typed arrays. The hot
  * paths (marked HOT) allocate no objects and touch memory through 32-bit views;
  * everything rare (growth, pointer diagnosis, the full check) is elsewhere.
+ * The options, stats and grow-listener types live in `public_types.ts`.
  *
  * Users of the heap must read the views from the heap object after any call
  * that may allocate: with a non-resizable WebAssembly memory they are
@@ -29,78 +30,9 @@ import {
   SENTINEL,
 } from "./tlsf.ts";
 import { checkHeap, diagnosePointer, largestFreeBlock } from "./verify.ts";
+import type { GrowListener, HeapOptions, HeapStats } from "./public_types.ts";
 
-/**
- * How to set up a heap.
- *
- * @example
- * ```ts
- * import { Heap, type HeapOptions } from "./heap.ts";
- * const options: HeapOptions = { initialBytes: 64 << 10, maxBytes: 1 << 20, limit: 4096 };
- * const heap = new Heap(options); // MemoryContextInit(options) passes them on the same way
- * console.assert(heap.byteLength === 64 << 10);
- * console.assert(heap.malloc(8192) === 0); // past `limit`: refused, nothing changed
- * ```
- */
-export interface HeapOptions {
-  /** Bytes the memory starts with (default 1 MiB, rounded up to 64 KiB). */
-  initialBytes?: number;
-  /** Upper bound on the memory (default 1 GiB; for a WebAssembly memory its maximum or 4 GiB - 64 KiB). */
-  maxBytes?: number;
-  /** Manage this WebAssembly memory instead of a fresh ArrayBuffer. */
-  memory?: WebAssembly.Memory;
-  /** First byte the heap may use (default 0, rounded up to 8); bytes below it are never touched. */
-  base?: number;
-  /** Most bytes that may be held at once (default Infinity). */
-  limit?: number;
-}
-
-/**
- * A snapshot of the heap's counters.
- *
- * @example
- * ```ts
- * import { Heap, type HeapStats } from "./heap.ts";
- * const heap = new Heap();
- * heap.free(heap.malloc(1000));
- * heap.malloc(100);
- * const stats: HeapStats = heap.stats();
- * console.assert(stats.held === 100 && stats.peakHeld === 1000 && stats.usedBlocks === 1);
- * ```
- */
-export interface HeapStats {
-  /** Current size of the memory in bytes. */
-  byteLength: number;
-  /** Sum of the requested sizes of live blocks. */
-  held: number;
-  /** Highest `held` since creation or the last `resetPeak()`. */
-  peakHeld: number;
-  /** Live blocks. */
-  usedBlocks: number;
-  /** Free blocks. */
-  freeBlocks: number;
-  /** Bytes in free blocks, their headers included. */
-  freeBytes: number;
-  /** Largest request that can be served without growing the memory. */
-  largestFree: number;
-}
-
-/**
- * Called after the memory grew, with its new and old size in bytes.
- *
- * @example
- * ```ts
- * import { type GrowListener, Heap } from "./heap.ts";
- * const heap = new Heap({ initialBytes: 64 << 10 });
- * const sizes: number[] = [];
- * const listener: GrowListener = (newByteLength) => sizes.push(newByteLength);
- * const stop = heap.onGrow(listener); // e.g. to re-make views over a WebAssembly memory
- * heap.malloc(100_000); // more than the memory holds: it grows
- * stop();
- * console.assert(sizes.length === 1 && sizes[0] === heap.byteLength);
- * ```
- */
-export type GrowListener = (newByteLength: number, oldByteLength: number) => void;
+export type { GrowListener, HeapOptions, HeapStats } from "./public_types.ts";
 
 /**
  * PostgreSQL's malloc for one linear memory: TLSF with in-memory boundary tags.

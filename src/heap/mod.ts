@@ -9,5 +9,5 @@ export { Heap } from "./heap.ts";
 export { HeapCore } from "./core.ts";
 export { Backing } from "./backing.ts";
 export type { BackingOptions } from "./backing.ts";
-export type { GrowListener, HeapOptions, HeapStats } from "./heap.ts";
+export type { GrowListener, HeapOptions, HeapStats } from "./public_types.ts";
 export { HeapCorruptionError, HeapPointerError } from "./errors.ts";

@@ -7,7 +7,8 @@
  * @module
  */
 
-import type { Analysis, Consumer } from "./analyze.ts";
+import type { Analysis } from "./analyze.ts";
+import type { Consumer } from "./rank.ts";
 import { type DumpDiff, largestChanges } from "./diff.ts";
 import type { Dump } from "./model.ts";
 

@@ -63,24 +63,10 @@ export { readCsv } from "./read_csv.ts";
 export type { ReadOptions } from "./tree_builder.ts";
 
 // Analysis and comparison
-export {
-  analyze,
-  checkGrandTotal,
-  groupByName,
-  nodeLabel,
-  nodePath,
-  subtreeTotals,
-  topConsumers,
-} from "./analyze.ts";
-export type {
-  Analysis,
-  BadLine,
-  Consumer,
-  GrandTotalCheck,
-  NameGroup,
-  RankBy,
-  SubtreeTotals,
-} from "./analyze.ts";
+export { analyze, checkGrandTotal, groupByName, subtreeTotals } from "./analyze.ts";
+export type { Analysis, BadLine, GrandTotalCheck, NameGroup, SubtreeTotals } from "./analyze.ts";
+export { nodeLabel, nodePath, topConsumers } from "./rank.ts";
+export type { Consumer, RankBy } from "./rank.ts";
 export { diffDumps, largestChanges } from "./diff.ts";
 export type { DiffEntry, DiffStatus, DumpDiff } from "./diff.ts";
 

@@ -10,7 +10,8 @@
  * @module
  */
 
-import { type Analysis, analyze, type Consumer, nodeLabel } from "./analyze.ts";
+import { type Analysis, analyze } from "./analyze.ts";
+import { type Consumer, nodeLabel } from "./rank.ts";
 import { describeDump, formatBytes } from "./format.ts";
 import { CLIENT_SCRIPT } from "./html_client.ts";
 import { type Cell, icicleLayout } from "./layout.ts";

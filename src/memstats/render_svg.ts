@@ -10,7 +10,7 @@
  * @module
  */
 
-import { nodeLabel } from "./analyze.ts";
+import { nodeLabel } from "./rank.ts";
 import { formatBytes } from "./format.ts";
 import { type Cell, type IcicleLayout, icicleLayout } from "./layout.ts";
 import type { Dump, MemNode } from "./model.ts";
