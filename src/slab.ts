@@ -50,19 +50,13 @@ import {
   heap,
   MAXALIGN,
   MemoryContext,
-  MemoryContextAllocationFailure,
   MemoryContextCreate,
   registerContext,
   registerMethods,
   unregisterContext,
 } from "./context.ts";
 import { elogError } from "./elog.ts";
-import {
-  chunkGetBlock,
-  chunkSetHeader,
-  MCTX_SLAB_ID,
-  MEMORYCHUNK_MAX_BLOCKOFFSET,
-} from "./memorychunk.ts";
+import { chunkGetBlock, MCTX_SLAB_ID, MEMORYCHUNK_MAX_BLOCKOFFSET } from "./memorychunk.ts";
 import {
   B_FREEHEAD,
   B_NFREE,
@@ -74,11 +68,8 @@ import {
   SLAB_CHUNKHDRSZ,
   SLAB_CONTEXT_SIZE,
   SLAB_EMPTYBLOCKS_HEAD,
-  SlabBlockGetNextFreeChunk,
-  SlabBlockInit,
   SlabBlocklistHead,
   SlabListDelete,
-  SlabListFirst,
   SlabListInit,
   SlabListIsEmpty,
   SlabListPushHead,
@@ -92,6 +83,12 @@ import {
   SlabStats,
 } from "./slab_inspect.ts";
 import { ContextMallocHeader } from "./context_create.ts";
+import {
+  SlabAlloc,
+  SlabBlocklistIndex,
+  SlabBlockMove,
+  SlabFindNextBlockListIndex,
+} from "./slab_alloc.ts";
 
 /** `SLAB_MAXIMUM_EMPTY_BLOCKS`: how many emptied blocks are cached for reuse. */
 export const SLAB_MAXIMUM_EMPTY_BLOCKS = 10;
@@ -128,20 +125,6 @@ export class SlabContext extends MemoryContext {
   constructor() {
     super(MCTX_SLAB_ID, "SlabContext");
   }
-}
-
-/** `SlabBlocklistIndex`: list 0 for no free chunk, 1 or 2 by range otherwise. */
-function SlabBlocklistIndex(slab: SlabContext, nfree: number): number {
-  // Negate, shift arithmetically, negate back: 0 stays 0, anything else stays >= 1.
-  return -((-nfree) >> slab.blocklistShift);
-}
-
-/** `SlabFindNextBlockListIndex`: the lowest non-empty list above 0, or 0 if none. */
-function SlabFindNextBlockListIndex(slab: SlabContext): number {
-  for (let i = 1; i < SLAB_BLOCKLIST_COUNT; i++) {
-    if (!SlabListIsEmpty(SlabBlocklistHead(slab.header, i))) return i;
-  }
-  return 0;
 }
 
 /**
@@ -236,75 +219,6 @@ function SlabChunkOwner(chunk: number): SlabContext {
     elogError(`could not find block containing chunk 0x${chunk.toString(16)}`);
   }
   return owner;
-}
-
-/** `SlabAllocSetupNewChunk`: writes the chunk header and returns the user pointer. */
-function SlabAllocSetupNewChunk(slab: SlabContext, block: number, chunk: number): number {
-  chunkSetHeader(heap.i32, chunk, block, slab.fullChunkSize - SLAB_CHUNKHDRSZ, MCTX_SLAB_ID);
-  return chunk + SLAB_CHUNKHDRSZ;
-}
-
-/** `SlabAllocInvalidSize`: the ERROR for a request that is not `chunkSize` bytes. */
-function SlabAllocInvalidSize(slab: SlabContext, size: number): never {
-  elogError(`unexpected alloc chunk size ${formatSize(size)} (expected ${slab.chunkSize})`);
-}
-
-/**
- * `SlabAllocFromNewBlock`: no listed block has room. Reuses a cached empty
- * block, else mallocs one (nothing changes if that fails); either way the
- * block holds one used chunk and becomes the current list's only block.
- */
-function SlabAllocFromNewBlock(slab: SlabContext, size: number, flags: number): number {
-  let block: number;
-  let chunk: number;
-  if (slab.emptyBlockCount > 0) {
-    const node = SlabListFirst(slab.header + SLAB_EMPTYBLOCKS_HEAD);
-    SlabListDelete(node);
-    slab.emptyBlockCount--;
-    block = node - SLAB_BLOCK_NODE;
-    chunk = SlabBlockGetNextFreeChunk(block, slab.fullChunkSize);
-  } else {
-    block = heap.malloc(slab.blockSize);
-    if (block === 0) return MemoryContextAllocationFailure(slab, size, flags);
-    slab.memAllocated += slab.blockSize;
-    chunk = SlabBlockInit(slab.header, block, slab.chunksPerBlock, slab.fullChunkSize);
-  }
-  const index = SlabBlocklistIndex(slab, heap.i32[(block >>> 2) + B_NFREE]);
-  SlabListPushHead(SlabBlocklistHead(slab.header, index), block + SLAB_BLOCK_NODE);
-  slab.curBlocklistIndex = index;
-  return SlabAllocSetupNewChunk(slab, block, chunk);
-}
-
-/** Moves `block` from list `from` to the head of list `to`. */
-function SlabBlockMove(slab: SlabContext, block: number, to: number): void {
-  const node = block + SLAB_BLOCK_NODE;
-  SlabListDelete(node);
-  SlabListPushHead(SlabBlocklistHead(slab.header, to), node);
-}
-
-/** After an allocation moved `block` out of the current list: pick the next list if it emptied. */
-function SlabAllocMovedBlock(slab: SlabContext, block: number, to: number): void {
-  SlabBlockMove(slab, block, to);
-  if (SlabListIsEmpty(SlabBlocklistHead(slab.header, slab.curBlocklistIndex))) {
-    slab.curBlocklistIndex = SlabFindNextBlockListIndex(slab);
-  }
-}
-
-/**
- * `SlabAlloc`: a chunk of exactly `chunkSize` bytes from one of the fullest
- * blocks with room; a new (or cached) block when none has room.
- */
-function SlabAlloc(context: MemoryContext, size: number, flags: number): number {
-  const slab = context as SlabContext;
-  if (size !== slab.chunkSize) SlabAllocInvalidSize(slab, size);
-  const index = slab.curBlocklistIndex;
-  if (index === 0) return SlabAllocFromNewBlock(slab, size, flags);
-
-  const block = SlabListFirst(SlabBlocklistHead(slab.header, index)) - SLAB_BLOCK_NODE;
-  const chunk = SlabBlockGetNextFreeChunk(block, slab.fullChunkSize);
-  const newIndex = SlabBlocklistIndex(slab, heap.i32[(block >>> 2) + B_NFREE]);
-  if (newIndex !== index) SlabAllocMovedBlock(slab, block, newIndex);
-  return SlabAllocSetupNewChunk(slab, block, chunk);
 }
 
 /** A free moved `block` from list `from` to list `to`: the current list may change. */
