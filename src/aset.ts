@@ -39,7 +39,6 @@
 import {
   heap,
   MemoryContext,
-  type MemoryContextCounters,
   MemoryContextCreate,
   onHeapInstalled,
   registerContext,
@@ -49,7 +48,12 @@ import {
 import { ERRCODE_INTERNAL_ERROR, PgError } from "./elog.ts";
 import { MCTX_ASET_ID } from "./memorychunk.ts";
 import { resetOnly } from "./mcxt_reset.ts";
-import { AllocSetCheck, AllocSetChunkAreas, AllocSetReleasedBlocks } from "./aset_check.ts";
+import {
+  AllocSetCheck,
+  AllocSetChunkAreas,
+  AllocSetReleasedBlocks,
+  AllocSetStats,
+} from "./aset_check.ts";
 import {
   AllocSetAlloc,
   AllocSetBlockFree,
@@ -349,47 +353,6 @@ function AllocSetDelete(ctx: MemoryContext): void {
 
 function AllocSetIsEmpty(ctx: MemoryContext): boolean {
   return ctx.isReset;
-}
-
-function AllocSetStats(
-  ctx: MemoryContext,
-  totals: MemoryContextCounters | null,
-  wantText: boolean,
-): string {
-  const set = ctx as AllocSetContext;
-  const m = heap.i32;
-  let nblocks = 0;
-  let freechunks = 0;
-  let totalspace = ASET_CONTEXT_SIZE;
-  let freespace = 0;
-  for (let block = set.blocks; block !== 0; block = m[(block >>> 2) + B_NEXT]) {
-    const b = block >>> 2;
-    nblocks++;
-    totalspace += m[b + B_ENDPTR] - block;
-    freespace += m[b + B_ENDPTR] - m[b + B_FREEPTR];
-  }
-  for (let fidx = 0; fidx < ALLOCSET_NUM_FREELISTS; fidx++) {
-    const chksz = 8 << fidx;
-    for (
-      let chunk = m[set.fl + 2 * fidx];
-      chunk !== 0;
-      chunk = m[(chunk + ALLOC_CHUNKHDRSZ) >>> 2]
-    ) {
-      freechunks++;
-      freespace += chksz + ALLOC_CHUNKHDRSZ;
-    }
-  }
-  if (totals !== null) {
-    totals.nblocks += nblocks;
-    totals.freechunks += freechunks;
-    totals.totalspace += totalspace;
-    totals.freespace += freespace;
-  }
-  return wantText
-    ? `${totalspace} total in ${nblocks} blocks; ${freespace} free (${freechunks} chunks); ${
-      totalspace - freespace
-    } used`
-    : "";
 }
 
 registerMethods(MCTX_ASET_ID, {

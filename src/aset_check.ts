@@ -1,6 +1,7 @@
 /**
- * AllocSet's self-check (PostgreSQL's `AllocSetCheck`) and the chunk areas
- * checking mode wipes on reset and delete.
+ * AllocSet's read-only walks: its self-check (PostgreSQL's `AllocSetCheck`),
+ * its statistics (`AllocSetStats`), the chunk areas checking mode wipes on
+ * reset and delete, and the blocks a reset or delete gives back.
  *
  * The check trusts nothing it reads: every block link is tested (8-aligned,
  * inside the heap, not seen before, at most a heap's worth of blocks) before
@@ -25,7 +26,7 @@
  * allocation paths) so both stay short; like the other types' inspect files
  * it only reads.
  */
-import { heap, type MemoryContext } from "./context.ts";
+import { heap, type MemoryContext, type MemoryContextCounters } from "./context.ts";
 import { PgError } from "./elog.ts";
 import {
   CheckingBlockPointerOk,
@@ -46,6 +47,7 @@ import {
   ALLOC_CHUNKHDRSZ,
   ALLOCSET_NUM_FREELISTS,
   type AllocSetContext,
+  ASET_CONTEXT_SIZE,
   B_ENDPTR,
   B_FREEPTR,
   B_NEXT,
@@ -201,4 +203,50 @@ export function AllocSetReleasedBlocks(
     if (block !== set.keeper) visit(block);
   }
   if (deleting && set.freeListIndex < 0) visit(set.header);
+}
+
+/**
+ * `AllocSetStats`: blocks, free chunks, total and free bytes (the context
+ * header included in the total, as PostgreSQL counts it), added to `totals`
+ * and, when `wantText`, as PostgreSQL's one-line summary.
+ */
+export function AllocSetStats(
+  ctx: MemoryContext,
+  totals: MemoryContextCounters | null,
+  wantText: boolean,
+): string {
+  const set = ctx as AllocSetContext;
+  const m = heap.i32;
+  let nblocks = 0;
+  let freechunks = 0;
+  let totalspace = ASET_CONTEXT_SIZE;
+  let freespace = 0;
+  for (let block = set.blocks; block !== 0; block = m[(block >>> 2) + B_NEXT]) {
+    const b = block >>> 2;
+    nblocks++;
+    totalspace += m[b + B_ENDPTR] - block;
+    freespace += m[b + B_ENDPTR] - m[b + B_FREEPTR];
+  }
+  for (let fidx = 0; fidx < ALLOCSET_NUM_FREELISTS; fidx++) {
+    const chksz = 8 << fidx;
+    for (
+      let chunk = m[set.fl + 2 * fidx];
+      chunk !== 0;
+      chunk = m[(chunk + ALLOC_CHUNKHDRSZ) >>> 2]
+    ) {
+      freechunks++;
+      freespace += chksz + ALLOC_CHUNKHDRSZ;
+    }
+  }
+  if (totals !== null) {
+    totals.nblocks += nblocks;
+    totals.freechunks += freechunks;
+    totals.totalspace += totalspace;
+    totals.freespace += freespace;
+  }
+  return wantText
+    ? `${totalspace} total in ${nblocks} blocks; ${freespace} free (${freechunks} chunks); ${
+      totalspace - freespace
+    } used`
+    : "";
 }
