@@ -19,7 +19,7 @@ import {
 } from "../src/mcxt.ts";
 import { heap, type MemoryContext } from "../src/context.ts";
 import { PgError } from "../src/elog.ts";
-import { assertFilled, assertRefused, assertStat, fill, fresh, tree } from "./helpers.ts";
+import { assertFilled, assertRefused, assertStat, fill, fresh, thrownBy, tree } from "./helpers.ts";
 
 /** A fresh tree with one Bump context "B" of the given sizes under TopMemoryContext. */
 function bump(min = 0, init = 8192, max = 8388608): MemoryContext {
@@ -233,12 +233,7 @@ Deno.test("a failed block malloc raises out of memory, or returns NULL under NO_
 Deno.test("a failed create raises out of memory and leaves no context", () => {
   fresh();
   heap.limit = heap.held + 1000;
-  let caught: unknown;
-  try {
-    BumpContextCreate(TopMemoryContext, "Big", 0, 8192, 8192);
-  } catch (e) {
-    caught = e;
-  }
+  const caught = thrownBy(() => BumpContextCreate(TopMemoryContext, "Big", 0, 8192, 8192));
   heap.limit = Infinity;
   assert.ok(caught instanceof PgError && caught.isOutOfMemory, String(caught));
   assert.equal(caught.detail, 'Failed while creating memory context "Big".');

@@ -41,15 +41,20 @@ export function snapshot(): string {
   return `${tree()}\nheld ${heap.held}`;
 }
 
-/** Asserts `fn` raises a PgError whose message matches, and that nothing changed. */
-export function assertRefused(fn: () => unknown, message: RegExp | string): PgError {
-  const before = snapshot();
-  let caught: unknown;
+/** What `fn` throws, or null when it returns. */
+export function thrownBy(fn: () => unknown): unknown {
   try {
     fn();
   } catch (e) {
-    caught = e;
+    return e;
   }
+  return null;
+}
+
+/** Asserts `fn` raises a PgError whose message matches, and that nothing changed. */
+export function assertRefused(fn: () => unknown, message: RegExp | string): PgError {
+  const before = snapshot();
+  const caught = thrownBy(fn);
   assert.ok(caught instanceof PgError, `expected a PgError, got ${caught}`);
   if (typeof message === "string") assert.equal(caught.message, message);
   else assert.match(caught.message, message);

@@ -25,6 +25,7 @@ import {
   TopMemoryContext,
 } from "../../src/mcxt.ts";
 import { runConformance } from "../../src/trace/runner.ts";
+import { thrownBy } from "../helpers.ts";
 import {
   allocFor,
   assertRefused,
@@ -242,12 +243,7 @@ for (const kind of ["aset", "generation", "slab", "bump"] as const) {
     MemoryContextAlloc(ctx, kind === "slab" ? 60 : 40);
     MemoryContextCheck(ctx);
     ctx.memAllocated += 8; // a counter that no longer matches the blocks
-    let caught: unknown = null;
-    try {
-      MemoryContextCheck(ctx);
-    } catch (e) {
-      caught = e;
-    }
+    const caught = thrownBy(() => MemoryContextCheck(ctx));
     ctx.memAllocated -= 8;
     assert.ok(caught instanceof PgError, String(caught));
     assert.equal(caught.sqlstate, "XX001", caught.message); // data corrupted, for every type

@@ -30,7 +30,7 @@ import {
   repalloc,
   TopMemoryContext,
 } from "../../src/mcxt.ts";
-import { assertFilled, snapshot } from "../helpers.ts";
+import { assertFilled, snapshot, thrownBy } from "../helpers.ts";
 import {
   assertRefused,
   assertWorldIntact,
@@ -126,12 +126,7 @@ function refuse(): never {
 function untilOutOfMemory(what: string, fn: () => unknown): void {
   for (let i = 0; i < 16; i++) {
     const before = `${snapshot()}\n${counters()}`;
-    let caught: unknown = null;
-    try {
-      fn();
-    } catch (e) {
-      caught = e;
-    }
+    const caught = thrownBy(fn);
     if (caught === null) continue;
     assert.ok(caught instanceof PgError && caught.sqlstate === "53200", `${what}: ${caught}`);
     assert.match(caught.message, /^out of memory/);
@@ -211,12 +206,7 @@ function damageNextHeader(p: number): () => void {
  */
 function assertDamageRefused(world: World, fn: () => unknown): void {
   const before = `${snapshot()}\n${counters()}`;
-  let caught: unknown = null;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
+  const caught = thrownBy(fn);
   assert.ok(caught instanceof PgError, String(caught));
   assert.match(caught.sqlstate, /^XX00[01]$/, caught.message);
   for (const c of world.chunks) assertFilled(c.p, c.n, c.seed);
