@@ -21,7 +21,7 @@ import { type CompiledTrace, compileTrace } from "../src/trace/compile.ts";
 import { parseTrace } from "../src/trace/parse.ts";
 import { replayCompiled } from "../src/trace/replay_fast.ts";
 import { PeerTimeout, plainJsPeer, replayOnPeer, thingPeer } from "../bench/peers.ts";
-import { heap } from "../src/context.ts";
+import { heap } from "../src/mcxt/context.ts";
 import { resetCostProbe } from "../bench/reset_probe.ts";
 
 const args = Deno.args;

@@ -14,14 +14,14 @@ import {
   ALLOCSET_SMALL_SIZES,
   ALLOCSET_START_SMALL_SIZES,
   AllocSetContextCreate,
-} from "../aset.ts";
-import { BumpContextCreate } from "../bump.ts";
-import type { MemoryContext } from "../context.ts";
+} from "../aset/mod.ts";
+import { BumpContextCreate } from "../bump/mod.ts";
+import type { MemoryContext } from "../mcxt/context.ts";
 import type { Context } from "./context.ts";
 import { ERRCODE_INVALID_PARAMETER_VALUE, PgError } from "../elog.ts";
-import { GenerationContextCreate } from "../generation.ts";
-import { MemoryContextSetIdentifier } from "../mcxt.ts";
-import { SlabContextCreate } from "../slab.ts";
+import { GenerationContextCreate } from "../generation/mod.ts";
+import { MemoryContextSetIdentifier } from "../mcxt/mod.ts";
+import { SlabContextCreate } from "../slab/mod.ts";
 
 /**
  * PostgreSQL's named block-size presets: `"default"` is
@@ -205,7 +205,7 @@ function blockSizes(o: BlockSizeOptions): [number, number, number] {
  *
  * @example
  * ```ts
- * import { MemoryContextInit, TopMemoryContext } from "../mcxt.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
  * import { createChildMemoryContext } from "./children.ts";
  * MemoryContextInit();
  * const mc = createChildMemoryContext(TopMemoryContext, { type: "bump", name: "tuples" });
@@ -250,7 +250,7 @@ export function createChildMemoryContext(
  *
  * @example
  * ```ts
- * import { MemoryContextInit, TopMemoryContext } from "../mcxt.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
  * import { contextTypeName } from "./children.ts";
  * MemoryContextInit();
  * console.assert(contextTypeName(TopMemoryContext) === "AllocSet");

@@ -22,7 +22,7 @@ import {
   MCXT_ALLOC_ZERO,
   type MemoryContext,
   type MemoryContextCounters,
-} from "../context.ts";
+} from "../mcxt/context.ts";
 import { MemoryContextAllocAligned } from "../alignedalloc.ts";
 import {
   CurrentMemoryContext,
@@ -45,7 +45,7 @@ import {
   MemoryContextSwitchTo,
   MemoryContextUnregisterResetCallback,
   TopMemoryContext,
-} from "../mcxt.ts";
+} from "../mcxt/mod.ts";
 import {
   type ChildFactory,
   childFactory,
@@ -88,7 +88,7 @@ export class Context implements Disposable {
    * @example
    * ```ts
    * import { Context } from "./context.ts";
-   * import { TopMemoryContext } from "../mcxt.ts";
+   * import { TopMemoryContext } from "../mcxt/mod.ts";
    * Context.init();
    * console.assert(Context.of(TopMemoryContext) === Context.top);
    * ```
@@ -266,7 +266,7 @@ export class Context implements Disposable {
    * @example
    * ```ts
    * import { Context } from "./context.ts";
-   * import { GetMemoryChunkContext, palloc } from "../mcxt.ts";
+   * import { GetMemoryChunkContext, palloc } from "../mcxt/mod.ts";
    * const top = Context.init();
    * const work = top.child.aset("work");
    * const p = work.run(() => palloc(64));

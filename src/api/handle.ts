@@ -4,7 +4,7 @@
  * face). Kept apart from `context.ts` so helpers can take either face
  * without importing the `Context` class.
  */
-import { MemoryContext } from "../context.ts";
+import { MemoryContext } from "../mcxt/context.ts";
 import type { Context } from "./context.ts";
 
 /**

@@ -11,7 +11,7 @@
  * palloc prints.
  */
 import type { PallocApi } from "./api.ts";
-import type { MemoryContextInitOptions } from "../mcxt.ts";
+import type { MemoryContextInitOptions } from "../mcxt/mod.ts";
 import { ReplayEngine, ReplayFailure } from "./replay_engine.ts";
 import type { ParsedTrace, TraceStep } from "./types.ts";
 import { formatExpectation, formatOperation } from "./write.ts";

@@ -10,7 +10,7 @@
  * driver turns it into a failure naming the line); a step that cannot be
  * replayed at all (missing context type, unknown name) raises `ReplayFailure`.
  */
-import type { MemoryContext } from "../context.ts";
+import type { MemoryContext } from "../mcxt/context.ts";
 import { PgError } from "../elog.ts";
 import type { PallocApi } from "./api.ts";
 import {

@@ -7,7 +7,7 @@
  * Benchmark workloads never fail; should an operation throw anyway, the
  * error is re-raised naming the trace file and line.
  */
-import type { MemoryContext } from "../context.ts";
+import type { MemoryContext } from "../mcxt/context.ts";
 import type { PallocApi } from "./api.ts";
 import { type CompiledTrace, Op } from "./compile.ts";
 

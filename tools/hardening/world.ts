@@ -11,14 +11,14 @@
  * `heap.check()`, which in checking mode test every header, freelist,
  * counter, record and sentinel.
  */
-import { AllocSetContextCreate } from "../../src/aset.ts";
-import { BumpContextCreate } from "../../src/bump.ts";
-import { GenerationContextCreate } from "../../src/generation.ts";
-import { SlabContextCreate } from "../../src/slab.ts";
+import { AllocSetContextCreate } from "../../src/aset/mod.ts";
+import { BumpContextCreate } from "../../src/bump/mod.ts";
+import { GenerationContextCreate } from "../../src/generation/mod.ts";
+import { SlabContextCreate } from "../../src/slab/mod.ts";
 import { MemoryContextAllocAligned } from "../../src/alignedalloc.ts";
-import { heap, type MemoryContext } from "../../src/context.ts";
+import { heap, type MemoryContext } from "../../src/mcxt/context.ts";
 import { PgError } from "../../src/elog.ts";
-import * as mc from "../../src/mcxt.ts";
+import * as mc from "../../src/mcxt/mod.ts";
 import {
   chunkGetBlock,
   MCTX_ALIGNED_REDIRECT_ID,

@@ -31,7 +31,7 @@
  * back, never by bump's allocation fast path; the lookup runs only on chunk
  * operations (pfree & co.), and returns at once when no bump block exists.
  */
-import { type MemoryContext, onHeapInstalled } from "./context.ts";
+import { type MemoryContext, onHeapInstalled } from "../mcxt/context.ts";
 
 let starts = new Uint32Array(64);
 let ends = new Uint32Array(64);

@@ -42,9 +42,9 @@ import {
   registerHeaderlessLookup,
   registerMethods,
   unregisterContext,
-} from "./context.ts";
-import { elogError } from "./elog.ts";
-import { MCTX_BUMP_ID, MEMORYCHUNK_MAX_VALUE } from "./memorychunk.ts";
+} from "../mcxt/context.ts";
+import { elogError } from "../elog.ts";
+import { MCTX_BUMP_ID, MEMORYCHUNK_MAX_VALUE } from "../memorychunk.ts";
 import {
   BLOCKS_HEAD,
   BUMP_BLOCKHDRSZ,
@@ -58,38 +58,38 @@ import {
   W_FREEPTR,
   W_NEXT,
   W_PREV,
-} from "./bump_block.ts";
+} from "./block.ts";
 import {
   BumpIndexInsert,
   BumpIndexLookup,
   BumpIndexRemove,
   BumpIndexRemoveOwner,
   BumpIndexSize,
-} from "./bump_index.ts";
+} from "./index.ts";
 import {
   BumpCheck,
   BumpChunkAreas,
   BumpIsEmpty,
   BumpReleasedBlocks,
   BumpStats,
-} from "./bump_inspect.ts";
+} from "./inspect.ts";
 import {
   ContextAllocChunkLimit,
   ContextCheckBlockSizes,
   ContextKeeperMallocSize,
   ContextMallocHeader,
-} from "./context_create.ts";
+} from "../mcxt/create.ts";
 
-export { BUMP_BLOCKHDRSZ, BUMP_CHUNKHDRSZ, BUMP_CONTEXT_SIZE } from "./bump_block.ts";
-export { BumpCheck, BumpIsEmpty, BumpStats } from "./bump_inspect.ts";
+export { BUMP_BLOCKHDRSZ, BUMP_CHUNKHDRSZ, BUMP_CONTEXT_SIZE } from "./block.ts";
+export { BumpCheck, BumpIsEmpty, BumpStats } from "./inspect.ts";
 
 /**
  * A Bump context: the tree node plus the type's scalars.
  *
  * @example
  * ```ts
- * import { BumpContext, BumpContextCreate } from "./bump.ts";
- * import { MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * import { BumpContext, BumpContextCreate } from "./mod.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
  * MemoryContextInit();
  * // Never-freed allocations without chunk headers, like a sort's tuples.
  * const tuples = BumpContextCreate(TopMemoryContext, "Caller tuples", 0, 8192, 8 << 20);
@@ -131,8 +131,8 @@ export class BumpContext extends MemoryContext {
  *
  * @example
  * ```ts
- * import { MemoryContextAlloc, MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
- * import { BumpContextCreate } from "./bump.ts";
+ * import { MemoryContextAlloc, MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
+ * import { BumpContextCreate } from "./mod.ts";
  * MemoryContextInit();
  * const tuples = BumpContextCreate(TopMemoryContext, "Caller tuples", 0, 8192, 8 << 20);
  * MemoryContextAlloc(tuples, 100); // 104 bytes of the keeper block, no chunk header

@@ -11,30 +11,30 @@
  * current context, which would leave `palloc` pointing at freed memory.
  */
 import { heap, type MemoryContext, type MemoryContextCallback } from "./context.ts";
-import { ERRCODE_INTERNAL_ERROR, PgError } from "./elog.ts";
+import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
 import {
   checking,
   CheckingBeforeRelease,
   CheckingReleaseContext,
   ERRCODE_DATA_CORRUPTED,
-} from "./checking.ts";
-import { CurrentMemoryContext, TopMemoryContext } from "./mcxt.ts";
-import { assertLive } from "./mcxt_guard.ts";
-import { MemoryContextTraverseNext, unlinkFromParent } from "./mcxt_tree.ts";
+} from "../checking/mod.ts";
+import { CurrentMemoryContext, TopMemoryContext } from "./mod.ts";
+import { assertLive } from "./guard.ts";
+import { MemoryContextTraverseNext, unlinkFromParent } from "./tree.ts";
 
 /**
  * `MemoryContextReset`: deletes every descendant, then frees every chunk of `ctx`.
  *
  * @example
  * ```ts
- * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
  * import {
  *   MemoryContextAlloc,
  *   MemoryContextInit,
  *   MemoryContextIsEmpty,
  *   MemoryContextReset,
  *   TopMemoryContext,
- * } from "./mcxt.ts";
+ * } from "./mod.ts";
  * MemoryContextInit();
  * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
  * MemoryContextAlloc(work, 1000);
@@ -58,13 +58,13 @@ export function MemoryContextReset(ctx: MemoryContext): void {
  *
  * @example
  * ```ts
- * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
  * import {
  *   MemoryContextAlloc,
  *   MemoryContextInit,
  *   MemoryContextResetOnly,
  *   TopMemoryContext,
- * } from "./mcxt.ts";
+ * } from "./mod.ts";
  * MemoryContextInit();
  * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
  * const kid = AllocSetContextCreate(work, "kid", ...ALLOCSET_DEFAULT_SIZES);
@@ -102,13 +102,13 @@ export function resetOnly(ctx: MemoryContext): void {
  *
  * @example
  * ```ts
- * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
  * import {
  *   MemoryContextAlloc,
  *   MemoryContextInit,
  *   MemoryContextResetChildren,
  *   TopMemoryContext,
- * } from "./mcxt.ts";
+ * } from "./mod.ts";
  * MemoryContextInit();
  * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
  * MemoryContextAlloc(work, 100);
@@ -130,13 +130,13 @@ export function MemoryContextResetChildren(ctx: MemoryContext): void {
  *
  * @example
  * ```ts
- * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
  * import {
  *   MemoryContextAlloc,
  *   MemoryContextDelete,
  *   MemoryContextInit,
  *   TopMemoryContext,
- * } from "./mcxt.ts";
+ * } from "./mod.ts";
  * MemoryContextInit();
  * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
  * MemoryContextAlloc(work, 100);
@@ -213,12 +213,12 @@ function HeapCheckRelease(ctx: MemoryContext, self: number, below: number): void
  *
  * @example
  * ```ts
- * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
  * import {
  *   MemoryContextDeleteChildren,
  *   MemoryContextInit,
  *   TopMemoryContext,
- * } from "./mcxt.ts";
+ * } from "./mod.ts";
  * MemoryContextInit();
  * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
  * AllocSetContextCreate(work, "kid", ...ALLOCSET_DEFAULT_SIZES);
@@ -271,13 +271,13 @@ function callResetCallbacks(ctx: MemoryContext): void {
  *
  * @example
  * ```ts
- * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
  * import {
  *   MemoryContextInit,
  *   MemoryContextRegisterResetCallback,
  *   MemoryContextReset,
  *   TopMemoryContext,
- * } from "./mcxt.ts";
+ * } from "./mod.ts";
  * MemoryContextInit();
  * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
  * const cb = { func: (arg: unknown) => console.log("closing", arg), arg: "file 7" };
@@ -300,13 +300,13 @@ export function MemoryContextRegisterResetCallback(
  *
  * @example
  * ```ts
- * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
  * import {
  *   MemoryContextInit,
  *   MemoryContextRegisterResetCallback,
  *   MemoryContextUnregisterResetCallback,
  *   TopMemoryContext,
- * } from "./mcxt.ts";
+ * } from "./mod.ts";
  * MemoryContextInit();
  * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
  * const cb = { func: () => console.log("never"), arg: null };

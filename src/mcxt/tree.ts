@@ -10,9 +10,9 @@
  * `mcxt_reset.ts`; it unlinks a deleted context with `unlinkFromParent`.
  */
 import type { MemoryContext, MemoryContextCounters } from "./context.ts";
-import { ERRCODE_INTERNAL_ERROR, PgError } from "./elog.ts";
-import { TopMemoryContext } from "./mcxt.ts";
-import { assertLive } from "./mcxt_guard.ts";
+import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
+import { TopMemoryContext } from "./mod.ts";
+import { assertLive } from "./guard.ts";
 
 /**
  * `MemoryContextTraverseNext`: the context after `curr` in a pre-order walk
@@ -24,7 +24,7 @@ import { assertLive } from "./mcxt_guard.ts";
  *   MemoryContextInit,
  *   MemoryContextTraverseNext,
  *   TopMemoryContext,
- * } from "./mcxt.ts";
+ * } from "./mod.ts";
  * MemoryContextInit();
  * const names: string[] = [];
  * const top = TopMemoryContext;
@@ -64,13 +64,13 @@ export function unlinkFromParent(ctx: MemoryContext): void {
  *
  * @example
  * ```ts
- * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
  * import {
  *   MemoryContextGetParent,
  *   MemoryContextInit,
  *   MemoryContextSetParent,
  *   TopMemoryContext,
- * } from "./mcxt.ts";
+ * } from "./mod.ts";
  * MemoryContextInit();
  * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
  * const other = AllocSetContextCreate(TopMemoryContext, "other", ...ALLOCSET_DEFAULT_SIZES);
@@ -110,7 +110,7 @@ export function MemoryContextSetParent(ctx: MemoryContext, newParent: MemoryCont
  *   MemoryContextGetParent,
  *   MemoryContextInit,
  *   TopMemoryContext,
- * } from "./mcxt.ts";
+ * } from "./mod.ts";
  * MemoryContextInit();
  * console.assert(MemoryContextGetParent(ErrorContext) === TopMemoryContext);
  * ```
@@ -124,13 +124,13 @@ export function MemoryContextGetParent(ctx: MemoryContext): MemoryContext | null
  *
  * @example
  * ```ts
- * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
  * import {
  *   MemoryContextInit,
  *   MemoryContextSetIdentifier,
  *   MemoryContextStatsLine,
  *   TopMemoryContext,
- * } from "./mcxt.ts";
+ * } from "./mod.ts";
  * MemoryContextInit();
  * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
  * MemoryContextSetIdentifier(work, "SELECT 1");
@@ -147,13 +147,13 @@ export function MemoryContextSetIdentifier(ctx: MemoryContext, ident: string | n
  *
  * @example
  * ```ts
- * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
  * import {
  *   MemoryContextAlloc,
  *   MemoryContextInit,
  *   MemoryContextIsEmpty,
  *   TopMemoryContext,
- * } from "./mcxt.ts";
+ * } from "./mod.ts";
  * MemoryContextInit();
  * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
  * console.assert(MemoryContextIsEmpty(work));
@@ -176,7 +176,7 @@ export function MemoryContextIsEmpty(ctx: MemoryContext): boolean {
  *   MemoryContextInit,
  *   MemoryContextMemAllocated,
  *   TopMemoryContext,
- * } from "./mcxt.ts";
+ * } from "./mod.ts";
  * MemoryContextInit();
  * // The bytes the whole tree took from the heap:
  * console.log(MemoryContextMemAllocated(TopMemoryContext, true));
@@ -202,7 +202,7 @@ export function MemoryContextMemAllocated(ctx: MemoryContext, recurse: boolean):
  *   MemoryContextInit,
  *   MemoryContextMemConsumed,
  *   TopMemoryContext,
- * } from "./mcxt.ts";
+ * } from "./mod.ts";
  * MemoryContextInit();
  * const c = { nblocks: 0, freechunks: 0, totalspace: 0, freespace: 0 };
  * MemoryContextMemConsumed(TopMemoryContext, c);
@@ -234,7 +234,7 @@ export function MemoryContextMemConsumed(
  *   MemoryContextCountersOf,
  *   MemoryContextInit,
  *   TopMemoryContext,
- * } from "./mcxt.ts";
+ * } from "./mod.ts";
  * MemoryContextInit();
  * const k = MemoryContextCountersOf(TopMemoryContext);
  * console.log(`${k.totalspace} total in ${k.nblocks} blocks; ${k.freespace} free`);

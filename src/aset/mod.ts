@@ -44,16 +44,16 @@ import {
   registerContext,
   registerMethods,
   unregisterContext,
-} from "./context.ts";
-import { ERRCODE_INTERNAL_ERROR, PgError } from "./elog.ts";
-import { MCTX_ASET_ID } from "./memorychunk.ts";
-import { resetOnly } from "./mcxt_reset.ts";
+} from "../mcxt/context.ts";
+import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
+import { MCTX_ASET_ID } from "../memorychunk.ts";
+import { resetOnly } from "../mcxt/reset.ts";
 import {
   AllocSetCheck,
   AllocSetChunkAreas,
   AllocSetReleasedBlocks,
   AllocSetStats,
-} from "./aset_check.ts";
+} from "./inspect.ts";
 import {
   AllocSetAlloc,
   AllocSetBlockFree,
@@ -61,12 +61,12 @@ import {
   AllocSetGetChunkContext,
   AllocSetGetChunkSpace,
   AllocSetRealloc,
-} from "./aset_alloc.ts";
+} from "./alloc.ts";
 import {
   ContextAllocChunkLimit,
   ContextKeeperMallocSize,
   ContextMallocHeader,
-} from "./context_create.ts";
+} from "../mcxt/create.ts";
 
 /** `sizeof(AllocSetContext)` in the 64-bit build, MAXALIGNed. */
 export const ASET_CONTEXT_SIZE = 200;
@@ -89,8 +89,8 @@ export const FREE_MARK = 16;
  *
  * @example
  * ```ts
- * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
- * import { MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./mod.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
  * MemoryContextInit();
  * const cxt = AllocSetContextCreate(TopMemoryContext, "ExecutorState", ...ALLOCSET_DEFAULT_SIZES);
  * ```
@@ -101,8 +101,8 @@ export const ALLOCSET_DEFAULT_SIZES = [0, 8 * 1024, 8 * 1024 * 1024] as const;
  *
  * @example
  * ```ts
- * import { ALLOCSET_SMALL_SIZES, AllocSetContextCreate } from "./aset.ts";
- * import { MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * import { ALLOCSET_SMALL_SIZES, AllocSetContextCreate } from "./mod.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
  * MemoryContextInit();
  * const cxt = AllocSetContextCreate(TopMemoryContext, "ExprContext", ...ALLOCSET_SMALL_SIZES);
  * ```
@@ -113,8 +113,8 @@ export const ALLOCSET_SMALL_SIZES = [0, 1024, 8 * 1024] as const;
  *
  * @example
  * ```ts
- * import { ALLOCSET_START_SMALL_SIZES, AllocSetContextCreate } from "./aset.ts";
- * import { MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * import { ALLOCSET_START_SMALL_SIZES, AllocSetContextCreate } from "./mod.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
  * MemoryContextInit();
  * const cxt = AllocSetContextCreate(TopMemoryContext, "maybe big", ...ALLOCSET_START_SMALL_SIZES);
  * ```
@@ -138,8 +138,8 @@ export const B_ENDPTR = 8;
  *
  * @example
  * ```ts
- * import { ALLOCSET_DEFAULT_SIZES, AllocSetContext, AllocSetContextCreate } from "./aset.ts";
- * import { MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContext, AllocSetContextCreate } from "./mod.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
  * MemoryContextInit();
  * const cxt = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
  * console.assert(cxt instanceof AllocSetContext);
@@ -207,8 +207,8 @@ function validateParameters(min: number, init: number, max: number): void {
  *
  * @example
  * ```ts
- * import { MemoryContextInit, TopMemoryContext, MemoryContextAlloc } from "./mcxt.ts";
- * import { AllocSetContextCreate } from "./aset.ts";
+ * import { MemoryContextInit, TopMemoryContext, MemoryContextAlloc } from "../mcxt/mod.ts";
+ * import { AllocSetContextCreate } from "./mod.ts";
  * MemoryContextInit();
  * const cxt = AllocSetContextCreate(TopMemoryContext, "work", 0, 8192, 8 << 20);
  * MemoryContextAlloc(cxt, 100);

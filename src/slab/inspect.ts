@@ -12,24 +12,24 @@
  * cached empty block; "blocks" and "free" count only the listed blocks (an
  * empty block's chunks are not reported as free, a quirk PostgreSQL keeps).
  */
-import type { MemoryContext, MemoryContextCounters } from "./context.ts";
-import { heap } from "./context.ts";
-import { PgError } from "./elog.ts";
+import type { MemoryContext, MemoryContextCounters } from "../mcxt/context.ts";
+import { heap } from "../mcxt/context.ts";
+import { PgError } from "../elog.ts";
 import {
   CheckingBlockPointerOk,
   CheckingChunkOk,
   CheckingHeapBlockOk,
   CheckingWalkLimit,
   ERRCODE_DATA_CORRUPTED,
-} from "./checking.ts";
+} from "../checking/mod.ts";
 import {
   chunkGetBlock,
   chunkGetValue,
   chunkIsExternal,
   MCTX_SLAB_ID,
   pointerMethodId,
-} from "./memorychunk.ts";
-import type { SlabContext } from "./slab.ts";
+} from "../memorychunk.ts";
+import type { SlabContext } from "./mod.ts";
 import {
   B_FREEHEAD,
   B_NFREE,
@@ -45,7 +45,7 @@ import {
   SlabBlocklistHead,
   SlabListFirst,
   SlabListNext,
-} from "./slab_block.ts";
+} from "./block.ts";
 
 /** `SlabIsEmpty`: a slab is empty when it holds no block at all (cached ones count). */
 export function SlabIsEmpty(context: MemoryContext): boolean {

@@ -22,17 +22,17 @@
  * the one method table of `context.ts`.
  */
 import { installHeap, type MemoryContext } from "./context.ts";
-import { Heap, type HeapOptions } from "./heap/mod.ts";
-import { AllocSetContextCreate } from "./aset.ts";
-import { CheckingInstall } from "./checking.ts";
-import { assertLive } from "./mcxt_guard.ts";
+import { Heap, type HeapOptions } from "../heap/mod.ts";
+import { AllocSetContextCreate } from "../aset/mod.ts";
+import { CheckingInstall } from "../checking/mod.ts";
+import { assertLive } from "./guard.ts";
 
 /**
  * The root of the tree; never reset as a whole, never deleted.
  *
  * @example
  * ```ts
- * import { MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "./mod.ts";
  * MemoryContextInit();
  * console.assert(TopMemoryContext.parent === null); // the root of the tree
  * ```
@@ -43,7 +43,7 @@ export let TopMemoryContext: MemoryContext = undefined as unknown as MemoryConte
  *
  * @example
  * ```ts
- * import { ErrorContext, MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * import { ErrorContext, MemoryContextInit, TopMemoryContext } from "./mod.ts";
  * MemoryContextInit();
  * console.assert(ErrorContext.parent === TopMemoryContext);
  * ```
@@ -59,7 +59,7 @@ export let ErrorContext: MemoryContext = undefined as unknown as MemoryContext;
  *   MemoryContextInit,
  *   palloc,
  *   TopMemoryContext,
- * } from "./mcxt.ts";
+ * } from "./mod.ts";
  * MemoryContextInit();
  * console.assert(CurrentMemoryContext === TopMemoryContext);
  * const p = palloc(8); // allocated in CurrentMemoryContext
@@ -73,7 +73,7 @@ export let CurrentMemoryContext: MemoryContext = undefined as unknown as MemoryC
  *
  * @example
  * ```ts
- * import { MemoryContextInit, type MemoryContextInitOptions } from "./mcxt.ts";
+ * import { MemoryContextInit, type MemoryContextInitOptions } from "./mod.ts";
  * const options: MemoryContextInitOptions = { initialBytes: 1 << 20, maxBytes: 64 << 20 };
  * MemoryContextInit(options);
  * ```
@@ -91,7 +91,7 @@ export type MemoryContextInitOptions = HeapOptions & {
  *
  * @example
  * ```ts
- * import { MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "./mod.ts";
  * MemoryContextInit({ maxBytes: 64 << 20 });
  * console.log(TopMemoryContext.name); // "TopMemoryContext"
  * ```
@@ -109,13 +109,13 @@ export function MemoryContextInit(options?: MemoryContextInitOptions): void {
  *
  * @example
  * ```ts
- * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
  * import {
  *   MemoryContextInit,
  *   MemoryContextSwitchTo,
  *   palloc,
  *   TopMemoryContext,
- * } from "./mcxt.ts";
+ * } from "./mod.ts";
  * MemoryContextInit();
  * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
  * const old = MemoryContextSwitchTo(work);
@@ -145,7 +145,7 @@ export {
   repalloc0,
   repalloc_extended,
   repalloc_huge,
-} from "./mcxt_alloc.ts";
+} from "./alloc.ts";
 export {
   MemoryContextDelete,
   MemoryContextDeleteChildren,
@@ -154,7 +154,7 @@ export {
   MemoryContextResetChildren,
   MemoryContextResetOnly,
   MemoryContextUnregisterResetCallback,
-} from "./mcxt_reset.ts";
+} from "./reset.ts";
 export {
   MemoryContextCountersOf,
   MemoryContextGetParent,
@@ -164,9 +164,9 @@ export {
   MemoryContextSetIdentifier,
   MemoryContextSetParent,
   MemoryContextTraverseNext,
-} from "./mcxt_tree.ts";
+} from "./tree.ts";
 export { MCXT_ALLOC_HUGE, MCXT_ALLOC_NO_OOM, MCXT_ALLOC_ZERO } from "./context.ts";
-export { MemoryContextCheck } from "./checking.ts";
+export { MemoryContextCheck } from "../checking/mod.ts";
 export {
   MemoryContextStats,
   MemoryContextStatsDetail,

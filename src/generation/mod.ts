@@ -49,9 +49,9 @@ import {
   registerContext,
   registerMethods,
   unregisterContext,
-} from "./context.ts";
-import { checking, CheckingWipe } from "./checking.ts";
-import { chunkIsExternal, MCTX_GENERATION_ID, MEMORYCHUNK_MAX_VALUE } from "./memorychunk.ts";
+} from "../mcxt/context.ts";
+import { checking, CheckingWipe } from "../checking/mod.ts";
+import { chunkIsExternal, MCTX_GENERATION_ID, MEMORYCHUNK_MAX_VALUE } from "../memorychunk.ts";
 import {
   B_CONTEXT,
   B_NCHUNKS,
@@ -72,20 +72,20 @@ import {
   GenerationListDelete,
   GenerationListInit,
   GenerationListPushHead,
-} from "./generation_block.ts";
+} from "./block.ts";
 import {
   GenerationCheck,
   GenerationChunkAreas,
   GenerationIsEmpty,
   GenerationReleasedBlocks,
   GenerationStats,
-} from "./generation_inspect.ts";
-import { GenerationAlloc } from "./generation_alloc.ts";
+} from "./inspect.ts";
+import { GenerationAlloc } from "./alloc.ts";
 import {
   ContextAllocChunkLimit,
   ContextKeeperMallocSize,
   ContextMallocHeader,
-} from "./context_create.ts";
+} from "../mcxt/create.ts";
 
 /** `Generation_CHUNK_FRACTION`: a max-size block must hold this many limit-size chunks. */
 const GENERATION_CHUNK_FRACTION = 8;
@@ -95,8 +95,8 @@ const GENERATION_CHUNK_FRACTION = 8;
  *
  * @example
  * ```ts
- * import { GenerationContext, GenerationContextCreate } from "./generation.ts";
- * import { MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * import { GenerationContext, GenerationContextCreate } from "./mod.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
  * MemoryContextInit();
  * // Chunks freed roughly in allocation order, like reorderbuffer's changes.
  * const gen = GenerationContextCreate(TopMemoryContext, "ReorderBuffer", 0, 8192, 8 << 20);
@@ -131,9 +131,9 @@ export class GenerationContext extends MemoryContext {
  *
  * @example
  * ```ts
- * import { GenerationContextCreate } from "./generation.ts";
- * import { GetMemoryChunkSpace, MemoryContextAlloc, MemoryContextDelete } from "./mcxt.ts";
- * import { MemoryContextInit, pfree, TopMemoryContext } from "./mcxt.ts";
+ * import { GenerationContextCreate } from "./mod.ts";
+ * import { GetMemoryChunkSpace, MemoryContextAlloc, MemoryContextDelete } from "../mcxt/mod.ts";
+ * import { MemoryContextInit, pfree, TopMemoryContext } from "../mcxt/mod.ts";
  * MemoryContextInit();
  * const gen = GenerationContextCreate(TopMemoryContext, "queue", 0, 8192, 8388608);
  * const p = MemoryContextAlloc(gen, 100);

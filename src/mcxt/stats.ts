@@ -11,7 +11,7 @@
  * method; this file only arranges them.
  */
 import { type MemoryContext, type MemoryContextCounters, newCounters } from "./context.ts";
-import { MemoryContextTraverseNext } from "./mcxt.ts";
+import { MemoryContextTraverseNext } from "./mod.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -57,7 +57,7 @@ function countersText(t: MemoryContextCounters): string {
  *
  * @example
  * ```ts
- * import { MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "./mod.ts";
  * import { MemoryContextStatsLines } from "./stats.ts";
  * MemoryContextInit();
  * for (const line of MemoryContextStatsLines(TopMemoryContext, 100, 100)) console.log(line);
@@ -120,7 +120,7 @@ function statsInternal(
  *
  * @example
  * ```ts
- * import { MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "./mod.ts";
  * import { MemoryContextStatsDetail } from "./stats.ts";
  * MemoryContextInit();
  * MemoryContextStatsDetail(TopMemoryContext, 1, 10); // two levels, at most 10 children each
@@ -139,7 +139,7 @@ export function MemoryContextStatsDetail(
  *
  * @example
  * ```ts
- * import { MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "./mod.ts";
  * import { MemoryContextStats } from "./stats.ts";
  * MemoryContextInit();
  * MemoryContextStats(TopMemoryContext); // the whole tree, on stderr
@@ -154,7 +154,7 @@ export function MemoryContextStats(ctx: MemoryContext): void {
  *
  * @example
  * ```ts
- * import { ErrorContext, MemoryContextInit } from "./mcxt.ts";
+ * import { ErrorContext, MemoryContextInit } from "./mod.ts";
  * import { MemoryContextStatsLine } from "./stats.ts";
  * MemoryContextInit();
  * console.log(MemoryContextStatsLine(ErrorContext)); // "ErrorContext: 8192 total in 1 blocks; …"

@@ -54,9 +54,9 @@ import {
   registerContext,
   registerMethods,
   unregisterContext,
-} from "./context.ts";
-import { elogError } from "./elog.ts";
-import { chunkGetBlock, MCTX_SLAB_ID, MEMORYCHUNK_MAX_BLOCKOFFSET } from "./memorychunk.ts";
+} from "../mcxt/context.ts";
+import { elogError } from "../elog.ts";
+import { chunkGetBlock, MCTX_SLAB_ID, MEMORYCHUNK_MAX_BLOCKOFFSET } from "../memorychunk.ts";
 import {
   B_FREEHEAD,
   B_NFREE,
@@ -74,21 +74,21 @@ import {
   SlabListIsEmpty,
   SlabListPushHead,
   SlabListRelease,
-} from "./slab_block.ts";
+} from "./block.ts";
 import {
   SlabCheck,
   SlabChunkAreas,
   SlabIsEmpty,
   SlabReleasedBlocks,
   SlabStats,
-} from "./slab_inspect.ts";
-import { ContextMallocHeader } from "./context_create.ts";
+} from "./inspect.ts";
+import { ContextMallocHeader } from "../mcxt/create.ts";
 import {
   SlabAlloc,
   SlabBlocklistIndex,
   SlabBlockMove,
   SlabFindNextBlockListIndex,
-} from "./slab_alloc.ts";
+} from "./alloc.ts";
 
 /** `SLAB_MAXIMUM_EMPTY_BLOCKS`: how many emptied blocks are cached for reuse. */
 export const SLAB_MAXIMUM_EMPTY_BLOCKS = 10;
@@ -98,8 +98,8 @@ export const SLAB_MAXIMUM_EMPTY_BLOCKS = 10;
  *
  * @example
  * ```ts
- * import { MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
- * import { SlabContext, SlabContextCreate } from "./slab.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
+ * import { SlabContext, SlabContextCreate } from "./mod.ts";
  * MemoryContextInit();
  * // Many objects of one size, like reorderbuffer's transaction entries.
  * const slab = SlabContextCreate(TopMemoryContext, "TXN", 8192, 104);
@@ -134,9 +134,9 @@ export class SlabContext extends MemoryContext {
  *
  * @example
  * ```ts
- * import { SlabContextCreate } from "./slab.ts";
- * import { GetMemoryChunkSpace, MemoryContextAlloc, MemoryContextDelete } from "./mcxt.ts";
- * import { MemoryContextInit, pfree, TopMemoryContext } from "./mcxt.ts";
+ * import { SlabContextCreate } from "./mod.ts";
+ * import { GetMemoryChunkSpace, MemoryContextAlloc, MemoryContextDelete } from "../mcxt/mod.ts";
+ * import { MemoryContextInit, pfree, TopMemoryContext } from "../mcxt/mod.ts";
  * MemoryContextInit();
  * const slab = SlabContextCreate(TopMemoryContext, "records", 8192, 104);
  * const p = MemoryContextAlloc(slab, 104);

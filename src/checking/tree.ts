@@ -12,9 +12,9 @@
  * every recorded header must match its record, and aligned chunks (whose
  * redirect headers no block walk visits) must keep their sentinels.
  */
-import type { MemoryContext } from "./context.ts";
-import { heap } from "./context.ts";
-import { PgError } from "./elog.ts";
+import type { MemoryContext } from "../mcxt/context.ts";
+import { heap } from "../mcxt/context.ts";
+import { PgError } from "../elog.ts";
 import {
   checking,
   CheckingJustReleased,
@@ -22,7 +22,7 @@ import {
   CheckingRecordsOk,
   CheckingWalkLimit,
   ERRCODE_DATA_CORRUPTED,
-} from "./checking.ts";
+} from "./mod.ts";
 
 function corrupted(message: string): never {
   throw new PgError(ERRCODE_DATA_CORRUPTED, message);
@@ -36,9 +36,9 @@ function corrupted(message: string): never {
  *
  * @example
  * ```ts
- * import { MemoryContextCheck } from "./checking_tree.ts";
- * import { MemoryContextInit, palloc, TopMemoryContext } from "./mcxt.ts";
- * import { heap } from "./context.ts";
+ * import { MemoryContextCheck } from "./tree.ts";
+ * import { MemoryContextInit, palloc, TopMemoryContext } from "../mcxt/mod.ts";
+ * import { heap } from "../mcxt/context.ts";
  * MemoryContextInit({ checking: true });
  * const p = palloc(10);
  * heap.u8[p + 10] = 0; // one byte past the end: the sentinel

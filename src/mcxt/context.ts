@@ -23,9 +23,9 @@
  * is really allocated in the heap, so the counters are exact by construction.
  * Tree links, names and callbacks live on the JS object: contexts are few.
  */
-import type { Heap } from "./heap/mod.ts";
-import { ERRCODE_INTERNAL_ERROR, PgError } from "./elog.ts";
-import { MaxAllocHugeSize, MaxAllocSize, MCXT_ALLOC_HUGE, MCXT_ALLOC_NO_OOM } from "./memutils.ts";
+import type { Heap } from "../heap/mod.ts";
+import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
+import { MaxAllocHugeSize, MaxAllocSize, MCXT_ALLOC_HUGE, MCXT_ALLOC_NO_OOM } from "../memutils.ts";
 
 export {
   MAXALIGN,
@@ -34,7 +34,7 @@ export {
   MCXT_ALLOC_HUGE,
   MCXT_ALLOC_NO_OOM,
   MCXT_ALLOC_ZERO,
-} from "./memutils.ts";
+} from "../memutils.ts";
 
 /**
  * PostgreSQL's `MemoryContextCounters`: what a type's stats method adds up.
@@ -42,7 +42,7 @@ export {
  * @example
  * ```ts
  * import type { MemoryContextCounters } from "./context.ts";
- * import { MemoryContextCountersOf, MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * import { MemoryContextCountersOf, MemoryContextInit, TopMemoryContext } from "./mod.ts";
  * MemoryContextInit();
  * const k: MemoryContextCounters = MemoryContextCountersOf(TopMemoryContext);
  * console.log(`${k.totalspace - k.freespace} bytes used`);
@@ -74,7 +74,7 @@ export function newCounters(): MemoryContextCounters {
  *   MemoryContextInit,
  *   MemoryContextRegisterResetCallback,
  *   TopMemoryContext,
- * } from "./mcxt.ts";
+ * } from "./mod.ts";
  * MemoryContextInit();
  * const cb: MemoryContextCallback = { func: (arg) => console.log("released", arg), arg: 42 };
  * MemoryContextRegisterResetCallback(TopMemoryContext, cb);
@@ -97,7 +97,7 @@ export interface MemoryContextCallback {
  * @example
  * ```ts
  * import type { ContextMethods } from "./context.ts";
- * import { MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "./mod.ts";
  * MemoryContextInit();
  * const methods: ContextMethods = TopMemoryContext.methods; // AllocSet's table
  * console.log(methods.isEmpty(TopMemoryContext));
@@ -158,7 +158,7 @@ export interface ContextMethods {
  * @example
  * ```ts
  * import type { MemoryContext } from "./context.ts";
- * import { MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "./mod.ts";
  * MemoryContextInit();
  * const mc: MemoryContext = TopMemoryContext;
  * console.log(mc.name, mc.typeName); // "TopMemoryContext AllocSetContext"
@@ -234,7 +234,7 @@ export function registerMethods(methodId: number, methods: ContextMethods): void
  * @example
  * ```ts
  * import { heap } from "./context.ts";
- * import { MemoryContextInit, palloc } from "./mcxt.ts";
+ * import { MemoryContextInit, palloc } from "./mod.ts";
  * MemoryContextInit();
  * const p = palloc(4);
  * heap.u8.set([1, 2, 3, 4], p); // pointers index the heap's views

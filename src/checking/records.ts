@@ -15,8 +15,8 @@
  * the mode off. There is never a JS object per chunk. Offsets may reach
  * 4 GB, so nothing here uses 32-bit `<<` or `&` on an offset's high bits.
  */
-import { heap, onHeapInstalled } from "./context.ts";
-import { MEMORYCHUNK_SIZE } from "./memorychunk.ts";
+import { heap, onHeapInstalled } from "../mcxt/context.ts";
+import { MEMORYCHUNK_SIZE } from "../memorychunk.ts";
 
 const PAGE_SHIFT = 16;
 const PAGE_BYTES = 1 << PAGE_SHIFT;

@@ -21,24 +21,24 @@ import {
   MCXT_ALLOC_ZERO,
   type MemoryContext,
 } from "./context.ts";
-import { ERRCODE_INTERNAL_ERROR, PgError } from "./elog.ts";
+import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
 import {
   checking,
   CheckingFree,
   CheckingNoteAlloc,
   CheckingRealloc,
   CheckingVerify,
-} from "./checking.ts";
-import { CurrentMemoryContext } from "./mcxt.ts";
-import { assertLive, chunkMethods, requestSize } from "./mcxt_guard.ts";
+} from "../checking/mod.ts";
+import { CurrentMemoryContext } from "./mod.ts";
+import { assertLive, chunkMethods, requestSize } from "./guard.ts";
 
 /**
  * `MemoryContextAlloc`: `size` bytes in `ctx`; raises out of memory on failure.
  *
  * @example
  * ```ts
- * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
- * import { MemoryContextAlloc, MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
+ * import { MemoryContextAlloc, MemoryContextInit, TopMemoryContext } from "./mod.ts";
  * MemoryContextInit();
  * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
  * const p = MemoryContextAlloc(work, 100); // a byte offset into the heap
@@ -63,7 +63,7 @@ export function MemoryContextAlloc(ctx: MemoryContext, size: number | bigint): n
  *   MemoryContextAllocZero,
  *   MemoryContextInit,
  *   TopMemoryContext,
- * } from "./mcxt.ts";
+ * } from "./mod.ts";
  * MemoryContextInit();
  * const p = MemoryContextAllocZero(TopMemoryContext, 64);
  * console.assert(heap.u8.subarray(p, p + 64).every((b) => b === 0));
@@ -91,7 +91,7 @@ export function MemoryContextAllocZero(ctx: MemoryContext, size: number | bigint
  *   MemoryContextAllocExtended,
  *   MemoryContextInit,
  *   TopMemoryContext,
- * } from "./mcxt.ts";
+ * } from "./mod.ts";
  * MemoryContextInit();
  * const flags = MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM;
  * const p = MemoryContextAllocExtended(TopMemoryContext, 2 ** 31, flags);
@@ -128,9 +128,9 @@ function sizeText(size: number | bigint): string {
  *
  * @example
  * ```ts
- * import { MemoryContextAllocHuge, MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * import { MemoryContextAllocHuge, MemoryContextInit, TopMemoryContext } from "./mod.ts";
  * import { MaxAllocSize } from "./context.ts";
- * import { PgError } from "./elog.ts";
+ * import { PgError } from "../elog.ts";
  * MemoryContextInit({ maxBytes: 64 << 20 });
  * try {
  *   MemoryContextAllocHuge(TopMemoryContext, MaxAllocSize + 1); // allowed size, but…
@@ -148,7 +148,7 @@ export function MemoryContextAllocHuge(ctx: MemoryContext, size: number | bigint
  *
  * @example
  * ```ts
- * import { MemoryContextInit, palloc, pfree, TopMemoryContext } from "./mcxt.ts";
+ * import { MemoryContextInit, palloc, pfree, TopMemoryContext } from "./mod.ts";
  * MemoryContextInit();
  * const p = palloc(100); // in CurrentMemoryContext
  * pfree(p);
@@ -164,7 +164,7 @@ export function palloc(size: number | bigint): number {
  * @example
  * ```ts
  * import { heap } from "./context.ts";
- * import { MemoryContextInit, palloc0, TopMemoryContext } from "./mcxt.ts";
+ * import { MemoryContextInit, palloc0, TopMemoryContext } from "./mod.ts";
  * MemoryContextInit();
  * const p = palloc0(16);
  * console.assert(heap.u8[p + 15] === 0);
@@ -185,7 +185,7 @@ export function palloc0(size: number | bigint): number {
  *   MemoryContextInit,
  *   palloc_extended,
  *   TopMemoryContext,
- * } from "./mcxt.ts";
+ * } from "./mod.ts";
  * MemoryContextInit();
  * const p = palloc_extended(100, MCXT_ALLOC_ZERO | MCXT_ALLOC_NO_OOM);
  * if (p === 0) console.log("no memory, and no error either");
@@ -200,7 +200,7 @@ export function palloc_extended(size: number | bigint, flags: number): number {
  *
  * @example
  * ```ts
- * import { MemoryContextInit, palloc, pfree, TopMemoryContext } from "./mcxt.ts";
+ * import { MemoryContextInit, palloc, pfree, TopMemoryContext } from "./mod.ts";
  * MemoryContextInit();
  * const p = palloc(100);
  * pfree(p); // the chunk goes back to its context (AllocSet: a freelist)
@@ -217,7 +217,7 @@ export function pfree(pointer: number): void {
  *
  * @example
  * ```ts
- * import { MemoryContextInit, palloc, repalloc, TopMemoryContext } from "./mcxt.ts";
+ * import { MemoryContextInit, palloc, repalloc, TopMemoryContext } from "./mod.ts";
  * MemoryContextInit();
  * let p = palloc(16);
  * p = repalloc(p, 1000); // may move; the first 16 bytes come along
@@ -241,7 +241,7 @@ export function repalloc(pointer: number, size: number | bigint): number {
  *   palloc,
  *   repalloc_extended,
  *   TopMemoryContext,
- * } from "./mcxt.ts";
+ * } from "./mod.ts";
  * MemoryContextInit();
  * let p = palloc(16);
  * const q = repalloc_extended(p, 4096, MCXT_ALLOC_NO_OOM);
@@ -265,7 +265,7 @@ export function repalloc_extended(pointer: number, size: number | bigint, flags:
  *   palloc,
  *   repalloc_huge,
  *   TopMemoryContext,
- * } from "./mcxt.ts";
+ * } from "./mod.ts";
  * MemoryContextInit();
  * let p = palloc(16);
  * p = repalloc_huge(p, 1 << 20);
@@ -280,7 +280,7 @@ export function repalloc_huge(pointer: number, size: number | bigint): number {
  *
  * @example
  * ```ts
- * import { MemoryContextInit, palloc0, repalloc0, TopMemoryContext } from "./mcxt.ts";
+ * import { MemoryContextInit, palloc0, repalloc0, TopMemoryContext } from "./mod.ts";
  * MemoryContextInit();
  * let p = palloc0(16);
  * p = repalloc0(p, 16, 64); // bytes 16..63 are zeroed as well
@@ -312,7 +312,7 @@ export function repalloc0(pointer: number, oldSize: number, size: number): numbe
  *   MemoryContextAlloc,
  *   MemoryContextInit,
  *   TopMemoryContext,
- * } from "./mcxt.ts";
+ * } from "./mod.ts";
  * MemoryContextInit();
  * const p = MemoryContextAlloc(ErrorContext, 8);
  * console.assert(GetMemoryChunkContext(p) === ErrorContext);
@@ -334,7 +334,7 @@ export function GetMemoryChunkContext(pointer: number): MemoryContext {
  *   MemoryContextInit,
  *   palloc,
  *   TopMemoryContext,
- * } from "./mcxt.ts";
+ * } from "./mod.ts";
  * MemoryContextInit();
  * console.assert(GetMemoryChunkSpace(palloc(100)) === 136); // AllocSet: 128 + 8-byte header
  * ```

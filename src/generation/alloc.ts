@@ -12,8 +12,8 @@ import {
   type MemoryContext,
   MemoryContextAllocationFailure,
   MemoryContextCheckSize,
-} from "./context.ts";
-import { chunkSetHeader, chunkSetHeaderExternal, MCTX_GENERATION_ID } from "./memorychunk.ts";
+} from "../mcxt/context.ts";
+import { chunkSetHeader, chunkSetHeaderExternal, MCTX_GENERATION_ID } from "../memorychunk.ts";
 import {
   B_FREEPTR,
   B_NCHUNKS,
@@ -23,8 +23,8 @@ import {
   GenerationBlockFreeBytes,
   GenerationBlockInit,
   GenerationListPushHead,
-} from "./generation_block.ts";
-import type { GenerationContext } from "./generation.ts";
+} from "./block.ts";
+import type { GenerationContext } from "./mod.ts";
 
 /** `pg_nextpower2_size_t` for sizes a heap can hold. */
 function nextPowerOf2(n: number): number {

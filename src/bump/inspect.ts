@@ -6,9 +6,9 @@
  * Bump keeps no per-chunk bookkeeping, so everything here walks the block
  * list: O(blocks). Nothing here is on an allocation path.
  */
-import { heap, type MemoryContext, type MemoryContextCounters } from "./context.ts";
-import { PgError } from "./elog.ts";
-import type { BumpContext } from "./bump.ts";
+import { heap, type MemoryContext, type MemoryContextCounters } from "../mcxt/context.ts";
+import { PgError } from "../elog.ts";
+import type { BumpContext } from "./mod.ts";
 import {
   BLOCKS_HEAD,
   BUMP_BLOCKHDRSZ,
@@ -17,15 +17,15 @@ import {
   W_FREEPTR,
   W_NEXT,
   W_PREV,
-} from "./bump_block.ts";
-import { BumpIndexLookup } from "./bump_index.ts";
+} from "./block.ts";
+import { BumpIndexLookup } from "./index.ts";
 import {
   CheckingBlockPointerOk,
   CheckingBumpChunks,
   CheckingHeapBlockOk,
   CheckingWalkLimit,
   ERRCODE_DATA_CORRUPTED,
-} from "./checking.ts";
+} from "../checking/mod.ts";
 
 /** `BumpIsEmpty`: true when no block holds a chunk. */
 export function BumpIsEmpty(context: MemoryContext): boolean {

@@ -31,7 +31,7 @@
  * current blocklist index, shift, the empty-block count) live on the JS
  * object for speed; their bytes are allocated, so the accounting is exact.
  */
-import { heap } from "./context.ts";
+import { heap } from "../mcxt/context.ts";
 
 /** `sizeof(SlabContext)`: 80 + 6×4 + dclist_head (24) + 3 × dlist_head (16). */
 export const SLAB_CONTEXT_SIZE = 176;

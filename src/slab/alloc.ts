@@ -8,10 +8,10 @@
  * `slab.ts` (the context, create, free, reset and delete) so both stay
  * short.
  */
-import { formatSize, heap, type MemoryContext, MemoryContextAllocationFailure } from "./context.ts";
-import { elogError } from "./elog.ts";
-import { chunkSetHeader, MCTX_SLAB_ID } from "./memorychunk.ts";
-import type { SlabContext } from "./slab.ts";
+import { formatSize, heap, type MemoryContext, MemoryContextAllocationFailure } from "../mcxt/context.ts";
+import { elogError } from "../elog.ts";
+import { chunkSetHeader, MCTX_SLAB_ID } from "../memorychunk.ts";
+import type { SlabContext } from "./mod.ts";
 import {
   B_NFREE,
   SLAB_BLOCK_NODE,
@@ -25,7 +25,7 @@ import {
   SlabListFirst,
   SlabListIsEmpty,
   SlabListPushHead,
-} from "./slab_block.ts";
+} from "./block.ts";
 
 /** `SlabBlocklistIndex`: list 0 for no free chunk, 1 or 2 by range otherwise. */
 export function SlabBlocklistIndex(slab: SlabContext, nfree: number): number {

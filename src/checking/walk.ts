@@ -9,9 +9,9 @@
  * the chunk operations (allocation, pfree, repalloc, release) and this one
  * the walks' side.
  */
-import { heap, mcxtMethods, type MemoryContext } from "./context.ts";
-import { PgError } from "./elog.ts";
-import { MCTX_ALIGNED_REDIRECT_ID, MEMORYCHUNK_SIZE } from "./memorychunk.ts";
+import { heap, mcxtMethods, type MemoryContext } from "../mcxt/context.ts";
+import { PgError } from "../elog.ts";
+import { MCTX_ALIGNED_REDIRECT_ID, MEMORYCHUNK_SIZE } from "../memorychunk.ts";
 import {
   CheckingRecordedSize,
   headerHash,
@@ -19,8 +19,8 @@ import {
   maxalign,
   NO_HEADER,
   recordsVisit,
-} from "./checking_records.ts";
-import { capacityOf, checking, ERRCODE_DATA_CORRUPTED, verifySentinel } from "./checking.ts";
+} from "./records.ts";
+import { capacityOf, checking, ERRCODE_DATA_CORRUPTED, verifySentinel } from "./mod.ts";
 
 function corrupted(message: string): never {
   throw new PgError(ERRCODE_DATA_CORRUPTED, message);

@@ -53,9 +53,9 @@ import {
   mcxtMethods,
   type MemoryContext,
   onHeapInstalled,
-} from "./context.ts";
-import { ERRCODE_INTERNAL_ERROR, PgError } from "./elog.ts";
-import { MCTX_ALIGNED_REDIRECT_ID, MCTX_BUMP_ID, MEMORYCHUNK_SIZE } from "./memorychunk.ts";
+} from "../mcxt/context.ts";
+import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
+import { MCTX_ALIGNED_REDIRECT_ID, MCTX_BUMP_ID, MEMORYCHUNK_SIZE } from "../memorychunk.ts";
 import {
   CheckingRecordedSize,
   headerHash,
@@ -66,10 +66,10 @@ import {
   recordsClear,
   recordsClearRange,
   recordSet,
-} from "./checking_records.ts";
+} from "./records.ts";
 
-export { CheckingRecordedSize } from "./checking_records.ts";
-export { CheckingBeforeRelease, MemoryContextCheck } from "./checking_tree.ts";
+export { CheckingRecordedSize } from "./records.ts";
+export { CheckingBeforeRelease, MemoryContextCheck } from "./tree.ts";
 export {
   CheckingBlockPointerOk,
   CheckingBumpChunks,
@@ -77,8 +77,8 @@ export {
   CheckingHeapBlockOk,
   CheckingRecordsOk,
   CheckingWalkLimit,
-} from "./checking_walk.ts";
-import { CheckingVerifyContext } from "./checking_tree.ts";
+} from "./walk.ts";
+import { CheckingVerifyContext } from "./tree.ts";
 
 /** The byte written just past a chunk's requested size (PostgreSQL's sentinel). */
 export const SENTINEL_BYTE = 0x7e;
@@ -93,8 +93,8 @@ export const ERRCODE_DATA_CORRUPTED = "XX001";
  *
  * @example
  * ```ts
- * import { checking } from "./checking.ts";
- * import { MemoryContextInit } from "./mcxt.ts";
+ * import { checking } from "./mod.ts";
+ * import { MemoryContextInit } from "../mcxt/mod.ts";
  * MemoryContextInit({ checking: true });
  * console.assert(checking);
  * ```

@@ -36,16 +36,16 @@
  * block, freeblock, block-size sequence, chunk limit) live on the JS object
  * for speed; their header bytes are allocated, so accounting is unchanged.
  */
-import { contextAtHeaderOrNull, heap } from "./context.ts";
-import { elogError } from "./elog.ts";
+import { contextAtHeaderOrNull, heap } from "../mcxt/context.ts";
+import { elogError } from "../elog.ts";
 import {
   chunkExternalMagicOk,
   chunkGetBlock,
   chunkGetValue,
   chunkIsExternal,
   MCTX_GENERATION_ID,
-} from "./memorychunk.ts";
-import { ContextCheckBlockSizes } from "./context_create.ts";
+} from "../memorychunk.ts";
+import { ContextCheckBlockSizes } from "../mcxt/create.ts";
 
 /** `MAXALIGN(sizeof(GenerationContext))`: 80 + 4×4 + 2×8 + 16. */
 export const GENERATION_CONTEXT_SIZE = 128;

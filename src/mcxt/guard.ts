@@ -23,8 +23,8 @@ import {
   type MemoryContext,
   setExactSizeText,
 } from "./context.ts";
-import { ERRCODE_INTERNAL_ERROR, PgError } from "./elog.ts";
-import { MEMORYCHUNK_SIZE } from "./memorychunk.ts";
+import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
+import { MEMORYCHUNK_SIZE } from "../memorychunk.ts";
 
 const TWO_53 = 2n ** 53n;
 const MAX_HUGE_BIG = 2n ** 63n - 1n;

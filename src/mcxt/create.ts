@@ -16,8 +16,8 @@
  * for byte, as they check the `mem_allocated` the keeper size leads to.
  */
 import { heap, MemoryContextCreateFailure } from "./context.ts";
-import { elogError } from "./elog.ts";
-import { MEMORYCHUNK_MAX_BLOCKOFFSET } from "./memorychunk.ts";
+import { elogError } from "../elog.ts";
+import { MEMORYCHUNK_MAX_BLOCKOFFSET } from "../memorychunk.ts";
 
 /**
  * The block-size parameter check of Generation and Bump: every size a

@@ -12,24 +12,24 @@
  * the untouched tail of each block, since freed chunks are counted per block
  * but their bytes are not reusable until the block empties.
  */
-import type { MemoryContext, MemoryContextCounters } from "./context.ts";
-import { heap } from "./context.ts";
-import { PgError } from "./elog.ts";
+import type { MemoryContext, MemoryContextCounters } from "../mcxt/context.ts";
+import { heap } from "../mcxt/context.ts";
+import { PgError } from "../elog.ts";
 import {
   CheckingBlockPointerOk,
   CheckingChunkOk,
   CheckingHeapBlockOk,
   CheckingWalkLimit,
   ERRCODE_DATA_CORRUPTED,
-} from "./checking.ts";
+} from "../checking/mod.ts";
 import {
   chunkExternalMagicOk,
   chunkGetBlock,
   chunkGetValue,
   chunkIsExternal,
   MCTX_GENERATION_ID,
-} from "./memorychunk.ts";
-import type { GenerationContext } from "./generation.ts";
+} from "../memorychunk.ts";
+import type { GenerationContext } from "./mod.ts";
 import {
   B_ENDPTR,
   B_FREEPTR,
@@ -44,7 +44,7 @@ import {
   GenerationBlockFreeBytes,
   GenerationBlockNext,
   GenerationBlockSize,
-} from "./generation_block.ts";
+} from "./block.ts";
 
 /** `GenerationIsEmpty`: true when no block holds a chunk (freed chunks still count). */
 export function GenerationIsEmpty(context: MemoryContext): boolean {

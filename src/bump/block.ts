@@ -22,7 +22,7 @@
  * half, read as uint32 (heaps above 2 GB stay correct); high halves are
  * written as zero and never read. No function here allocates.
  */
-import { heap, type MemoryContext } from "./context.ts";
+import { heap, type MemoryContext } from "../mcxt/context.ts";
 
 /** `MAXALIGN(sizeof(BumpContext))`: 80 + 4 × 4 + 16. */
 export const BUMP_CONTEXT_SIZE = 112;

@@ -24,8 +24,8 @@ import {
   type MemoryContext,
   MemoryContextAllocationFailure,
   MemoryContextCheckSize,
-} from "./context.ts";
-import { ERRCODE_INTERNAL_ERROR, PgError } from "./elog.ts";
+} from "../mcxt/context.ts";
+import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
 import {
   chunkGetBlock,
   chunkGetValue,
@@ -33,8 +33,8 @@ import {
   chunkSetHeader,
   chunkSetHeaderExternal,
   MCTX_ASET_ID,
-} from "./memorychunk.ts";
-import { checking, CheckingWipe, ERRCODE_DATA_CORRUPTED } from "./checking.ts";
+} from "../memorychunk.ts";
+import { checking, CheckingWipe, ERRCODE_DATA_CORRUPTED } from "../checking/mod.ts";
 import {
   ALLOC_BLOCKHDRSZ,
   ALLOC_CHUNKHDRSZ,
@@ -47,7 +47,7 @@ import {
   B_OWNER,
   B_PREV,
   FREE_MARK,
-} from "./aset.ts";
+} from "./mod.ts";
 
 /** `AllocSetFreeIndex`: the freelist index for a request of `size` ≤ the chunk limit. */
 function AllocSetFreeIndex(size: number): number {

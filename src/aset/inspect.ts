@@ -26,22 +26,22 @@
  * allocation paths) so both stay short; like the other types' inspect files
  * it only reads.
  */
-import { heap, type MemoryContext, type MemoryContextCounters } from "./context.ts";
-import { PgError } from "./elog.ts";
+import { heap, type MemoryContext, type MemoryContextCounters } from "../mcxt/context.ts";
+import { PgError } from "../elog.ts";
 import {
   CheckingBlockPointerOk,
   CheckingChunkOk,
   CheckingHeapBlockOk,
   CheckingWalkLimit,
   ERRCODE_DATA_CORRUPTED,
-} from "./checking.ts";
+} from "../checking/mod.ts";
 import {
   chunkExternalMagicOk,
   chunkGetBlock,
   chunkGetValue,
   chunkIsExternal,
   MCTX_ASET_ID,
-} from "./memorychunk.ts";
+} from "../memorychunk.ts";
 import {
   ALLOC_BLOCKHDRSZ,
   ALLOC_CHUNKHDRSZ,
@@ -54,7 +54,7 @@ import {
   B_OWNER,
   B_PREV,
   FREE_MARK,
-} from "./aset.ts";
+} from "./mod.ts";
 
 function fail(set: MemoryContext, detail: string): never {
   throw new PgError(ERRCODE_DATA_CORRUPTED, `problem in alloc set ${set.name}: ${detail}`);
