@@ -13,8 +13,9 @@ const src = new URL("src/", root);
 function tsFiles(dir: URL, rel: string): string[] {
   const out: string[] = [];
   for (const entry of Deno.readDirSync(dir)) {
-    if (entry.isDirectory) out.push(...tsFiles(new URL(entry.name + "/", dir), rel + entry.name + "/"));
-    else if (entry.name.endsWith(".ts")) out.push(rel + entry.name);
+    if (entry.isDirectory) {
+      out.push(...tsFiles(new URL(entry.name + "/", dir), rel + entry.name + "/"));
+    } else if (entry.name.endsWith(".ts")) out.push(rel + entry.name);
   }
   return out.sort();
 }

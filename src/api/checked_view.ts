@@ -48,8 +48,7 @@ import { heap, type MemoryContext } from "../mcxt/context.ts";
 import { ERRCODE_INVALID_PARAMETER_VALUE, PgError } from "../elog.ts";
 import type { Heap } from "../heap/mod.ts";
 import { GetMemoryChunkContext, MemoryContextRegisterResetCallback } from "../mcxt/mod.ts";
-import { Context } from "./context.ts";
-import { type ContextLike, memoryContextOf } from "./handle.ts";
+import { Context, type ContextLike, memoryContextOf } from "./context.ts";
 import { type TypedArray, type TypedArrayConstructor, view } from "./views.ts";
 
 /**

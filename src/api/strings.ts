@@ -15,7 +15,7 @@
 import { heap } from "../mcxt/context.ts";
 import { ERRCODE_INVALID_PARAMETER_VALUE, PgError } from "../elog.ts";
 import { MemoryContextAlloc } from "../mcxt/mod.ts";
-import { type ContextLike, memoryContextOf } from "./handle.ts";
+import { type ContextLike, memoryContextOf } from "./context.ts";
 import { checkRange } from "./views.ts";
 
 const encoder = new TextEncoder();

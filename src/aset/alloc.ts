@@ -40,6 +40,7 @@ import {
   ALLOC_CHUNKHDRSZ,
   ALLOC_MINBITS,
   ALLOCSET_NUM_FREELISTS,
+  AllocSetBlockFree,
   type AllocSetContext,
   B_ENDPTR,
   B_FREEPTR,
@@ -47,7 +48,7 @@ import {
   B_OWNER,
   B_PREV,
   FREE_MARK,
-} from "./mod.ts";
+} from "./block.ts";
 
 /** `AllocSetFreeIndex`: the freelist index for a request of `size` ≤ the chunk limit. */
 function AllocSetFreeIndex(size: number): number {
@@ -295,16 +296,4 @@ export function AllocSetGetChunkSpace(pointer: number): number {
   if (chunkIsExternal(m, chunk)) return m[(externalBlock(chunk) >>> 2) + B_ENDPTR] - chunk;
   AllocSetChunkOwner(m, chunk, "GetMemoryChunkSpace");
   return (8 << chunkGetValue(m, chunk)) + ALLOC_CHUNKHDRSZ;
-}
-
-/**
- * Gives a non-keeper block back to the heap and takes its size off
- * `mem_allocated`. Its owner word is zeroed first, so a stale chunk pointer
- * into it can no longer find a live owner.
- */
-export function AllocSetBlockFree(set: AllocSetContext, block: number): void {
-  const b = block >>> 2;
-  set.memAllocated -= heap.i32[b + B_ENDPTR] - block;
-  heap.i32[b + B_OWNER] = 0;
-  heap.freeChecked(block); // every caller had heap.checkFree accept it
 }

@@ -28,13 +28,14 @@
  */
 import { heap, type MemoryContext, type MemoryContextCounters } from "../mcxt/context.ts";
 import { PgError } from "../elog.ts";
+import { ERRCODE_DATA_CORRUPTED } from "../checking/mod.ts";
+
 import {
   CheckingBlockPointerOk,
   CheckingChunkOk,
   CheckingHeapBlockOk,
   CheckingWalkLimit,
-  ERRCODE_DATA_CORRUPTED,
-} from "../checking/mod.ts";
+} from "../checking/walk.ts";
 import {
   chunkExternalMagicOk,
   chunkGetBlock,
@@ -54,7 +55,7 @@ import {
   B_OWNER,
   B_PREV,
   FREE_MARK,
-} from "./mod.ts";
+} from "./block.ts";
 
 function fail(set: MemoryContext, detail: string): never {
   throw new PgError(ERRCODE_DATA_CORRUPTED, `problem in alloc set ${set.name}: ${detail}`);

@@ -22,7 +22,8 @@
  * half, read as uint32 (heaps above 2 GB stay correct); high halves are
  * written as zero and never read. No function here allocates.
  */
-import { heap, type MemoryContext } from "../mcxt/context.ts";
+import { heap, MemoryContext } from "../mcxt/context.ts";
+import { MCTX_BUMP_ID } from "../memorychunk.ts";
 
 /** `MAXALIGN(sizeof(BumpContext))`: 80 + 4 × 4 + 16. */
 export const BUMP_CONTEXT_SIZE = 112;
@@ -86,4 +87,41 @@ export function BumpBlockFree(set: MemoryContext, block: number): void {
   BumpListDelete(block);
   set.memAllocated -= heap.u32[(block >>> 2) + W_ENDPTR] - block;
   heap.freeChecked(block); // checked before the reset
+}
+
+/**
+ * A Bump context: the tree node plus the type's scalars.
+ *
+ * @example
+ * ```ts
+ * import { BumpContext, BumpContextCreate } from "./mod.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
+ * MemoryContextInit();
+ * // Never-freed allocations without chunk headers, like a sort's tuples.
+ * const tuples = BumpContextCreate(TopMemoryContext, "Caller tuples", 0, 8192, 8 << 20);
+ * console.assert(tuples instanceof BumpContext && tuples.maxBlockSize === 8 << 20);
+ * ```
+ */
+export class BumpContext extends MemoryContext {
+  /** Heap offset of the keeper block (header + 112). */
+  keeper = 0;
+  /** First size of a non-keeper block. */
+  initBlockSize = 0;
+  /** Largest size a normal block grows to. */
+  maxBlockSize = 0;
+  /** Size of the next normal block. */
+  nextBlockSize = 0;
+  /** `allocChunkLimit`: larger chunks get a dedicated block. */
+  allocChunkLimit = 0;
+  /** Largest request size served from normal blocks: `allocChunkLimit` rounded down to 8. */
+  largeThreshold = 0;
+  /**
+   * Aligned chunks carved out of this context's chunks (they do carry a
+   * redirect header, so `bumpOwnerOf` leaves them to the aligned-chunk code).
+   */
+  alignedChunks: Set<number> | null = null;
+
+  constructor() {
+    super(MCTX_BUMP_ID, "BumpContext");
+  }
 }

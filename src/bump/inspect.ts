@@ -8,7 +8,7 @@
  */
 import { heap, type MemoryContext, type MemoryContextCounters } from "../mcxt/context.ts";
 import { PgError } from "../elog.ts";
-import type { BumpContext } from "./mod.ts";
+import type { BumpContext } from "./block.ts";
 import {
   BLOCKS_HEAD,
   BUMP_BLOCKHDRSZ,
@@ -19,13 +19,14 @@ import {
   W_PREV,
 } from "./block.ts";
 import { BumpIndexLookup } from "./index.ts";
+import { ERRCODE_DATA_CORRUPTED } from "../checking/mod.ts";
+
 import {
   CheckingBlockPointerOk,
   CheckingBumpChunks,
   CheckingHeapBlockOk,
   CheckingWalkLimit,
-  ERRCODE_DATA_CORRUPTED,
-} from "../checking/mod.ts";
+} from "../checking/walk.ts";
 
 /** `BumpIsEmpty`: true when no block holds a chunk. */
 export function BumpIsEmpty(context: MemoryContext): boolean {

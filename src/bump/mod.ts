@@ -34,7 +34,7 @@ import {
   type ContextMethods,
   heap,
   MAXALIGN,
-  MemoryContext,
+  type MemoryContext,
   MemoryContextAllocationFailure,
   MemoryContextCheckSize,
   MemoryContextCreate,
@@ -53,12 +53,14 @@ import {
   BUMP_CONTEXT_SIZE,
   BumpBlockFree,
   BumpBlockInit,
+  BumpContext,
   BumpListLink,
   W_ENDPTR,
   W_FREEPTR,
   W_NEXT,
   W_PREV,
 } from "./block.ts";
+export { BumpContext } from "./block.ts";
 import {
   BumpIndexInsert,
   BumpIndexLookup,
@@ -82,43 +84,6 @@ import {
 
 export { BUMP_BLOCKHDRSZ, BUMP_CHUNKHDRSZ, BUMP_CONTEXT_SIZE } from "./block.ts";
 export { BumpCheck, BumpIsEmpty, BumpStats } from "./inspect.ts";
-
-/**
- * A Bump context: the tree node plus the type's scalars.
- *
- * @example
- * ```ts
- * import { BumpContext, BumpContextCreate } from "./mod.ts";
- * import { MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
- * MemoryContextInit();
- * // Never-freed allocations without chunk headers, like a sort's tuples.
- * const tuples = BumpContextCreate(TopMemoryContext, "Caller tuples", 0, 8192, 8 << 20);
- * console.assert(tuples instanceof BumpContext && tuples.maxBlockSize === 8 << 20);
- * ```
- */
-export class BumpContext extends MemoryContext {
-  /** Heap offset of the keeper block (header + 112). */
-  keeper = 0;
-  /** First size of a non-keeper block. */
-  initBlockSize = 0;
-  /** Largest size a normal block grows to. */
-  maxBlockSize = 0;
-  /** Size of the next normal block. */
-  nextBlockSize = 0;
-  /** `allocChunkLimit`: larger chunks get a dedicated block. */
-  allocChunkLimit = 0;
-  /** Largest request size served from normal blocks: `allocChunkLimit` rounded down to 8. */
-  largeThreshold = 0;
-  /**
-   * Aligned chunks carved out of this context's chunks (they do carry a
-   * redirect header, so `bumpOwnerOf` leaves them to the aligned-chunk code).
-   */
-  alignedChunks: Set<number> | null = null;
-
-  constructor() {
-    super(MCTX_BUMP_ID, "BumpContext");
-  }
-}
 
 // ---------------------------------------------------------------------------
 // Creation

@@ -64,21 +64,10 @@ import {
   NO_HEADER,
   recordClear,
   recordsClear,
-  recordsClearRange,
   recordSet,
 } from "./records.ts";
 
 export { CheckingRecordedSize } from "./records.ts";
-export { CheckingBeforeRelease, MemoryContextCheck } from "./tree.ts";
-export {
-  CheckingBlockPointerOk,
-  CheckingBumpChunks,
-  CheckingChunkOk,
-  CheckingHeapBlockOk,
-  CheckingRecordsOk,
-  CheckingWalkLimit,
-} from "./walk.ts";
-import { CheckingVerifyContext } from "./tree.ts";
 
 /** The byte written just past a chunk's requested size (PostgreSQL's sentinel). */
 export const SENTINEL_BYTE = 0x7e;
@@ -305,16 +294,12 @@ export function CheckingJustReleased(ctx: MemoryContext): boolean {
   return ctx === released;
 }
 
-/**
- * Before a reset or delete gives a context's memory up: run its check (every
- * sentinel included), then wipe what its blocks held and forget its records.
- */
-export function CheckingReleaseContext(ctx: MemoryContext): void {
-  if (ctx === released) return;
-  if (!verified.has(ctx)) CheckingVerifyContext(ctx); // callbacks may have changed something
+/** True when `ctx` passed its checks since the last chunk operation. */
+export function CheckingWasVerified(ctx: MemoryContext): boolean {
+  return verified.has(ctx);
+}
+
+/** Notes that `ctx`'s memory was just wiped (see `CheckingJustReleased`). */
+export function CheckingNoteReleased(ctx: MemoryContext): void {
   released = ctx;
-  ctx.methods.chunkAreas?.(ctx, (start, end) => {
-    CheckingWipe(start, end - start);
-    recordsClearRange(start, end);
-  });
 }

@@ -19,10 +19,14 @@ import {
   checking,
   CheckingJustReleased,
   CheckingMarkVerified,
-  CheckingRecordsOk,
-  CheckingWalkLimit,
+  CheckingNoteReleased,
+  CheckingWasVerified,
+  CheckingWipe,
   ERRCODE_DATA_CORRUPTED,
 } from "./mod.ts";
+
+import { CheckingRecordsOk, CheckingWalkLimit } from "./walk.ts";
+import { recordsClearRange } from "./records.ts";
 
 function corrupted(message: string): never {
   throw new PgError(ERRCODE_DATA_CORRUPTED, message);
@@ -100,4 +104,18 @@ function nextInTree(curr: MemoryContext, top: MemoryContext): MemoryContext | nu
     if (c.nextchild !== null) return c.nextchild;
   }
   return null;
+}
+
+/**
+ * Before a reset or delete gives a context's memory up: run its check (every
+ * sentinel included), then wipe what its blocks held and forget its records.
+ */
+export function CheckingReleaseContext(ctx: MemoryContext): void {
+  if (CheckingJustReleased(ctx)) return;
+  if (!CheckingWasVerified(ctx)) CheckingVerifyContext(ctx); // callbacks may have changed something
+  CheckingNoteReleased(ctx);
+  ctx.methods.chunkAreas?.(ctx, (start, end) => {
+    CheckingWipe(start, end - start);
+    recordsClearRange(start, end);
+  });
 }

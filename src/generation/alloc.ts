@@ -24,7 +24,7 @@ import {
   GenerationBlockInit,
   GenerationListPushHead,
 } from "./block.ts";
-import type { GenerationContext } from "./mod.ts";
+import type { GenerationContext } from "./block.ts";
 
 /** `pg_nextpower2_size_t` for sizes a heap can hold. */
 function nextPowerOf2(n: number): number {

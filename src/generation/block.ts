@@ -36,7 +36,7 @@
  * block, freeblock, block-size sequence, chunk limit) live on the JS object
  * for speed; their header bytes are allocated, so accounting is unchanged.
  */
-import { contextAtHeaderOrNull, heap } from "../mcxt/context.ts";
+import { contextAtHeaderOrNull, heap, MemoryContext } from "../mcxt/context.ts";
 import { elogError } from "../elog.ts";
 import {
   chunkExternalMagicOk,
@@ -211,4 +211,38 @@ export function GenerationChunkGetBlock(m: Int32Array, chunk: number, what: stri
     );
   }
   return block;
+}
+
+/**
+ * A Generation context: the tree node plus the scalars of `GenerationContext`.
+ *
+ * @example
+ * ```ts
+ * import { GenerationContext, GenerationContextCreate } from "./mod.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
+ * MemoryContextInit();
+ * // Chunks freed roughly in allocation order, like reorderbuffer's changes.
+ * const gen = GenerationContextCreate(TopMemoryContext, "ReorderBuffer", 0, 8192, 8 << 20);
+ * console.assert(gen instanceof GenerationContext && gen.initBlockSize === 8192);
+ * ```
+ */
+export class GenerationContext extends MemoryContext {
+  /** Size of the first non-keeper block. */
+  initBlockSize = 0;
+  /** Largest size block growth reaches. */
+  maxBlockSize = 0;
+  /** Size of the next non-dedicated block to allocate. */
+  nextBlockSize = 0;
+  /** Chunks bigger than this get a dedicated block. */
+  allocChunkLimit = 0;
+  /** Heap offset of the current block (never 0 once created). */
+  block = 0;
+  /** Heap offset of the recycled empty block, or 0. */
+  freeblock = 0;
+  /** Heap offset of the keeper block (header + 128). */
+  keeper = 0;
+
+  constructor() {
+    super(MCTX_GENERATION_ID, "GenerationContext");
+  }
 }

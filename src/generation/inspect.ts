@@ -15,13 +15,14 @@
 import type { MemoryContext, MemoryContextCounters } from "../mcxt/context.ts";
 import { heap } from "../mcxt/context.ts";
 import { PgError } from "../elog.ts";
+import { ERRCODE_DATA_CORRUPTED } from "../checking/mod.ts";
+
 import {
   CheckingBlockPointerOk,
   CheckingChunkOk,
   CheckingHeapBlockOk,
   CheckingWalkLimit,
-  ERRCODE_DATA_CORRUPTED,
-} from "../checking/mod.ts";
+} from "../checking/walk.ts";
 import {
   chunkExternalMagicOk,
   chunkGetBlock,
@@ -29,7 +30,7 @@ import {
   chunkIsExternal,
   MCTX_GENERATION_ID,
 } from "../memorychunk.ts";
-import type { GenerationContext } from "./mod.ts";
+import type { GenerationContext } from "./block.ts";
 import {
   B_ENDPTR,
   B_FREEPTR,

@@ -43,7 +43,7 @@ import {
   contextAtHeader,
   type ContextMethods,
   heap,
-  MemoryContext,
+  type MemoryContext,
   MemoryContextAllocationFailure,
   MemoryContextCreate,
   registerContext,
@@ -69,10 +69,12 @@ import {
   GenerationCheckParameters,
   GenerationChunkGetBlock,
   GenerationChunkSize,
+  GenerationContext,
   GenerationListDelete,
   GenerationListInit,
   GenerationListPushHead,
 } from "./block.ts";
+export { GenerationContext } from "./block.ts";
 import {
   GenerationCheck,
   GenerationChunkAreas,
@@ -89,40 +91,6 @@ import {
 
 /** `Generation_CHUNK_FRACTION`: a max-size block must hold this many limit-size chunks. */
 const GENERATION_CHUNK_FRACTION = 8;
-
-/**
- * A Generation context: the tree node plus the scalars of `GenerationContext`.
- *
- * @example
- * ```ts
- * import { GenerationContext, GenerationContextCreate } from "./mod.ts";
- * import { MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
- * MemoryContextInit();
- * // Chunks freed roughly in allocation order, like reorderbuffer's changes.
- * const gen = GenerationContextCreate(TopMemoryContext, "ReorderBuffer", 0, 8192, 8 << 20);
- * console.assert(gen instanceof GenerationContext && gen.initBlockSize === 8192);
- * ```
- */
-export class GenerationContext extends MemoryContext {
-  /** Size of the first non-keeper block. */
-  initBlockSize = 0;
-  /** Largest size block growth reaches. */
-  maxBlockSize = 0;
-  /** Size of the next non-dedicated block to allocate. */
-  nextBlockSize = 0;
-  /** Chunks bigger than this get a dedicated block. */
-  allocChunkLimit = 0;
-  /** Heap offset of the current block (never 0 once created). */
-  block = 0;
-  /** Heap offset of the recycled empty block, or 0. */
-  freeblock = 0;
-  /** Heap offset of the keeper block (header + 128). */
-  keeper = 0;
-
-  constructor() {
-    super(MCTX_GENERATION_ID, "GenerationContext");
-  }
-}
 
 /**
  * `GenerationContextCreate`: a new Generation context under `parent`. The

@@ -29,7 +29,7 @@ import {
   CheckingRealloc,
   CheckingVerify,
 } from "../checking/mod.ts";
-import { CurrentMemoryContext } from "./mod.ts";
+import { CurrentMemoryContext } from "./current.ts";
 import { assertLive, chunkMethods, requestSize } from "./guard.ts";
 
 /**

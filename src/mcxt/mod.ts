@@ -21,51 +21,11 @@
  * 4-bit method id in the chunk header, context operations on `ctx.methods` —
  * the one method table of `context.ts`.
  */
-import { installHeap, type MemoryContext } from "./context.ts";
+import { installHeap } from "./context.ts";
 import { Heap, type HeapOptions } from "../heap/mod.ts";
 import { AllocSetContextCreate } from "../aset/mod.ts";
 import { CheckingInstall } from "../checking/mod.ts";
-import { assertLive } from "./guard.ts";
-
-/**
- * The root of the tree; never reset as a whole, never deleted.
- *
- * @example
- * ```ts
- * import { MemoryContextInit, TopMemoryContext } from "./mod.ts";
- * MemoryContextInit();
- * console.assert(TopMemoryContext.parent === null); // the root of the tree
- * ```
- */
-export let TopMemoryContext: MemoryContext = undefined as unknown as MemoryContext;
-/**
- * Error recovery's context; keeps an 8 KB keeper block as its reserve.
- *
- * @example
- * ```ts
- * import { ErrorContext, MemoryContextInit, TopMemoryContext } from "./mod.ts";
- * MemoryContextInit();
- * console.assert(ErrorContext.parent === TopMemoryContext);
- * ```
- */
-export let ErrorContext: MemoryContext = undefined as unknown as MemoryContext;
-/**
- * Where `palloc` allocates. Change it with `MemoryContextSwitchTo`.
- *
- * @example
- * ```ts
- * import {
- *   CurrentMemoryContext,
- *   MemoryContextInit,
- *   palloc,
- *   TopMemoryContext,
- * } from "./mod.ts";
- * MemoryContextInit();
- * console.assert(CurrentMemoryContext === TopMemoryContext);
- * const p = palloc(8); // allocated in CurrentMemoryContext
- * ```
- */
-export let CurrentMemoryContext: MemoryContext = undefined as unknown as MemoryContext;
+import { setStandardContexts } from "./current.ts";
 
 /**
  * What `MemoryContextInit` accepts: the heap's options, and `checking` to run
@@ -99,37 +59,17 @@ export type MemoryContextInitOptions = HeapOptions & {
 export function MemoryContextInit(options?: MemoryContextInitOptions): void {
   installHeap(new Heap(options));
   CheckingInstall(options?.checking === true);
-  TopMemoryContext = AllocSetContextCreate(null, "TopMemoryContext", 0, 8 * 1024, 8 * 1024 * 1024);
-  CurrentMemoryContext = TopMemoryContext;
-  ErrorContext = AllocSetContextCreate(TopMemoryContext, "ErrorContext", 8192, 8192, 8192);
+  const top = AllocSetContextCreate(null, "TopMemoryContext", 0, 8 * 1024, 8 * 1024 * 1024);
+  setStandardContexts(top, top, null);
+  setStandardContexts(top, top, AllocSetContextCreate(top, "ErrorContext", 8192, 8192, 8192));
 }
 
-/**
- * Makes `ctx` current and returns the context that was current before.
- *
- * @example
- * ```ts
- * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
- * import {
- *   MemoryContextInit,
- *   MemoryContextSwitchTo,
- *   palloc,
- *   TopMemoryContext,
- * } from "./mod.ts";
- * MemoryContextInit();
- * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
- * const old = MemoryContextSwitchTo(work);
- * const p = palloc(100); // in work
- * MemoryContextSwitchTo(old);
- * ```
- */
-export function MemoryContextSwitchTo(ctx: MemoryContext): MemoryContext {
-  assertLive(ctx);
-  const old = CurrentMemoryContext;
-  CurrentMemoryContext = ctx;
-  return old;
-}
-
+export {
+  CurrentMemoryContext,
+  ErrorContext,
+  MemoryContextSwitchTo,
+  TopMemoryContext,
+} from "./current.ts";
 export {
   GetMemoryChunkContext,
   GetMemoryChunkSpace,
@@ -166,7 +106,7 @@ export {
   MemoryContextTraverseNext,
 } from "./tree.ts";
 export { MCXT_ALLOC_HUGE, MCXT_ALLOC_NO_OOM, MCXT_ALLOC_ZERO } from "./context.ts";
-export { MemoryContextCheck } from "../checking/mod.ts";
+export { MemoryContextCheck } from "../checking/tree.ts";
 export {
   MemoryContextStats,
   MemoryContextStatsDetail,

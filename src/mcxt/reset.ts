@@ -12,13 +12,10 @@
  */
 import { heap, type MemoryContext, type MemoryContextCallback } from "./context.ts";
 import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
-import {
-  checking,
-  CheckingBeforeRelease,
-  CheckingReleaseContext,
-  ERRCODE_DATA_CORRUPTED,
-} from "../checking/mod.ts";
-import { CurrentMemoryContext, TopMemoryContext } from "./mod.ts";
+import { checking, ERRCODE_DATA_CORRUPTED } from "../checking/mod.ts";
+
+import { CheckingBeforeRelease, CheckingReleaseContext } from "../checking/tree.ts";
+import { CurrentMemoryContext, TopMemoryContext } from "./current.ts";
 import { assertLive } from "./guard.ts";
 import { MemoryContextTraverseNext, unlinkFromParent } from "./tree.ts";
 

@@ -11,7 +11,7 @@
  * method; this file only arranges them.
  */
 import { type MemoryContext, type MemoryContextCounters, newCounters } from "./context.ts";
-import { MemoryContextTraverseNext } from "./mod.ts";
+import { MemoryContextTraverseNext } from "./tree.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

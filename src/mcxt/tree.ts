@@ -11,7 +11,7 @@
  */
 import type { MemoryContext, MemoryContextCounters } from "./context.ts";
 import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
-import { TopMemoryContext } from "./mod.ts";
+import { TopMemoryContext } from "./current.ts";
 import { assertLive } from "./guard.ts";
 
 /**

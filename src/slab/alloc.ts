@@ -8,10 +8,15 @@
  * `slab.ts` (the context, create, free, reset and delete) so both stay
  * short.
  */
-import { formatSize, heap, type MemoryContext, MemoryContextAllocationFailure } from "../mcxt/context.ts";
+import {
+  formatSize,
+  heap,
+  type MemoryContext,
+  MemoryContextAllocationFailure,
+} from "../mcxt/context.ts";
 import { elogError } from "../elog.ts";
 import { chunkSetHeader, MCTX_SLAB_ID } from "../memorychunk.ts";
-import type { SlabContext } from "./mod.ts";
+import type { SlabContext } from "./block.ts";
 import {
   B_NFREE,
   SLAB_BLOCK_NODE,

@@ -31,7 +31,8 @@
  * current blocklist index, shift, the empty-block count) live on the JS
  * object for speed; their bytes are allocated, so the accounting is exact.
  */
-import { heap } from "../mcxt/context.ts";
+import { heap, MemoryContext } from "../mcxt/context.ts";
+import { MCTX_SLAB_ID } from "../memorychunk.ts";
 
 /** `sizeof(SlabContext)`: 80 + 6×4 + dclist_head (24) + 3 × dlist_head (16). */
 export const SLAB_CONTEXT_SIZE = 176;
@@ -189,4 +190,38 @@ export function SlabListRelease(head: number, blockSize: number): number {
   }
   SlabListInit(head);
   return released;
+}
+
+/**
+ * A Slab context: the tree node plus the scalar fields of `SlabContext`.
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
+ * import { SlabContext, SlabContextCreate } from "./mod.ts";
+ * MemoryContextInit();
+ * // Many objects of one size, like reorderbuffer's transaction entries.
+ * const slab = SlabContextCreate(TopMemoryContext, "TXN", 8192, 104);
+ * console.assert(slab instanceof SlabContext && slab.fullChunkSize === 112); // 8-byte header
+ * ```
+ */
+export class SlabContext extends MemoryContext {
+  /** The one accepted request size (at least 8). */
+  chunkSize = 0;
+  /** Bytes per chunk: header plus MAXALIGN(chunkSize). */
+  fullChunkSize = 0;
+  /** Bytes per block, header included. */
+  blockSize = 0;
+  /** Chunks that fit in one block. */
+  chunksPerBlock = 0;
+  /** The blocklist holding the fullest blocks with room; 0 when none has room. */
+  curBlocklistIndex = 0;
+  /** Right shift turning a free-chunk count into a blocklist index. */
+  blocklistShift = 0;
+  /** Number of blocks on the empty-block cache (`dclist_count(&emptyblocks)`). */
+  emptyBlockCount = 0;
+
+  constructor() {
+    super(MCTX_SLAB_ID, "SlabContext");
+  }
 }

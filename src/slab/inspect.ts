@@ -15,13 +15,14 @@
 import type { MemoryContext, MemoryContextCounters } from "../mcxt/context.ts";
 import { heap } from "../mcxt/context.ts";
 import { PgError } from "../elog.ts";
+import { ERRCODE_DATA_CORRUPTED } from "../checking/mod.ts";
+
 import {
   CheckingBlockPointerOk,
   CheckingChunkOk,
   CheckingHeapBlockOk,
   CheckingWalkLimit,
-  ERRCODE_DATA_CORRUPTED,
-} from "../checking/mod.ts";
+} from "../checking/walk.ts";
 import {
   chunkGetBlock,
   chunkGetValue,
@@ -29,7 +30,7 @@ import {
   MCTX_SLAB_ID,
   pointerMethodId,
 } from "../memorychunk.ts";
-import type { SlabContext } from "./mod.ts";
+import type { SlabContext } from "./block.ts";
 import {
   B_FREEHEAD,
   B_NFREE,

@@ -49,7 +49,7 @@ import {
   formatSize,
   heap,
   MAXALIGN,
-  MemoryContext,
+  type MemoryContext,
   MemoryContextCreate,
   registerContext,
   registerMethods,
@@ -69,12 +69,14 @@ import {
   SLAB_CONTEXT_SIZE,
   SLAB_EMPTYBLOCKS_HEAD,
   SlabBlocklistHead,
+  SlabContext,
   SlabListDelete,
   SlabListInit,
   SlabListIsEmpty,
   SlabListPushHead,
   SlabListRelease,
 } from "./block.ts";
+export { SlabContext } from "./block.ts";
 import {
   SlabCheck,
   SlabChunkAreas,
@@ -92,40 +94,6 @@ import {
 
 /** `SLAB_MAXIMUM_EMPTY_BLOCKS`: how many emptied blocks are cached for reuse. */
 export const SLAB_MAXIMUM_EMPTY_BLOCKS = 10;
-
-/**
- * A Slab context: the tree node plus the scalar fields of `SlabContext`.
- *
- * @example
- * ```ts
- * import { MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
- * import { SlabContext, SlabContextCreate } from "./mod.ts";
- * MemoryContextInit();
- * // Many objects of one size, like reorderbuffer's transaction entries.
- * const slab = SlabContextCreate(TopMemoryContext, "TXN", 8192, 104);
- * console.assert(slab instanceof SlabContext && slab.fullChunkSize === 112); // 8-byte header
- * ```
- */
-export class SlabContext extends MemoryContext {
-  /** The one accepted request size (at least 8). */
-  chunkSize = 0;
-  /** Bytes per chunk: header plus MAXALIGN(chunkSize). */
-  fullChunkSize = 0;
-  /** Bytes per block, header included. */
-  blockSize = 0;
-  /** Chunks that fit in one block. */
-  chunksPerBlock = 0;
-  /** The blocklist holding the fullest blocks with room; 0 when none has room. */
-  curBlocklistIndex = 0;
-  /** Right shift turning a free-chunk count into a blocklist index. */
-  blocklistShift = 0;
-  /** Number of blocks on the empty-block cache (`dclist_count(&emptyblocks)`). */
-  emptyBlockCount = 0;
-
-  constructor() {
-    super(MCTX_SLAB_ID, "SlabContext");
-  }
-}
 
 /**
  * `SlabContextCreate`: a new Slab context under `parent` whose chunks are all
