@@ -6,37 +6,25 @@
  * Bump keeps no per-chunk bookkeeping, so everything here walks the block
  * list: O(blocks). Nothing here is on an allocation path.
  */
-import { heap, type MemoryContext, type MemoryContextCounters } from "../mcxt/context.ts";
-import { PgError } from "../elog.ts";
-import type { BumpContext } from "./block.ts";
-import {
-  BLOCKS_HEAD,
-  BUMP_BLOCKHDRSZ,
-  BumpBlockIsEmpty,
-  W_ENDPTR,
-  W_FREEPTR,
-  W_NEXT,
-  W_PREV,
-} from "./block.ts";
-import { BumpIndexLookup } from "./index.ts";
 import { ERRCODE_DATA_CORRUPTED } from "../checking/mod.ts";
-
 import {
   CheckingBlockPointerOk,
   CheckingBumpChunks,
   CheckingHeapBlockOk,
   CheckingWalkLimit,
 } from "../checking/walk.ts";
-
-/** `BumpIsEmpty`: true when no block holds a chunk. */
-export function BumpIsEmpty(context: MemoryContext): boolean {
-  const u = heap.u32;
-  const head = context.header + BLOCKS_HEAD;
-  for (let block = u[(head >>> 2) + W_NEXT]; block !== head; block = u[(block >>> 2) + W_NEXT]) {
-    if (!BumpBlockIsEmpty(u, block)) return false;
-  }
-  return true;
-}
+import { PgError } from "../elog.ts";
+import { heap, type MemoryContext, type MemoryContextCounters } from "../mcxt/context.ts";
+import {
+  BLOCKS_HEAD,
+  BUMP_BLOCKHDRSZ,
+  type BumpContext,
+  W_ENDPTR,
+  W_FREEPTR,
+  W_NEXT,
+  W_PREV,
+} from "./block.ts";
+import { BumpIndexLookup } from "./index.ts";
 
 /**
  * `BumpStats`: blocks, total and free bytes (Bump has no free chunks), and

@@ -7,24 +7,38 @@
  * create, free, reset and delete) so both files stay short, as AllocSet's
  * are split into `aset.ts` and `aset_alloc.ts`.
  */
+import { checking, CheckingWipe } from "../checking/mod.ts";
 import {
+  contextAtHeader,
   heap,
   type MemoryContext,
   MemoryContextAllocationFailure,
   MemoryContextCheckSize,
 } from "../mcxt/context.ts";
-import { chunkSetHeader, chunkSetHeaderExternal, MCTX_GENERATION_ID } from "../memorychunk.ts";
+import {
+  chunkIsExternal,
+  chunkSetHeader,
+  chunkSetHeaderExternal,
+  MCTX_GENERATION_ID,
+} from "../memorychunk.ts";
 import {
   B_FREEPTR,
   B_NCHUNKS,
+  B_NFREE,
   GENERATION_BLOCKHDRSZ,
   GENERATION_BLOCKS_HEAD,
   GENERATION_CHUNKHDRSZ,
+  GENERATION_FREE_BIT,
+  GenerationBlockContextHeader,
+  GenerationBlockFree,
   GenerationBlockFreeBytes,
   GenerationBlockInit,
+  GenerationBlockMarkEmpty,
+  GenerationChunkGetBlock,
+  GenerationChunkSize,
+  type GenerationContext,
   GenerationListPushHead,
 } from "./block.ts";
-import type { GenerationContext } from "./block.ts";
 
 /** `pg_nextpower2_size_t` for sizes a heap can hold. */
 function nextPowerOf2(n: number): number {
@@ -120,4 +134,76 @@ export function GenerationAlloc(context: MemoryContext, size: number, flags: num
     return GenerationAllocChunkFromBlock(freeblock, chunkSize);
   }
   return GenerationAllocFromNewBlock(set, size, flags, chunkSize);
+}
+
+/** Whether a block that loses its last chunk now is given back (else it is kept, emptied). */
+function GenerationBlockGoesBack(block: number): boolean {
+  const set = contextAtHeader(GenerationBlockContextHeader(block)) as GenerationContext;
+  return block !== set.keeper && block !== set.block && set.freeblock !== 0;
+}
+
+/** Decides the fate of a block whose last chunk was just freed. */
+function GenerationBlockEmptied(block: number): void {
+  const set = contextAtHeader(GenerationBlockContextHeader(block)) as GenerationContext;
+  if (block === set.keeper || block === set.block) {
+    GenerationBlockMarkEmpty(block);
+  } else if (set.freeblock === 0) {
+    GenerationBlockMarkEmpty(block);
+    set.freeblock = block;
+  } else {
+    GenerationBlockFree(set, block);
+  }
+}
+
+/** `GenerationFree`: counts the chunk as freed; an emptied block is recycled or released. */
+export function GenerationFree(pointer: number): void {
+  const chunk = pointer - GENERATION_CHUNKHDRSZ;
+  const m = heap.i32;
+  const block = GenerationChunkGetBlock(m, chunk, "pfree");
+  const u = heap.u32;
+  const b = block >>> 2;
+  const nfree = u[b + B_NFREE] + 1;
+  // A block about to go back to the heap is checked first, so damage changes nothing.
+  if (nfree >= u[b + B_NCHUNKS] && GenerationBlockGoesBack(block)) heap.checkFree(block);
+  if (!chunkIsExternal(m, chunk)) m[chunk >>> 2] |= GENERATION_FREE_BIT;
+  u[b + B_NFREE] = nfree;
+  if (nfree < u[b + B_NCHUNKS]) return;
+  GenerationBlockEmptied(block);
+}
+
+/**
+ * `GenerationRealloc`: in place when the chunk already holds `size` bytes,
+ * otherwise allocate, copy the old chunk's bytes and free it. A failed
+ * allocation leaves the old chunk untouched.
+ */
+export function GenerationRealloc(pointer: number, size: number, flags: number): number {
+  const chunk = pointer - GENERATION_CHUNKHDRSZ;
+  const m = heap.i32;
+  const block = GenerationChunkGetBlock(m, chunk, "repalloc");
+  const oldsize = GenerationChunkSize(m, chunk, block);
+  if (oldsize >= size) return pointer;
+
+  const set = contextAtHeader(GenerationBlockContextHeader(block));
+  const newPointer = GenerationAlloc(set, size, flags);
+  if (newPointer === 0) return MemoryContextAllocationFailure(set, size, flags);
+
+  heap.u8.copyWithin(newPointer, pointer, pointer + oldsize);
+  if (checking) CheckingWipe(pointer, oldsize);
+  GenerationFree(pointer);
+  return newPointer;
+}
+
+/** `GenerationGetChunkContext`: the context owning the chunk at `pointer`. */
+export function GenerationGetChunkContext(pointer: number): MemoryContext {
+  const chunk = pointer - GENERATION_CHUNKHDRSZ;
+  const block = GenerationChunkGetBlock(heap.i32, chunk, "GetMemoryChunkContext");
+  return contextAtHeader(GenerationBlockContextHeader(block));
+}
+
+/** `GenerationGetChunkSpace`: the chunk's bytes plus its 8-byte header. */
+export function GenerationGetChunkSpace(pointer: number): number {
+  const m = heap.i32;
+  const chunk = pointer - GENERATION_CHUNKHDRSZ;
+  const block = GenerationChunkGetBlock(m, chunk, "GetMemoryChunkSpace");
+  return GENERATION_CHUNKHDRSZ + GenerationChunkSize(m, chunk, block);
 }

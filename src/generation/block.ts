@@ -36,8 +36,9 @@
  * block, freeblock, block-size sequence, chunk limit) live on the JS object
  * for speed; their header bytes are allocated, so accounting is unchanged.
  */
-import { contextAtHeaderOrNull, heap, MemoryContext } from "../mcxt/context.ts";
 import { elogError } from "../elog.ts";
+import { contextAtHeaderOrNull, heap, MemoryContext } from "../mcxt/context.ts";
+import { ContextCheckBlockSizes } from "../mcxt/create.ts";
 import {
   chunkExternalMagicOk,
   chunkGetBlock,
@@ -45,7 +46,6 @@ import {
   chunkIsExternal,
   MCTX_GENERATION_ID,
 } from "../memorychunk.ts";
-import { ContextCheckBlockSizes } from "../mcxt/create.ts";
 
 /** `MAXALIGN(sizeof(GenerationContext))`: 80 + 4×4 + 2×8 + 16. */
 export const GENERATION_CONTEXT_SIZE = 128;
@@ -245,4 +245,12 @@ export class GenerationContext extends MemoryContext {
   constructor() {
     super(MCTX_GENERATION_ID, "GenerationContext");
   }
+}
+
+/** `GenerationBlockFree`: unlinks a (non-keeper, non-free) block and gives it back. */
+export function GenerationBlockFree(set: GenerationContext, block: number): void {
+  GenerationListDelete(block);
+  set.memAllocated -= GenerationBlockSize(block);
+  heap.u32[(block >>> 2) + B_CONTEXT] = 0; // stale pointers into it find no owner
+  heap.freeChecked(block); // checked by GenerationFree or before the reset
 }

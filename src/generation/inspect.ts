@@ -12,17 +12,15 @@
  * the untouched tail of each block, since freed chunks are counted per block
  * but their bytes are not reusable until the block empties.
  */
-import type { MemoryContext, MemoryContextCounters } from "../mcxt/context.ts";
-import { heap } from "../mcxt/context.ts";
-import { PgError } from "../elog.ts";
 import { ERRCODE_DATA_CORRUPTED } from "../checking/mod.ts";
-
 import {
   CheckingBlockPointerOk,
   CheckingChunkOk,
   CheckingHeapBlockOk,
   CheckingWalkLimit,
 } from "../checking/walk.ts";
+import { PgError } from "../elog.ts";
+import { heap, type MemoryContext, type MemoryContextCounters } from "../mcxt/context.ts";
 import {
   chunkExternalMagicOk,
   chunkGetBlock,
@@ -30,7 +28,6 @@ import {
   chunkIsExternal,
   MCTX_GENERATION_ID,
 } from "../memorychunk.ts";
-import type { GenerationContext } from "./block.ts";
 import {
   B_ENDPTR,
   B_FREEPTR,
@@ -45,17 +42,8 @@ import {
   GenerationBlockFreeBytes,
   GenerationBlockNext,
   GenerationBlockSize,
+  type GenerationContext,
 } from "./block.ts";
-
-/** `GenerationIsEmpty`: true when no block holds a chunk (freed chunks still count). */
-export function GenerationIsEmpty(context: MemoryContext): boolean {
-  const head = context.header + GENERATION_BLOCKS_HEAD;
-  const u = heap.u32;
-  for (let block = GenerationBlockNext(head); block !== head; block = GenerationBlockNext(block)) {
-    if (u[(block >>> 2) + B_NCHUNKS] > 0) return false;
-  }
-  return true;
-}
 
 /**
  * `GenerationStats`: header plus blocks as total space; only each block's

@@ -40,54 +40,49 @@
  * heap has its context link zeroed, so stale pointers into it are refused.
  */
 import {
-  contextAtHeader,
   type ContextMethods,
   heap,
   type MemoryContext,
-  MemoryContextAllocationFailure,
   MemoryContextCreate,
   registerContext,
   registerMethods,
   unregisterContext,
 } from "../mcxt/context.ts";
-import { checking, CheckingWipe } from "../checking/mod.ts";
-import { chunkIsExternal, MCTX_GENERATION_ID, MEMORYCHUNK_MAX_VALUE } from "../memorychunk.ts";
-import {
-  B_CONTEXT,
-  B_NCHUNKS,
-  B_NFREE,
-  GENERATION_BLOCKHDRSZ,
-  GENERATION_BLOCKS_HEAD,
-  GENERATION_CHUNKHDRSZ,
-  GENERATION_CONTEXT_SIZE,
-  GENERATION_FREE_BIT,
-  GenerationBlockContextHeader,
-  GenerationBlockInit,
-  GenerationBlockMarkEmpty,
-  GenerationBlockNext,
-  GenerationBlockSize,
-  GenerationCheckParameters,
-  GenerationChunkGetBlock,
-  GenerationChunkSize,
-  GenerationContext,
-  GenerationListDelete,
-  GenerationListInit,
-  GenerationListPushHead,
-} from "./block.ts";
-export { GenerationContext } from "./block.ts";
-import {
-  GenerationCheck,
-  GenerationChunkAreas,
-  GenerationIsEmpty,
-  GenerationReleasedBlocks,
-  GenerationStats,
-} from "./inspect.ts";
-import { GenerationAlloc } from "./alloc.ts";
 import {
   ContextAllocChunkLimit,
   ContextKeeperMallocSize,
   ContextMallocHeader,
 } from "../mcxt/create.ts";
+import { MCTX_GENERATION_ID, MEMORYCHUNK_MAX_VALUE } from "../memorychunk.ts";
+import {
+  GenerationAlloc,
+  GenerationFree,
+  GenerationGetChunkContext,
+  GenerationGetChunkSpace,
+  GenerationRealloc,
+} from "./alloc.ts";
+import {
+  B_NCHUNKS,
+  GENERATION_BLOCKHDRSZ,
+  GENERATION_BLOCKS_HEAD,
+  GENERATION_CHUNKHDRSZ,
+  GENERATION_CONTEXT_SIZE,
+  GenerationBlockFree,
+  GenerationBlockInit,
+  GenerationBlockMarkEmpty,
+  GenerationBlockNext,
+  GenerationCheckParameters,
+  GenerationContext,
+  GenerationListInit,
+  GenerationListPushHead,
+} from "./block.ts";
+import {
+  GenerationCheck,
+  GenerationChunkAreas,
+  GenerationReleasedBlocks,
+  GenerationStats,
+} from "./inspect.ts";
+export { GenerationContext } from "./block.ts";
 
 /** `Generation_CHUNK_FRACTION`: a max-size block must hold this many limit-size chunks. */
 const GENERATION_CHUNK_FRACTION = 8;
@@ -158,71 +153,6 @@ export function GenerationContextCreate(
   return set;
 }
 
-/** `GenerationBlockFree`: unlinks a (non-keeper, non-free) block and gives it back. */
-function GenerationBlockFree(set: GenerationContext, block: number): void {
-  GenerationListDelete(block);
-  set.memAllocated -= GenerationBlockSize(block);
-  heap.u32[(block >>> 2) + B_CONTEXT] = 0; // stale pointers into it find no owner
-  heap.freeChecked(block); // checked by GenerationFree or before the reset
-}
-
-/** Whether a block that loses its last chunk now is given back (else it is kept, emptied). */
-function GenerationBlockGoesBack(block: number): boolean {
-  const set = contextAtHeader(GenerationBlockContextHeader(block)) as GenerationContext;
-  return block !== set.keeper && block !== set.block && set.freeblock !== 0;
-}
-
-/** Decides the fate of a block whose last chunk was just freed. */
-function GenerationBlockEmptied(block: number): void {
-  const set = contextAtHeader(GenerationBlockContextHeader(block)) as GenerationContext;
-  if (block === set.keeper || block === set.block) {
-    GenerationBlockMarkEmpty(block);
-  } else if (set.freeblock === 0) {
-    GenerationBlockMarkEmpty(block);
-    set.freeblock = block;
-  } else {
-    GenerationBlockFree(set, block);
-  }
-}
-
-/** `GenerationFree`: counts the chunk as freed; an emptied block is recycled or released. */
-function GenerationFree(pointer: number): void {
-  const chunk = pointer - GENERATION_CHUNKHDRSZ;
-  const m = heap.i32;
-  const block = GenerationChunkGetBlock(m, chunk, "pfree");
-  const u = heap.u32;
-  const b = block >>> 2;
-  const nfree = u[b + B_NFREE] + 1;
-  // A block about to go back to the heap is checked first, so damage changes nothing.
-  if (nfree >= u[b + B_NCHUNKS] && GenerationBlockGoesBack(block)) heap.checkFree(block);
-  if (!chunkIsExternal(m, chunk)) m[chunk >>> 2] |= GENERATION_FREE_BIT;
-  u[b + B_NFREE] = nfree;
-  if (nfree < u[b + B_NCHUNKS]) return;
-  GenerationBlockEmptied(block);
-}
-
-/**
- * `GenerationRealloc`: in place when the chunk already holds `size` bytes,
- * otherwise allocate, copy the old chunk's bytes and free it. A failed
- * allocation leaves the old chunk untouched.
- */
-function GenerationRealloc(pointer: number, size: number, flags: number): number {
-  const chunk = pointer - GENERATION_CHUNKHDRSZ;
-  const m = heap.i32;
-  const block = GenerationChunkGetBlock(m, chunk, "repalloc");
-  const oldsize = GenerationChunkSize(m, chunk, block);
-  if (oldsize >= size) return pointer;
-
-  const set = contextAtHeader(GenerationBlockContextHeader(block));
-  const newPointer = GenerationAlloc(set, size, flags);
-  if (newPointer === 0) return MemoryContextAllocationFailure(set, size, flags);
-
-  heap.u8.copyWithin(newPointer, pointer, pointer + oldsize);
-  if (checking) CheckingWipe(pointer, oldsize);
-  GenerationFree(pointer);
-  return newPointer;
-}
-
 /** `GenerationReset`: frees every block but the keeper, which is emptied and made current. */
 function GenerationReset(context: MemoryContext): void {
   const set = context as GenerationContext;
@@ -248,19 +178,14 @@ function GenerationDelete(context: MemoryContext): void {
   heap.freeChecked(header);
 }
 
-/** `GenerationGetChunkContext`: the context owning the chunk at `pointer`. */
-function GenerationGetChunkContext(pointer: number): MemoryContext {
-  const chunk = pointer - GENERATION_CHUNKHDRSZ;
-  const block = GenerationChunkGetBlock(heap.i32, chunk, "GetMemoryChunkContext");
-  return contextAtHeader(GenerationBlockContextHeader(block));
-}
-
-/** `GenerationGetChunkSpace`: the chunk's bytes plus its 8-byte header. */
-function GenerationGetChunkSpace(pointer: number): number {
-  const m = heap.i32;
-  const chunk = pointer - GENERATION_CHUNKHDRSZ;
-  const block = GenerationChunkGetBlock(m, chunk, "GetMemoryChunkSpace");
-  return GENERATION_CHUNKHDRSZ + GenerationChunkSize(m, chunk, block);
+/** `GenerationIsEmpty`: true when no block holds a chunk (freed chunks still count). */
+export function GenerationIsEmpty(context: MemoryContext): boolean {
+  const head = context.header + GENERATION_BLOCKS_HEAD;
+  const u = heap.u32;
+  for (let block = GenerationBlockNext(head); block !== head; block = GenerationBlockNext(block)) {
+    if (u[(block >>> 2) + B_NCHUNKS] > 0) return false;
+  }
+  return true;
 }
 
 /** Generation's method table, as mcxt dispatches to it. */

@@ -8,24 +8,30 @@
  * `slab.ts` (the context, create, free, reset and delete) so both stay
  * short.
  */
+import { elogError } from "../elog.ts";
 import {
+  contextAtHeaderOrNull,
   formatSize,
   heap,
   type MemoryContext,
   MemoryContextAllocationFailure,
 } from "../mcxt/context.ts";
-import { elogError } from "../elog.ts";
-import { chunkSetHeader, MCTX_SLAB_ID } from "../memorychunk.ts";
-import type { SlabContext } from "./block.ts";
+import { chunkGetBlock, chunkSetHeader, MCTX_SLAB_ID } from "../memorychunk.ts";
 import {
+  B_FREEHEAD,
   B_NFREE,
+  B_SLAB,
+  B_UNUSED,
   SLAB_BLOCK_NODE,
+  SLAB_BLOCKHDRSZ,
   SLAB_BLOCKLIST_COUNT,
   SLAB_CHUNKHDRSZ,
   SLAB_EMPTYBLOCKS_HEAD,
+  SLAB_MAXIMUM_EMPTY_BLOCKS,
   SlabBlockGetNextFreeChunk,
   SlabBlockInit,
   SlabBlocklistHead,
+  type SlabContext,
   SlabListDelete,
   SlabListFirst,
   SlabListIsEmpty,
@@ -113,4 +119,100 @@ export function SlabAlloc(context: MemoryContext, size: number, flags: number): 
   const newIndex = SlabBlocklistIndex(slab, heap.i32[(block >>> 2) + B_NFREE]);
   if (newIndex !== index) SlabAllocMovedBlock(slab, block, newIndex);
   return SlabAllocSetupNewChunk(slab, block, chunk);
+}
+
+/**
+ * The live Slab context owning the chunk whose header is at `chunk`, or
+ * PostgreSQL's ERROR: its block must lead back to a live Slab, and the chunk
+ * must sit on that block's grid of chunks, below the never-used ones.
+ */
+function SlabChunkOwner(chunk: number): SlabContext {
+  const block = chunkGetBlock(heap.i32, chunk);
+  // A bogus block reads as undefined (outside the heap) or as a header no live context has.
+  const owner = contextAtHeaderOrNull(heap.u32[(block >>> 2) + B_SLAB]) as SlabContext | undefined;
+  const offset = chunk - block - SLAB_BLOCKHDRSZ;
+  if (
+    owner === undefined || owner.methodId !== MCTX_SLAB_ID || offset < 0 ||
+    offset % owner.fullChunkSize !== 0 || chunk >= heap.u32[(block >>> 2) + B_UNUSED]
+  ) {
+    elogError(`could not find block containing chunk 0x${chunk.toString(16)}`);
+  }
+  return owner;
+}
+
+/** A free moved `block` from list `from` to list `to`: the current list may change. */
+function SlabFreeMovedBlock(slab: SlabContext, block: number, from: number, to: number): void {
+  SlabBlockMove(slab, block, to);
+  // The block now has room; if it came from the current list or a fuller one, look again.
+  if (slab.curBlocklistIndex >= from) slab.curBlocklistIndex = SlabFindNextBlockListIndex(slab);
+}
+
+/** `block` (on list `index`) has no chunk in use: cache it or give it back. */
+function SlabBlockEmptied(slab: SlabContext, block: number, index: number): void {
+  const node = block + SLAB_BLOCK_NODE;
+  SlabListDelete(node);
+  if (slab.emptyBlockCount < SLAB_MAXIMUM_EMPTY_BLOCKS) {
+    SlabListPushHead(slab.header + SLAB_EMPTYBLOCKS_HEAD, node);
+    slab.emptyBlockCount++;
+  } else {
+    heap.u32[(block >>> 2) + B_SLAB] = 0; // stale pointers into it find no owner
+    heap.freeChecked(block); // checked by SlabFree
+    slab.memAllocated -= slab.blockSize;
+  }
+  if (
+    slab.curBlocklistIndex === index && SlabListIsEmpty(SlabBlocklistHead(slab.header, index))
+  ) {
+    slab.curBlocklistIndex = SlabFindNextBlockListIndex(slab);
+  }
+}
+
+/**
+ * `SlabFree`: pushes the chunk on its block's freelist; moves the block to
+ * another list when its free count crosses a boundary, and caches or
+ * releases it when it holds no used chunk any more.
+ */
+export function SlabFree(pointer: number): void {
+  const chunk = pointer - SLAB_CHUNKHDRSZ;
+  const slab = SlabChunkOwner(chunk);
+  const block = chunkGetBlock(heap.i32, chunk);
+  const m = heap.i32;
+  const b = block >>> 2;
+  const p = pointer >>> 2;
+  if (
+    m[b + B_NFREE] + 1 === slab.chunksPerBlock && slab.emptyBlockCount >= SLAB_MAXIMUM_EMPTY_BLOCKS
+  ) {
+    heap.checkFree(block); // it is about to go back to the heap: damage changes nothing
+  }
+  m[p] = m[b + B_FREEHEAD];
+  m[p + 1] = 0;
+  m[b + B_FREEHEAD] = chunk;
+  // Forget the method id: a second pfree of this pointer is refused by mcxt.
+  m[chunk >>> 2] = 0;
+  const nfree = m[b + B_NFREE] + 1;
+  m[b + B_NFREE] = nfree;
+
+  const from = SlabBlocklistIndex(slab, nfree - 1);
+  const to = SlabBlocklistIndex(slab, nfree);
+  if (from !== to) SlabFreeMovedBlock(slab, block, from, to);
+  if (nfree === slab.chunksPerBlock) SlabBlockEmptied(slab, block, to);
+}
+
+/**
+ * `SlabRealloc`: Slab cannot resize. The same size returns the same chunk;
+ * any other size raises PostgreSQL's ERROR and changes nothing.
+ */
+export function SlabRealloc(pointer: number, size: number, _flags: number): number {
+  const slab = SlabChunkOwner(pointer - SLAB_CHUNKHDRSZ);
+  if (size === slab.chunkSize) return pointer;
+  elogError("slab allocator does not support realloc()");
+}
+
+/** `SlabGetChunkContext`: the context owning the chunk at `pointer`. */
+export function SlabGetChunkContext(pointer: number): MemoryContext {
+  return SlabChunkOwner(pointer - SLAB_CHUNKHDRSZ);
+}
+
+/** `SlabGetChunkSpace`: every chunk of a slab occupies `fullChunkSize` bytes. */
+export function SlabGetChunkSpace(pointer: number): number {
+  return SlabChunkOwner(pointer - SLAB_CHUNKHDRSZ).fullChunkSize;
 }

@@ -35,6 +35,8 @@ import { heap, MemoryContext } from "../mcxt/context.ts";
 import { MCTX_SLAB_ID } from "../memorychunk.ts";
 
 /** `sizeof(SlabContext)`: 80 + 6×4 + dclist_head (24) + 3 × dlist_head (16). */
+/** `SLAB_MAXIMUM_EMPTY_BLOCKS`: how many emptied blocks are cached for reuse. */
+export const SLAB_MAXIMUM_EMPTY_BLOCKS = 10;
 export const SLAB_CONTEXT_SIZE = 176;
 /** `Slab_BLOCKHDRSZ`: `MAXALIGN(sizeof(SlabBlock))`. */
 export const SLAB_BLOCKHDRSZ = 48;
@@ -147,11 +149,6 @@ export function SlabBlockInit(
 /** The header offset of the context owning `block`. */
 export function SlabBlockContextHeader(block: number): number {
   return heap.u32[(block >>> 2) + B_SLAB];
-}
-
-/** The block whose list node is at `node`. */
-export function SlabBlockOfNode(node: number): number {
-  return node - SLAB_BLOCK_NODE;
 }
 
 /**

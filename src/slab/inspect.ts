@@ -12,17 +12,15 @@
  * cached empty block; "blocks" and "free" count only the listed blocks (an
  * empty block's chunks are not reported as free, a quirk PostgreSQL keeps).
  */
-import type { MemoryContext, MemoryContextCounters } from "../mcxt/context.ts";
-import { heap } from "../mcxt/context.ts";
-import { PgError } from "../elog.ts";
 import { ERRCODE_DATA_CORRUPTED } from "../checking/mod.ts";
-
 import {
   CheckingBlockPointerOk,
   CheckingChunkOk,
   CheckingHeapBlockOk,
   CheckingWalkLimit,
 } from "../checking/walk.ts";
+import { PgError } from "../elog.ts";
+import { heap, type MemoryContext, type MemoryContextCounters } from "../mcxt/context.ts";
 import {
   chunkGetBlock,
   chunkGetValue,
@@ -30,7 +28,6 @@ import {
   MCTX_SLAB_ID,
   pointerMethodId,
 } from "../memorychunk.ts";
-import type { SlabContext } from "./block.ts";
 import {
   B_FREEHEAD,
   B_NFREE,
@@ -44,14 +41,10 @@ import {
   SLAB_EMPTYBLOCKS_HEAD,
   SlabBlockContextHeader,
   SlabBlocklistHead,
+  type SlabContext,
   SlabListFirst,
   SlabListNext,
 } from "./block.ts";
-
-/** `SlabIsEmpty`: a slab is empty when it holds no block at all (cached ones count). */
-export function SlabIsEmpty(context: MemoryContext): boolean {
-  return context.memAllocated === 0;
-}
 
 /**
  * `SlabStats`: adds the context's counters to `totals` and returns
