@@ -11,14 +11,14 @@
  * the tree) unchanged; and the world verifies (`World.verify`: stamps of
  * every live chunk, MemoryContextCheck, heap.check).
  */
-import { AllocSetContextCreate } from "../../src/aset.ts";
-import { BumpContextCreate } from "../../src/bump.ts";
-import { GenerationContextCreate } from "../../src/generation.ts";
-import { SlabContextCreate } from "../../src/slab.ts";
-import { MemoryContextAllocAligned } from "../../src/alignedalloc.ts";
-import { heap } from "../../src/context.ts";
-import { PgError } from "../../src/elog.ts";
-import * as mc from "../../src/mcxt.ts";
+import { AllocSetContextCreate } from "../../../src/aset.ts";
+import { BumpContextCreate } from "../../../src/bump.ts";
+import { GenerationContextCreate } from "../../../src/generation.ts";
+import { SlabContextCreate } from "../../../src/slab.ts";
+import { MemoryContextAllocAligned } from "../../../src/alignedalloc.ts";
+import { heap } from "../../../src/context.ts";
+import { PgError } from "../../../src/elog.ts";
+import * as mc from "../../../src/mcxt.ts";
 import { describe, type Failure, type Figures, FuzzFailure, Rng } from "./common.ts";
 import { type Ctx, isBelow, World } from "./world.ts";
 

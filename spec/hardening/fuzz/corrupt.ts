@@ -21,11 +21,11 @@
  * Loops cannot hang on bad links: every walk in the checks is bounded, and
  * the command runs the fuzzers in a worker under a watchdog besides.
  */
-import type { AllocSetContext } from "../../src/aset.ts";
-import { heap, type MemoryContext } from "../../src/context.ts";
-import { PgError } from "../../src/elog.ts";
-import { CheckingSentinelAt } from "../../src/checking.ts";
-import * as mc from "../../src/mcxt.ts";
+import type { AllocSetContext } from "../../../src/aset.ts";
+import { heap, type MemoryContext } from "../../../src/context.ts";
+import { PgError } from "../../../src/elog.ts";
+import { CheckingSentinelAt } from "../../../src/checking.ts";
+import * as mc from "../../../src/mcxt.ts";
 import { describe, type Failure, type Figures, FuzzFailure, Rng } from "./common.ts";
 import { validCall } from "./calls.ts";
 import { type Kind, World } from "./world.ts";
