@@ -13,12 +13,12 @@
  * negative numbers, other verbs; invalid UTF-8), and traces made up from
  * scratch out of the verb table with random arguments.
  */
-import { TraceParseError } from "../../src/trace/errors.ts";
-import { parseTrace, parseTraceBytes } from "../../src/trace/parse.ts";
-import { compileTrace } from "../../src/trace/compile.ts";
-import { replayTrace } from "../../src/trace/replay.ts";
-import type { PallocApi } from "../../src/trace/api.ts";
-import type { ParsedTrace } from "../../src/trace/types.ts";
+import { TraceParseError } from "../../../src/trace/errors.ts";
+import { parseTrace, parseTraceBytes } from "../../../src/trace/parse.ts";
+import { compileTrace } from "../../../src/trace/compile.ts";
+import { replayTrace } from "../../../src/trace/replay.ts";
+import type { PallocApi } from "../../../src/trace/api.ts";
+import type { ParsedTrace } from "../../../src/trace/types.ts";
 import { describe, type Failure, type Figures, FuzzFailure, Rng } from "./common.ts";
 
 const VERBS = [

@@ -4,7 +4,7 @@
  * corruption), from consecutive seeds. Shared by the command (inside its
  * worker) and by the bounded slice CI runs (`spec/hardening/fuzz_slice_test.ts`).
  */
-import { loadPallocApi } from "../../src/trace/api.ts";
+import { loadPallocApi } from "../../../src/trace/api.ts";
 import { type Failure, type Figures, FuzzFailure, newFigures } from "./common.ts";
 import { callRound } from "./calls.ts";
 import { corruptRound } from "./corrupt.ts";
@@ -24,7 +24,7 @@ export interface RunOptions {
   onProgress?: (figures: Figures, fuzzer: string, seed: number) => void;
 }
 
-const CORPUS_ROOT = new URL("../../../shared/conformance", import.meta.url).pathname;
+const CORPUS_ROOT = new URL("../../../../shared/conformance", import.meta.url).pathname;
 
 /** Runs rounds until the budget is spent; returns the figures. */
 export async function runHardeningFuzz(o: RunOptions): Promise<Figures> {

@@ -21,11 +21,11 @@
  * Loops cannot hang on bad links: every walk in the checks is bounded, and
  * the command runs the fuzzers in a worker under a watchdog besides.
  */
-import type { AllocSetContext } from "../../src/aset/mod.ts";
-import { heap, type MemoryContext } from "../../src/mcxt/context.ts";
-import { PgError } from "../../src/elog.ts";
-import { CheckingSentinelAt } from "../../src/checking/mod.ts";
-import * as mc from "../../src/mcxt/mod.ts";
+import type { AllocSetContext } from "../../../src/aset/mod.ts";
+import { heap, type MemoryContext } from "../../../src/mcxt/context.ts";
+import { PgError } from "../../../src/elog.ts";
+import { CheckingSentinelAt } from "../../../src/checking/mod.ts";
+import * as mc from "../../../src/mcxt/mod.ts";
 import { describe, type Failure, type Figures, FuzzFailure, Rng } from "./common.ts";
 import { validCall } from "./calls.ts";
 import { type Kind, World } from "./world.ts";

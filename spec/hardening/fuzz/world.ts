@@ -11,20 +11,20 @@
  * `heap.check()`, which in checking mode test every header, freelist,
  * counter, record and sentinel.
  */
-import { AllocSetContextCreate } from "../../src/aset/mod.ts";
-import { BumpContextCreate } from "../../src/bump/mod.ts";
-import { GenerationContextCreate } from "../../src/generation/mod.ts";
-import { SlabContextCreate } from "../../src/slab/mod.ts";
-import { MemoryContextAllocAligned } from "../../src/alignedalloc.ts";
-import { heap, type MemoryContext } from "../../src/mcxt/context.ts";
-import { PgError } from "../../src/elog.ts";
-import * as mc from "../../src/mcxt/mod.ts";
+import { AllocSetContextCreate } from "../../../src/aset/mod.ts";
+import { BumpContextCreate } from "../../../src/bump/mod.ts";
+import { GenerationContextCreate } from "../../../src/generation/mod.ts";
+import { SlabContextCreate } from "../../../src/slab/mod.ts";
+import { MemoryContextAllocAligned } from "../../../src/alignedalloc.ts";
+import { heap, type MemoryContext } from "../../../src/mcxt/context.ts";
+import { PgError } from "../../../src/elog.ts";
+import * as mc from "../../../src/mcxt/mod.ts";
 import {
   chunkGetBlock,
   MCTX_ALIGNED_REDIRECT_ID,
   MEMORYCHUNK_SIZE,
   pointerMethodId,
-} from "../../src/memorychunk.ts";
+} from "../../../src/memorychunk.ts";
 import { FuzzFailure, type Rng } from "./common.ts";
 
 /** A context type the fuzzers create. */

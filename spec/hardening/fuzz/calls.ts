@@ -11,14 +11,14 @@
  * the tree) unchanged; and the world verifies (`World.verify`: stamps of
  * every live chunk, MemoryContextCheck, heap.check).
  */
-import { AllocSetContextCreate } from "../../src/aset/mod.ts";
-import { BumpContextCreate } from "../../src/bump/mod.ts";
-import { GenerationContextCreate } from "../../src/generation/mod.ts";
-import { SlabContextCreate } from "../../src/slab/mod.ts";
-import { MemoryContextAllocAligned } from "../../src/alignedalloc.ts";
-import { heap } from "../../src/mcxt/context.ts";
-import { PgError } from "../../src/elog.ts";
-import * as mc from "../../src/mcxt/mod.ts";
+import { AllocSetContextCreate } from "../../../src/aset/mod.ts";
+import { BumpContextCreate } from "../../../src/bump/mod.ts";
+import { GenerationContextCreate } from "../../../src/generation/mod.ts";
+import { SlabContextCreate } from "../../../src/slab/mod.ts";
+import { MemoryContextAllocAligned } from "../../../src/alignedalloc.ts";
+import { heap } from "../../../src/mcxt/context.ts";
+import { PgError } from "../../../src/elog.ts";
+import * as mc from "../../../src/mcxt/mod.ts";
 import { describe, type Failure, type Figures, FuzzFailure, Rng } from "./common.ts";
 import { type Ctx, isBelow, World } from "./world.ts";
 
