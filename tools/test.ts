@@ -7,11 +7,14 @@
  * then the unit, property and tool tests in `spec/` (each Deno test counts
  * once), the conformance vectors (each trace file counts once), every
  * example (each counts once), the source checks (fmt, lint, type check,
- * doc lint, publish dry run; each counts once), and the JSDoc examples of the
+ * doc lint, publish dry run; each counts once), the JSDoc examples of the
  * files the entry points (mod.ts, ./memstats) export from, run by `deno test --doc` (all together count
- * once). Every step runs even when an earlier one failed, so one red test
+ * once), and every ```ts block of the README, type-checked and run as a program of its own
+ * (`tools/readme_blocks.ts`; each counts once). Every step runs even when an earlier one failed, so one red test
  * does not hide another.
  */
+import { runBlocks } from "./readme_blocks.ts";
+
 const deno = Deno.execPath();
 const root = new URL("..", import.meta.url).pathname;
 let passed = 0;
@@ -149,6 +152,13 @@ try {
   const asserts = text.split("\n").filter((l) => l.includes("Assertion failed"));
   const detail = [...asserts, text.slice(-4000)].join("\n");
   tally("doc examples run", code === 0 && asserts.length === 0, detail);
+}
+
+// 6. README code blocks: each ```ts block is a program, type-checked and run in a temporary
+// directory with palloc imported by its public names (tools/readme_blocks.ts); each counts once.
+{
+  console.log("== README blocks");
+  for (const r of await runBlocks(["README.md"])) tally(`README block ${r.name}`, r.ok, r.detail);
 }
 
 if (failures.length > 0) {
