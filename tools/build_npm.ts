@@ -13,8 +13,11 @@
  *
  * The build refuses its own output when a JavaScript file imports anything but another file of
  * the package or a `node:` module (the library has no runtime dependency), or when an entry
- * point's `.js` or `.d.ts` is missing. TypeScript is a development tool only: the script runs it
- * through `npx` at a pinned version (fetched from npm on first use, then from npm's cache).
+ * point's `.js` or `.d.ts` is missing. The library's entry points are compiled without any
+ * platform's types (they must run in Node, Deno and browsers alike); a CLI entry point is compiled
+ * in a second pass with Node's types (`@types/node`), since a command line reads files and
+ * arguments. TypeScript and `@types/node` are development tools only: the script installs them
+ * at pinned versions into `test-output/npm-tools/` on first use (from npm), then reuses them.
  *
  * The browser bundle (`dist/palloc.mjs`, one self-contained file) is `tools/build_bundle.ts`'s.
  *
@@ -30,8 +33,11 @@ const root = new URL("..", import.meta.url).pathname;
 /** Where `deno task npm` writes the package, the tarball and the browser bundle. */
 export const DIST: string = root + "dist";
 
-/** The TypeScript compiler the build runs (a development tool, never a dependency). */
-export const TYPESCRIPT = "typescript@5.9.3";
+/** The development tools the build installs (never dependencies of the package). */
+export const DEV_TOOLS: readonly string[] = ["typescript@5.9.3", "@types/node@20.19.43"];
+
+/** Where the development tools are installed. */
+export const TOOLS_DIR: string = root + "test-output/npm-tools";
 
 /** One entry point of the package. */
 export interface NpmEntry {
@@ -78,7 +84,7 @@ export async function findNode(): Promise<{ path: string; version: string } | nu
 }
 
 /**
- * Runs `tool` (`npm`, `npx`) from the real Node's directory, with that directory first on PATH
+ * Runs `tool` (`node`, `npm`) from the real Node's directory, with that directory first on PATH
  * so that its `#!/usr/bin/env node` finds Node and not Deno. Throws with the output on failure.
  */
 export async function runNodeTool(tool: string, args: string[], cwd: string): Promise<string> {
@@ -99,6 +105,42 @@ export async function runNodeTool(tool: string, args: string[], cwd: string): Pr
     );
   }
   return out;
+}
+
+/**
+ * Installs {@link DEV_TOOLS} into {@link TOOLS_DIR} unless they are there already (a manifest
+ * names what was installed); returns the directory. The install goes to a temporary directory
+ * that is renamed into place, so two builds at once never see half an install.
+ */
+export async function devTools(): Promise<string> {
+  const manifest = `${TOOLS_DIR}/installed.json`;
+  const want = JSON.stringify(DEV_TOOLS);
+  try {
+    if ((await Deno.readTextFile(manifest)) === want) return TOOLS_DIR;
+  } catch {
+    // not installed yet
+  }
+  const tmp = `${TOOLS_DIR}.${Deno.pid}.${crypto.randomUUID()}.tmp`;
+  await Deno.mkdir(tmp, { recursive: true });
+  try {
+    await Deno.writeTextFile(`${tmp}/package.json`, JSON.stringify({ private: true }));
+    await runNodeTool("npm", ["install", "--no-audit", "--no-fund", ...DEV_TOOLS], tmp);
+    await Deno.writeTextFile(`${tmp}/installed.json`, want);
+    await Deno.remove(TOOLS_DIR, { recursive: true }).catch(() => {});
+    await Deno.rename(tmp, TOOLS_DIR).catch(async (e) => {
+      // Another build installed them meanwhile: use theirs.
+      if ((await Deno.readTextFile(manifest).catch(() => "")) !== want) throw e;
+    });
+  } finally {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  }
+  return TOOLS_DIR;
+}
+
+/** Runs the installed TypeScript compiler with `args` in `cwd`; throws with its output. */
+export async function tsc(args: string[], cwd: string): Promise<string> {
+  const tools = await devTools();
+  return await runNodeTool("node", [`${tools}/node_modules/typescript/bin/tsc`, ...args], cwd);
 }
 
 /** `src/memstats/mod.ts` → `./src/memstats/mod.js` (or `.d.ts`). */
@@ -142,30 +184,39 @@ export async function buildNpm(outDir: string = `${DIST}/npm`): Promise<NpmBuild
   });
   const notes: string[] = [];
 
+  const isCli = (e: NpmEntry) => e.key.endsWith("/cli");
   const staging = `${outDir}.${Deno.pid}.${crypto.randomUUID()}.tmp`;
   const work = await Deno.makeTempDir({ prefix: "palloc-npm-" });
   try {
     await Deno.mkdir(staging, { recursive: true });
-    const tsconfig = {
-      compilerOptions: {
-        target: "ES2022",
-        module: "ESNext",
-        moduleResolution: "Bundler",
-        allowImportingTsExtensions: true,
-        rewriteRelativeImportExtensions: true,
-        declaration: true,
-        strict: true,
-        skipLibCheck: true,
-        types: [],
-        lib: ["ES2024", "ESNext.Disposable", "DOM"],
-        rootDir: root,
-        outDir: staging,
-        newLine: "lf",
-      },
-      files: entries.map((e) => root + e.source),
+    const tools = await devTools();
+    const compile = async (pass: string, files: NpmEntry[], types: string[]) => {
+      if (files.length === 0) return;
+      const tsconfig = {
+        compilerOptions: {
+          target: "ES2022",
+          module: "ESNext",
+          moduleResolution: "Bundler",
+          allowImportingTsExtensions: true,
+          rewriteRelativeImportExtensions: true,
+          declaration: true,
+          strict: true,
+          skipLibCheck: true,
+          types,
+          typeRoots: [`${tools}/node_modules/@types`],
+          lib: ["ES2024", "ESNext.Disposable", "DOM"],
+          rootDir: root,
+          outDir: staging,
+          newLine: "lf",
+        },
+        files: files.map((e) => root + e.source),
+      };
+      const config = `${work}/tsconfig.${pass}.json`;
+      await Deno.writeTextFile(config, JSON.stringify(tsconfig, null, 2));
+      await tsc(["-p", config], work);
     };
-    await Deno.writeTextFile(`${work}/tsconfig.json`, JSON.stringify(tsconfig, null, 2));
-    await runNodeTool("npx", ["-y", "-p", TYPESCRIPT, "tsc", "-p", `${work}/tsconfig.json`], work);
+    await compile("library", entries.filter((e) => !isCli(e)), []);
+    await compile("cli", entries.filter(isCli), ["node"]);
 
     // Declarations keep the sources' `.ts` specifiers; point them at the `.d.ts` files' `.js`
     // twins as the JavaScript does (comment lines, such as JSDoc examples, are left alone).
@@ -191,7 +242,7 @@ export async function buildNpm(outDir: string = `${DIST}/npm`): Promise<NpmBuild
     if (problems.length > 0) throw new Error(`npm package refused:\n${problems.join("\n")}`);
 
     // The CLI entry point, if deno.json exports one, is the package's `bin`.
-    const cli = entries.find((e) => e.key.endsWith("/cli"));
+    const cli = entries.find(isCli);
     let bin: NpmBuild["bin"] = null;
     if (cli !== undefined) {
       const name = cli.key.slice(0, -"/cli".length).split("/").pop() || "cli";

@@ -102,6 +102,12 @@ try {
   }
 }
 
+/** The files of deno.json's exports (mod.ts, src/memstats/mod.ts, …). */
+function entryPoints(): string[] {
+  const config = JSON.parse(Deno.readTextFileSync(`${root}deno.json`));
+  return Object.values(config.exports as Record<string, string>).map((e) => e.replace(/^\.\//, ""));
+}
+
 // 4. Source checks.
 {
   console.log("== source checks");
@@ -109,7 +115,7 @@ try {
     ["deno fmt --check", ["fmt", "--check"]],
     ["deno lint", ["lint"]],
     ["deno check", ["check", "mod.ts", "src/", "tools/", "examples/", "bench/", "spec/"]],
-    ["deno doc --lint mod.ts", ["doc", "--lint", "mod.ts"]],
+    ["deno doc --lint (every entry point)", ["doc", "--lint", ...entryPoints()]],
     ["deno publish --dry-run", ["publish", "--dry-run", "--allow-dirty"]],
   ];
   for (const [name, args] of checks) {
@@ -123,9 +129,7 @@ try {
 // an "Assertion failed" line in the output fails the step as well.
 {
   console.log("== doc examples");
-  const entries = Object.values(
-    JSON.parse(Deno.readTextFileSync(`${root}deno.json`)).exports as Record<string, string>,
-  ).map((e) => e.replace(/^\.\//, ""));
+  const entries = entryPoints();
   const files = new Set(entries);
   for (const entry of entries) {
     const doc = await new Deno.Command(deno, { args: ["doc", "--json", entry], cwd: root })

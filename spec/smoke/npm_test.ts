@@ -9,7 +9,7 @@
  * missing and CI is unset; under CI a missing node fails.
  */
 import assert from "node:assert/strict";
-import { buildNpm, findNode, packNpm, runNodeTool, TYPESCRIPT } from "../../tools/build_npm.ts";
+import { buildNpm, findNode, packNpm, runNodeTool, tsc } from "../../tools/build_npm.ts";
 import { codeBlocks } from "../../tools/readme_blocks.ts";
 import { underCI } from "./dist.ts";
 
@@ -153,13 +153,13 @@ Deno.test({
       // A TypeScript consumer, checked against the .d.ts through the package's exports.
       await Deno.writeTextFile(`${project}/consumer.ts`, TS_CONSUMER);
       await Deno.writeTextFile(`${project}/tsconfig.json`, JSON.stringify(TSCONFIG));
-      await runNodeTool("npx", ["-y", "-p", TYPESCRIPT, "tsc", "-p", "tsconfig.json"], project);
+      await tsc(["-p", "tsconfig.json"], project);
       await Deno.writeTextFile(
         `${project}/consumer.ts`,
         TS_CONSUMER.replace("// @ts-expect-error", "//"),
       );
       await assert.rejects(
-        runNodeTool("npx", ["-y", "-p", TYPESCRIPT, "tsc", "-p", "tsconfig.json"], project),
+        tsc(["-p", "tsconfig.json"], project),
         /TS2345/,
         "the declarations let a string through as a size",
       );
