@@ -93,7 +93,10 @@ const decoder = new TextDecoder();
 /** Terminal colour codes, stripped from a failing block's output. */
 const ANSI = new RegExp(String.fromCharCode(27) + "\\[[0-9;]*m", "g");
 
-/** Type-checks and runs each program block of `files` in a fresh temporary directory. */
+/**
+ * Type-checks and runs each program block of `files` (relative to the repository root, or
+ * absolute) in a fresh temporary directory.
+ */
 export async function runBlocks(files: string[] = ["README.md"]): Promise<BlockResult[]> {
   const dir = await Deno.makeTempDir({ prefix: "palloc-readme-" });
   const results: BlockResult[] = [];
@@ -102,7 +105,8 @@ export async function runBlocks(files: string[] = ["README.md"]): Promise<BlockR
       await Deno.copyFile(root + from, `${dir}/${name}`);
     }
     for (const file of files) {
-      const blocks = programBlocks(codeBlocks(file, await Deno.readTextFile(root + file)));
+      const path = file.startsWith("/") ? file : root + file;
+      const blocks = programBlocks(codeBlocks(file, await Deno.readTextFile(path)));
       for (const block of blocks) results.push(await runBlock(block, dir));
     }
   } finally {
@@ -115,7 +119,8 @@ async function runBlock(block: CodeBlock, dir: string): Promise<BlockResult> {
   const name = `${block.file}:${block.line}`;
   const problems = staticProblems(block.code);
   if (problems.length > 0) return { name, ok: false, detail: problems.join("\n") };
-  const program = `${dir}/${block.file.replace(/[^\w.-]/g, "_")}_L${block.line}.ts`;
+  const base = block.file.slice(block.file.lastIndexOf("/") + 1).replace(/[^\w.-]/g, "_");
+  const program = `${dir}/${base}_L${block.line}.ts`;
   await Deno.writeTextFile(program, block.code);
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--check", "-A", "--config", `${root}deno.json`, program],
