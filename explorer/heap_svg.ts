@@ -237,8 +237,8 @@ export function heapSvg(contexts: ContextLayout[], o: HeapSvgOptions): string {
     for (const f of c.freelists) {
       y += 13;
       const text = `freelist ${f.index} (${f.size}-byte chunks), ${f.chunks.length} free: head → ` +
-        f.chunks.slice(0, 5).map((p) => "0x" + p.toString(16)).join(" → ") +
-        (f.chunks.length > 5 ? " → …" : " → end");
+        f.chunks.slice(0, 3).map((p) => "0x" + p.toString(16)).join(" → ") +
+        (f.chunks.length > 3 ? " → …" : " → end");
       out.push(`<text x="${left}" y="${y}" class="freelists">${esc(text)}</text>`);
     }
     y += 8;
@@ -283,8 +283,9 @@ export function heapSvg(contexts: ContextLayout[], o: HeapSvgOptions): string {
       );
       x += t.label.length * 6.2 + 34;
     }
+    y += 16;
     out.push(
-      `<text x="${x}" y="${y}" class="legend">bar length: log of the block size</text>`,
+      `<text x="${left}" y="${y}" class="legend">Bar length: log of the block size (exact bytes in the labels).</text>`,
     );
     y += 8;
   }

@@ -322,7 +322,7 @@ function genChunks(
   const b = blockStart >>> 2;
   const nchunks = i32[b + B_NCHUNKS];
   const nfree = i32[b + GEN_NFREE];
-  block.note = `${nchunks - nfree} of ${nchunks} chunks live` +
+  block.note = (nchunks === 0 ? "empty" : `${nchunks - nfree} of ${nchunks} chunks live`) +
     (blockStart === g.block ? " · current block" : "") +
     (blockStart === g.freeblock ? " · the freeblock" : "");
   if (start < end && chunkIsExternal(i32, start)) {

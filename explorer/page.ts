@@ -181,7 +181,7 @@ function render(): void {
       log.scrollTop = li.offsetTop - log.clientHeight / 2;
     }
   }
-  for (const tr of $("seed").querySelectorAll("tr[data-name]")) {
+  for (const tr of $("seed").querySelectorAll(".seedrow[data-name]")) {
     tr.classList.toggle(
       "acting",
       info !== null && (tr as HTMLElement).dataset.name === info.acting,
@@ -321,18 +321,15 @@ function renderSeed(): void {
     }
   }
   const rows = SEED_ROWS.map((r) =>
-    `<tr data-name="${esc(r.name)}"><th>${esc(r.name)}<div class="parent">in ${
-      esc(r.parent)
-    }</div>` +
-    `<div class="links">${(links.get(r.name) ?? []).join(" ")}</div></th>` +
-    `<td><b>made:</b> ${esc(r.created)}<br><b>lives:</b> ${esc(r.lifetime)}<br><b>holds:</b> ${
-      esc(r.holds)
-    }<br>` +
-    `<b>why separate:</b> ${esc(r.why)}</td></tr>`
+    `<div class="seedrow" data-name="${esc(r.name)}"><div class="seedhead"><b>${esc(r.name)}</b>` +
+    ` <span class="parent">in ${esc(r.parent)}</span></div>` +
+    `<div class="links">${(links.get(r.name) ?? []).join(" ")}</div>` +
+    `<dl><dt>made</dt><dd>${esc(r.created)}</dd><dt>lives</dt><dd>${esc(r.lifetime)}</dd>` +
+    `<dt>holds</dt><dd>${esc(r.holds)}</dd><dt>why</dt><dd>${esc(r.why)}</dd></dl></div>`
   );
   $("seed").innerHTML =
     `<p>PostgreSQL's standard contexts. The links go to the steps of <i>A backend's life</i> that create, reset or delete each one.</p>` +
-    `<table class="seedtable">${rows.join("")}</table>`;
+    rows.join("");
 }
 
 function showTab(tab: string): void {

@@ -58,20 +58,6 @@ async function save(b: Browser, name: string, png: Uint8Array): Promise<void> {
   void b;
 }
 
-/** Screenshot of one element (its bounding box in page coordinates). */
-async function shootElement(b: Browser, selector: string): Promise<Uint8Array> {
-  const r = await b.eval<{ x: number; y: number; width: number; height: number }>(
-    `(() => { const r = document.querySelector(${JSON.stringify(selector)}).getBoundingClientRect();
-      return { x: r.x + scrollX, y: r.y + scrollY, width: r.width, height: r.height }; })()`,
-  );
-  return await b.screenshot({
-    x: r.x,
-    y: r.y,
-    width: Math.ceil(r.width),
-    height: Math.ceil(r.height),
-  });
-}
-
 Deno.test({
   name:
     "the explorer in headless Chromium shows what palloc computes, step by step, and nothing leaves the page",
@@ -283,16 +269,15 @@ Deno.test({
             info,
             /free chunk at 0x[0-9a-f]+ .*occupies 136 bytes .*freelist 4 \(128-byte chunks\)/,
           );
-          await b.resize(1000, 800);
-          for (
-            const [id, step] of [["aset", 19], ["generation", 19], ["slab", 20], ["bump", 12], [
-              "aligned",
-              10,
-            ]] as const
-          ) {
+          await b.resize(1600, 900);
+          const pictures = [["aset", 17], ["generation", 80], ["slab", 20], ["bump", 11], [
+            "aligned",
+            10,
+          ]] as const;
+          for (const [id, step] of pictures) {
             await b.eval(`explorer.load("${id}")`);
             await b.eval(`explorer.goTo(${step})`);
-            await save(b, `context-${id}.png`, await shootElement(b, "#heap"));
+            await save(b, `context-${id}.png`, await b.screenshot());
           }
           await b.resize(1280, 800);
         },

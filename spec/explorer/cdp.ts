@@ -224,7 +224,7 @@ export class Browser {
   ): Promise<Uint8Array> {
     const r = await this.send("Page.captureScreenshot", {
       format: "png",
-      ...(clip ? { clip: { ...clip, scale: 1 }, captureBeyondViewport: true } : {}),
+      ...(clip ? { clip: { ...clip, scale: 1 } } : {}),
     });
     const b64 = r.result!.data as string;
     return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
