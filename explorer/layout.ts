@@ -12,16 +12,16 @@
  * files rather than `mod.ts`.
  */
 import * as P from "../mod.ts";
-import { ALLOC_BLOCKHDRSZ, ASET_CONTEXT_SIZE, FREE_MARK } from "../src/aset.ts";
+import { ALLOC_BLOCKHDRSZ, ASET_CONTEXT_SIZE, FREE_MARK } from "../src/aset/block.ts";
 import {
   B_NCHUNKS,
   B_NFREE as GEN_NFREE,
   GENERATION_BLOCKHDRSZ,
   GENERATION_CONTEXT_SIZE,
   GENERATION_FREE_BIT,
-} from "../src/generation_block.ts";
-import { B_NFREE as SLAB_NFREE, SLAB_BLOCKHDRSZ, SLAB_CONTEXT_SIZE } from "../src/slab_block.ts";
-import { BUMP_BLOCKHDRSZ, BUMP_CONTEXT_SIZE } from "../src/bump_block.ts";
+} from "../src/generation/block.ts";
+import { B_NFREE as SLAB_NFREE, SLAB_BLOCKHDRSZ, SLAB_CONTEXT_SIZE } from "../src/slab/block.ts";
+import { BUMP_BLOCKHDRSZ, BUMP_CONTEXT_SIZE } from "../src/bump/block.ts";
 import {
   chunkGetValue,
   chunkIsExternal,
