@@ -19,6 +19,8 @@ export const TYPE_STYLE: Record<string, { color: string; pattern: string; label:
   BumpContext: { color: "#CC79A7", pattern: "pat-bump", label: "Bump" },
 };
 
+let drawings = 0;
+
 const FALLBACK = { color: "#777777", pattern: "pat-aset", label: "?" };
 
 /** The SVG `<defs>` with the four type patterns and the free/dead hatches. */
@@ -289,9 +291,13 @@ export function heapSvg(contexts: ContextLayout[], o: HeapSvgOptions): string {
     );
     y += 8;
   }
-  return `<svg xmlns="http://www.w3.org/2000/svg" class="heapmap" width="${W}" height="${
+  // Pattern ids unique per drawing: a page holds several maps, some hidden, and a url(#id)
+  // resolved into a hidden one would draw nothing.
+  const pfx = `m${++drawings}-`;
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" class="heapmap" width="${W}" height="${
     y + 6
   }" viewBox="0 0 ${W} ${y + 6}" role="img" aria-label="heap map">${patternDefs()}${
     out.join("")
   }</svg>`;
+  return svg.replaceAll('id="pat-', `id="${pfx}pat-`).replaceAll("url(#pat-", `url(#${pfx}pat-`);
 }

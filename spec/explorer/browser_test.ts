@@ -222,6 +222,7 @@ Deno.test({
       await t.step("side by side: the same trace through AllocSet and Generation", async () => {
         const text = scenarios.get("fifo")!;
         await b.eval(`explorer.load("fifo")`);
+        await b.eval(`document.querySelector('[data-tab="log"]').click()`);
         await b.key("c", "KeyC", 67, "c");
         await b.eval("explorer.goTo(60)");
         const v = await view(b);
