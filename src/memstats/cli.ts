@@ -72,7 +72,12 @@ const encoder = new TextEncoder();
 async function writeAll(f: typeof Deno.stdout, text: string): Promise<void> {
   const bytes = encoder.encode(text);
   let off = 0;
-  while (off < bytes.length) off += await f.write(bytes.subarray(off));
+  try {
+    while (off < bytes.length) off += await f.write(bytes.subarray(off));
+  } catch (e) {
+    if (e instanceof Deno.errors.BrokenPipe) Deno.exit(0); // `memstats … | head` is fine
+    throw e;
+  }
 }
 const stdIo: Io = {
   out: (t) => writeAll(Deno.stdout, t),

@@ -97,7 +97,13 @@ export type { ContextStats, ContextWalker, DumpFromTreeOptions, StatsTree } from
 export { describeDump, formatAnalysis, formatBytes, formatDelta, formatDiff } from "./format.ts";
 export { verdict } from "./verdict.ts";
 export { jsonChunks } from "./json_stream.ts";
-export { formatPidHistory, formatTimeline, pidHistory, timeline } from "./timeline.ts";
+export {
+  formatPidHistory,
+  formatTimeline,
+  guessBackendType,
+  pidHistory,
+  timeline,
+} from "./timeline.ts";
 export type { PidHistory, TimelineRow } from "./timeline.ts";
 export { renderIndex } from "./render_index.ts";
 export { renderDiffHtml } from "./render_diff_html.ts";

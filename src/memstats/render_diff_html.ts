@@ -97,7 +97,9 @@ export function renderDiffHtml(a: Dump, b: Dump, diff: DumpDiff, top = 30): stri
     if (g.summarised) parts.push(`${g.summarised} now summarised`);
     if (g.unsummarised) parts.push(`${g.unsummarised} no longer summarised`);
     if (g.changed) parts.push(`${g.changed} changed`);
-    return `<tr><td class="n"><span class="own">${escapeXml(g.name)}</span></td><td>${parts.join(", ")}</td>` +
+    return `<tr><td class="n"><span class="own">${escapeXml(g.name)}</span></td><td>${
+      parts.join(", ")
+    }</td>` +
       `<td class="${sign(g.deltaBytes)}">${formatDelta(g.deltaBytes)}</td></tr>`;
   }).join("");
   const changes = largestChanges(diff, top).map((e) =>

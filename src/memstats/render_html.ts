@@ -268,8 +268,8 @@ ${a.contexts} contexts · ${formatBytes(a.totals.totalBytes)} in ${a.totals.nblo
 <svg id="icicle" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">${
     icicleShapes(layout, width, rowHeight, 2, colorBy, false)
   }</svg>${legends}<div id="details">Hover a bar for its figures; click to select and zoom.</div>
-<h2>Contexts grouped by name</h2><table><tr><th class="n">name</th><th>count</th><th>total</th><th>free</th></tr>${groups}</table>
-${skipped}</section><aside><h2>Top consumers</h2><div class="controls">${tabs}</div>${tables}</aside></main><div id="tip" hidden></div>
+${skipped}</section><aside><h2>Top consumers</h2><div class="controls">${tabs}</div>${tables}
+<h2>Contexts grouped by name</h2><table><tr><th class="n">name</th><th>count</th><th>total</th><th>free</th></tr>${groups}</table></aside></main><div id="tip" hidden></div>
 <script type="application/json" id="memstats-data">${jsonForScript(data)}</script>
 <script>${CLIENT_SCRIPT}</script></body></html>
 `;

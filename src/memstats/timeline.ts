@@ -88,7 +88,10 @@ export function timeline(reading: Reading): TimelineRow[] {
     if (d.time !== undefined) row.time = d.time;
     if (d.pid !== undefined) row.pid = d.pid;
     if (d.backendType !== undefined) row.backendType = d.backendType;
-    else if (d.format === "stderr") row.backendType = "(MemoryContextStats)";
+    else {
+      const guess = guessBackendType(d);
+      if (guess !== undefined) row.backendType = `${guess}?`;
+    }
     if (d.user !== undefined || d.database !== undefined) {
       row.userDb = `${d.user ?? ""}@${d.database ?? ""}`;
     }
@@ -109,6 +112,39 @@ export function timeline(reading: Reading): TimelineRow[] {
     rows.push(row);
   }
   return rows.sort((a, b) => a.lines[0] - b.lines[0]);
+}
+
+/** Contexts only one kind of process has, under TopMemoryContext (PG 14–18 names). */
+const SIGNATURES: [string, string][] = [
+  ["Replication command context", "walsender"],
+  ["Autovacuum Launcher", "autovacuum launcher"],
+  ["Autovacuum Worker", "autovacuum worker"],
+  ["Checkpointer", "checkpointer"],
+  ["Background Writer", "background writer"],
+  ["Wal Writer", "walwriter"],
+  ["WAL Summarizer", "walsummarizer"],
+  ["Startup", "startup"],
+  ["MessageContext", "client backend"],
+];
+
+/**
+ * The backend type a dump's contexts point to, for logs that do not say (a stderr prefix
+ * without `%b`): a context only that kind of process creates, such as `Checkpointer` or
+ * `MessageContext`. `undefined` when none is there. Timelines show it with a `?`.
+ *
+ * @example
+ * ```ts
+ * import { guessBackendType, readDump } from "./mod.ts";
+ * const d = readDump(`TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ *   Checkpointer: 24576 total in 2 blocks; 24336 free (0 chunks); 240 used
+ * `);
+ * console.assert(guessBackendType(d) === "checkpointer");
+ * ```
+ */
+export function guessBackendType(d: Dump): string | undefined {
+  const names = new Set(d.root.children.map((c) => c.name));
+  for (const [name, type] of SIGNATURES) if (names.has(name)) return type;
+  return undefined;
 }
 
 /**
