@@ -23,7 +23,7 @@
  *
  * @module
  */
-export * from "./src/mcxt.ts";
+export * from "./src/mcxt/mod.ts";
 export {
   type ContextMethods,
   heap,
@@ -32,18 +32,18 @@ export {
   MemoryContext,
   type MemoryContextCallback,
   type MemoryContextCounters,
-} from "./src/context.ts";
+} from "./src/mcxt/context.ts";
 export {
   ALLOCSET_DEFAULT_SIZES,
   ALLOCSET_SMALL_SIZES,
   ALLOCSET_START_SMALL_SIZES,
   AllocSetContext,
   AllocSetContextCreate,
-} from "./src/aset.ts";
+} from "./src/aset/mod.ts";
 export * from "./src/elog.ts";
-export { GenerationContext, GenerationContextCreate } from "./src/generation.ts";
-export { SlabContext, SlabContextCreate } from "./src/slab.ts";
-export { BumpContext, BumpContextCreate } from "./src/bump.ts";
+export { GenerationContext, GenerationContextCreate } from "./src/generation/mod.ts";
+export { SlabContext, SlabContextCreate } from "./src/slab/mod.ts";
+export { BumpContext, BumpContextCreate } from "./src/bump/mod.ts";
 export { MemoryContextAllocAligned, palloc_aligned } from "./src/alignedalloc.ts";
 export * from "./src/heap/mod.ts";
 export {

@@ -13,9 +13,9 @@ import {
   MemoryContextReset,
   MemoryContextStatsLines,
   TopMemoryContext,
-} from "../src/mcxt.ts";
-import { BumpContextCreate } from "../src/bump.ts";
-import { heap } from "../src/context.ts";
+} from "../src/mcxt/mod.ts";
+import { BumpContextCreate } from "../src/bump/mod.ts";
+import { heap } from "../src/mcxt/context.ts";
 
 MemoryContextInit();
 const tuples = BumpContextCreate(TopMemoryContext, "Caller tuples", 0, 8192, 8 * 1024 * 1024);

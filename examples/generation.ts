@@ -21,8 +21,8 @@ import {
   pfree,
   TopMemoryContext,
 } from "../mod.ts";
-import { GenerationContextCreate } from "../src/generation.ts";
-import { heap } from "../src/context.ts";
+import { GenerationContextCreate } from "../src/generation/mod.ts";
+import { heap } from "../src/mcxt/context.ts";
 
 function show(title: string): void {
   console.log(`\n-- ${title} (heap holds ${heap.held} bytes)`);

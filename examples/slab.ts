@@ -21,8 +21,8 @@ import {
   repalloc,
   TopMemoryContext,
 } from "../mod.ts";
-import { SlabContextCreate } from "../src/slab.ts";
-import { heap } from "../src/context.ts";
+import { SlabContextCreate } from "../src/slab/mod.ts";
+import { heap } from "../src/mcxt/context.ts";
 
 const RECORD = 104;
 

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { MemoryContextAllocAligned, palloc_aligned } from "../src/alignedalloc.ts";
-import { AllocSetContextCreate } from "../src/aset.ts";
-import { BumpContextCreate } from "../src/bump.ts";
-import { GenerationContextCreate } from "../src/generation.ts";
-import { SlabContextCreate } from "../src/slab.ts";
+import { AllocSetContextCreate } from "../src/aset/mod.ts";
+import { BumpContextCreate } from "../src/bump/mod.ts";
+import { GenerationContextCreate } from "../src/generation/mod.ts";
+import { SlabContextCreate } from "../src/slab/mod.ts";
 import {
   GetMemoryChunkContext,
   GetMemoryChunkSpace,
@@ -14,8 +14,8 @@ import {
   pfree,
   repalloc,
   TopMemoryContext,
-} from "../src/mcxt.ts";
-import { heap, type MemoryContext } from "../src/context.ts";
+} from "../src/mcxt/mod.ts";
+import { heap, type MemoryContext } from "../src/mcxt/context.ts";
 import { PgError } from "../src/elog.ts";
 import { assertFilled, assertRefused, assertStat, fill, fresh, stat, tree } from "./helpers.ts";
 

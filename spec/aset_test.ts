@@ -3,7 +3,7 @@ import {
   ALLOCSET_DEFAULT_SIZES,
   ALLOCSET_SMALL_SIZES,
   AllocSetContextCreate,
-} from "../src/aset.ts";
+} from "../src/aset/mod.ts";
 import {
   ErrorContext,
   GetMemoryChunkContext,
@@ -14,8 +14,8 @@ import {
   pfree,
   repalloc,
   TopMemoryContext,
-} from "../src/mcxt.ts";
-import { heap } from "../src/context.ts";
+} from "../src/mcxt/mod.ts";
+import { heap } from "../src/mcxt/context.ts";
 import { assertFilled, assertStat, fill, fresh } from "./helpers.ts";
 
 Deno.test("AllocSet rounds small requests to powers of two with an 8-byte header", () => {

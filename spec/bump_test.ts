@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { BumpCheck, BumpContextCreate, bumpOwnerOf } from "../src/bump.ts";
-import { AllocSetContextCreate } from "../src/aset.ts";
+import { BumpCheck, BumpContextCreate, bumpOwnerOf } from "../src/bump/mod.ts";
+import { AllocSetContextCreate } from "../src/aset/mod.ts";
 import {
   GetMemoryChunkContext,
   GetMemoryChunkSpace,
@@ -16,8 +16,8 @@ import {
   pfree,
   repalloc,
   TopMemoryContext,
-} from "../src/mcxt.ts";
-import { heap, type MemoryContext } from "../src/context.ts";
+} from "../src/mcxt/mod.ts";
+import { heap, type MemoryContext } from "../src/mcxt/context.ts";
 import { PgError } from "../src/elog.ts";
 import { assertFilled, assertRefused, assertStat, fill, fresh, thrownBy, tree } from "./helpers.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { GenerationContextCreate } from "../src/generation.ts";
-import { GenerationCheck } from "../src/generation_inspect.ts";
+import { GenerationContextCreate } from "../src/generation/mod.ts";
+import { GenerationCheck } from "../src/generation/inspect.ts";
 import {
   GetMemoryChunkContext,
   GetMemoryChunkSpace,
@@ -16,8 +16,8 @@ import {
   pfree,
   repalloc,
   TopMemoryContext,
-} from "../src/mcxt.ts";
-import { heap, type MemoryContext } from "../src/context.ts";
+} from "../src/mcxt/mod.ts";
+import { heap, type MemoryContext } from "../src/mcxt/context.ts";
 import { PgError } from "../src/elog.ts";
 import { assertFilled, assertRefused, assertStat, fill, fresh, tree } from "./helpers.ts";
 

@@ -9,8 +9,8 @@ import {
   MemoryContextMemAllocated,
   MemoryContextStatsLines,
   TopMemoryContext,
-} from "../src/mcxt.ts";
-import { heap, type MemoryContext } from "../src/context.ts";
+} from "../src/mcxt/mod.ts";
+import { heap, type MemoryContext } from "../src/mcxt/context.ts";
 import { PgError } from "../src/elog.ts";
 
 /** A fresh heap and tree. */

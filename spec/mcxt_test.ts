@@ -3,7 +3,7 @@ import {
   ALLOCSET_DEFAULT_SIZES,
   ALLOCSET_SMALL_SIZES,
   AllocSetContextCreate,
-} from "../src/aset.ts";
+} from "../src/aset/mod.ts";
 import {
   CurrentMemoryContext,
   ErrorContext,
@@ -34,8 +34,8 @@ import {
   repalloc,
   repalloc0,
   TopMemoryContext,
-} from "../src/mcxt.ts";
-import { heap, type MemoryContext } from "../src/context.ts";
+} from "../src/mcxt/mod.ts";
+import { heap, type MemoryContext } from "../src/mcxt/context.ts";
 import { PgError } from "../src/elog.ts";
 import { assertFilled, assertRefused, fill, fresh, tree } from "./helpers.ts";
 

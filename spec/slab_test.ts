@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { SlabContext, SlabContextCreate } from "../src/slab.ts";
+import { SlabContext, SlabContextCreate } from "../src/slab/mod.ts";
 import {
   GetMemoryChunkContext,
   GetMemoryChunkSpace,
@@ -16,8 +16,8 @@ import {
   pfree,
   repalloc,
   TopMemoryContext,
-} from "../src/mcxt.ts";
-import { heap, type MemoryContext } from "../src/context.ts";
+} from "../src/mcxt/mod.ts";
+import { heap, type MemoryContext } from "../src/mcxt/context.ts";
 import { chunkSetHeader, MCTX_SLAB_ID } from "../src/memorychunk.ts";
 import { assertFilled, assertRefused, assertStat, fill, fresh, tree } from "./helpers.ts";
 

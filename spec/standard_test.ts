@@ -17,7 +17,7 @@ import {
   TransactionAbortContext,
 } from "../src/standard.ts";
 import { PG_TRY, ProcessMessage } from "../src/postgres.ts";
-import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../src/aset.ts";
+import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../src/aset/mod.ts";
 import {
   CurrentMemoryContext,
   ErrorContext,
@@ -27,8 +27,8 @@ import {
   MemoryContextSwitchTo,
   palloc,
   TopMemoryContext,
-} from "../src/mcxt.ts";
-import { heap, type MemoryContext } from "../src/context.ts";
+} from "../src/mcxt/mod.ts";
+import { heap, type MemoryContext } from "../src/mcxt/context.ts";
 import { PgError } from "../src/elog.ts";
 import { assertFilled, assertStat, fill, tree } from "./helpers.ts";
 

@@ -45,7 +45,7 @@ import {
   type MemoryContext,
   MemoryContextAllocationFailure,
   registerMethods,
-} from "./context.ts";
+} from "./mcxt/context.ts";
 import { elogError } from "./elog.ts";
 import {
   chunkGetBlock,
@@ -56,15 +56,15 @@ import {
   MCTX_BUMP_ID,
   MEMORYCHUNK_SIZE,
 } from "./memorychunk.ts";
-import { BumpNoteAlignedChunk } from "./bump.ts";
-import { checking, CheckingNoteAlloc } from "./checking.ts";
+import { BumpNoteAlignedChunk } from "./bump/mod.ts";
+import { checking, CheckingNoteAlloc } from "./checking/mod.ts";
 import {
   CurrentMemoryContext,
   GetMemoryChunkContext,
   GetMemoryChunkSpace,
   MemoryContextAllocExtended,
   pfree,
-} from "./mcxt.ts";
+} from "./mcxt/mod.ts";
 
 /** `MAXIMUM_ALIGNOF` of the reference build. */
 const MAXIMUM_ALIGNOF = 8;
@@ -98,7 +98,7 @@ function AlignedRequestSize(size: number | bigint, extra: number): number | bigi
  *
  * @example
  * ```ts
- * import { MemoryContextInit, pfree, TopMemoryContext } from "./mcxt.ts";
+ * import { MemoryContextInit, pfree, TopMemoryContext } from "./mcxt/mod.ts";
  * import { MemoryContextAllocAligned } from "./alignedalloc.ts";
  * MemoryContextInit();
  * const p = MemoryContextAllocAligned(TopMemoryContext, 100, 64, 0);
@@ -154,7 +154,7 @@ export function MemoryContextAllocAligned(
  *
  * @example
  * ```ts
- * import { MemoryContextInit, MCXT_ALLOC_ZERO } from "./mcxt.ts";
+ * import { MemoryContextInit, MCXT_ALLOC_ZERO } from "./mcxt/mod.ts";
  * import { palloc_aligned } from "./alignedalloc.ts";
  * MemoryContextInit();
  * const page = palloc_aligned(8192, 4096, MCXT_ALLOC_ZERO); // a zeroed, page-aligned buffer

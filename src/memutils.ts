@@ -13,7 +13,7 @@
  * @example
  * ```ts
  * import { MCXT_ALLOC_HUGE } from "./memutils.ts";
- * import { MemoryContextAllocExtended, MemoryContextInit, TopMemoryContext } from "./mcxt.ts";
+ * import { MemoryContextAllocExtended, MemoryContextInit, TopMemoryContext } from "./mcxt/mod.ts";
  * MemoryContextInit();
  * const p = MemoryContextAllocExtended(TopMemoryContext, 1 << 20, MCXT_ALLOC_HUGE);
  * ```
@@ -25,7 +25,7 @@ export const MCXT_ALLOC_HUGE = 0x01;
  * @example
  * ```ts
  * import { MCXT_ALLOC_NO_OOM } from "./memutils.ts";
- * import { MemoryContextInit, palloc_extended } from "./mcxt.ts";
+ * import { MemoryContextInit, palloc_extended } from "./mcxt/mod.ts";
  * MemoryContextInit({ maxBytes: 1 << 20 });
  * console.assert(palloc_extended(4 << 20, MCXT_ALLOC_NO_OOM) === 0); // NULL, not an error
  * ```
@@ -36,9 +36,9 @@ export const MCXT_ALLOC_NO_OOM = 0x02;
  *
  * @example
  * ```ts
- * import { heap } from "./context.ts";
+ * import { heap } from "./mcxt/context.ts";
  * import { MCXT_ALLOC_ZERO } from "./memutils.ts";
- * import { MemoryContextInit, palloc_extended } from "./mcxt.ts";
+ * import { MemoryContextInit, palloc_extended } from "./mcxt/mod.ts";
  * MemoryContextInit();
  * const p = palloc_extended(32, MCXT_ALLOC_ZERO);
  * console.assert(heap.u8[p + 31] === 0);
@@ -53,7 +53,7 @@ export const MCXT_ALLOC_ZERO = 0x04;
  * ```ts
  * import { MaxAllocSize } from "./memutils.ts";
  * import { PgError } from "./elog.ts";
- * import { MemoryContextInit, palloc } from "./mcxt.ts";
+ * import { MemoryContextInit, palloc } from "./mcxt/mod.ts";
  * MemoryContextInit();
  * try {
  *   palloc(MaxAllocSize + 1);

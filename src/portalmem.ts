@@ -10,15 +10,15 @@
  * (postmaster, backend, message, transaction) and re-exports all of this,
  * so each file holds one concept.
  */
-import { ALLOCSET_DEFAULT_SIZES, ALLOCSET_SMALL_SIZES, AllocSetContextCreate } from "./aset.ts";
-import type { MemoryContext } from "./context.ts";
+import { ALLOCSET_DEFAULT_SIZES, ALLOCSET_SMALL_SIZES, AllocSetContextCreate } from "./aset/mod.ts";
+import type { MemoryContext } from "./mcxt/context.ts";
 import {
   CurrentMemoryContext,
   MemoryContextDelete,
   MemoryContextSetIdentifier,
   MemoryContextSwitchTo,
   TopMemoryContext,
-} from "./mcxt.ts";
+} from "./mcxt/mod.ts";
 
 const none = undefined as unknown as MemoryContext;
 
@@ -86,7 +86,7 @@ const portals = new Set<Portal>();
  *
  * @example
  * ```ts
- * import { MemoryContextAlloc } from "./mcxt.ts";
+ * import { MemoryContextAlloc } from "./mcxt/mod.ts";
  * import { BackendStart, CreatePortal, PostmasterStart, StartTransaction } from "./standard.ts";
  * PostmasterStart(); // runs MemoryContextInit()
  * BackendStart();

@@ -16,8 +16,8 @@ import {
   MemoryContextAlloc,
   MemoryContextReset,
   MemoryContextSwitchTo,
-} from "./mcxt.ts";
-import { heap } from "./context.ts";
+} from "./mcxt/mod.ts";
+import { heap } from "./mcxt/context.ts";
 import {
   AbortTransaction,
   BeginMessage,
@@ -64,9 +64,9 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
- * import { heap } from "./context.ts";
+ * import { heap } from "./mcxt/context.ts";
  * import { ERRCODE_OUT_OF_MEMORY, PgError } from "./elog.ts";
- * import { ErrorContext, GetMemoryChunkContext, MemoryContextInit } from "./mcxt.ts";
+ * import { ErrorContext, GetMemoryChunkContext, MemoryContextInit } from "./mcxt/mod.ts";
  * import { BuildErrorReport } from "./postgres.ts";
  * MemoryContextInit();
  * heap.limit = heap.held; // the heap is exhausted: no more malloc succeeds
@@ -101,7 +101,7 @@ export function BuildErrorReport(err: PgError): ErrorData {
  * @example
  * ```ts
  * import { PgError } from "./elog.ts";
- * import { ErrorContext, MemoryContextInit, MemoryContextIsEmpty } from "./mcxt.ts";
+ * import { ErrorContext, MemoryContextInit, MemoryContextIsEmpty } from "./mcxt/mod.ts";
  * import { BuildErrorReport, FlushErrorState } from "./postgres.ts";
  * MemoryContextInit();
  * BuildErrorReport(new PgError("22012", "division by zero"));
@@ -166,7 +166,7 @@ export function ProcessMessage<T>(work: () => T): MessageResult<T> {
  * @example
  * ```ts
  * import { PgError } from "./elog.ts";
- * import { CurrentMemoryContext, ErrorContext, MemoryContextIsEmpty } from "./mcxt.ts";
+ * import { CurrentMemoryContext, ErrorContext, MemoryContextIsEmpty } from "./mcxt/mod.ts";
  * import { RecoverFromError } from "./postgres.ts";
  * import { BackendStart, MessageContext, PostmasterStart, StartTransaction } from "./standard.ts";
  * PostmasterStart(); // runs MemoryContextInit()
@@ -196,7 +196,7 @@ export function RecoverFromError(err: PgError): ErrorData {
  *
  * @example
  * ```ts
- * import { MemoryContextInit } from "./mcxt.ts";
+ * import { MemoryContextInit } from "./mcxt/mod.ts";
  * import { PG_TRY } from "./postgres.ts";
  * MemoryContextInit();
  * const r = PG_TRY(() => { throw new Error("boom"); }, (e) => e.message);

@@ -20,8 +20,8 @@
  * (portalmem.c) are in `portalmem.ts`, re-exported here.
  * The globals are live bindings, like PostgreSQL's.
  */
-import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset.ts";
-import type { MemoryContext } from "./context.ts";
+import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset/mod.ts";
+import type { MemoryContext } from "./mcxt/context.ts";
 import {
   MemoryContextDelete,
   MemoryContextInit,
@@ -29,10 +29,10 @@ import {
   MemoryContextReset,
   MemoryContextSwitchTo,
   TopMemoryContext,
-} from "./mcxt.ts";
+} from "./mcxt/mod.ts";
 import { ERRCODE_INTERNAL_ERROR, PgError } from "./elog.ts";
 
-export { CurrentMemoryContext, ErrorContext, TopMemoryContext } from "./mcxt.ts";
+export { CurrentMemoryContext, ErrorContext, TopMemoryContext } from "./mcxt/mod.ts";
 export {
   CreatePortal,
   DropPortal,
@@ -49,7 +49,7 @@ const none = undefined as unknown as MemoryContext;
  *
  * @example
  * ```ts
- * import { CurrentMemoryContext, TopMemoryContext } from "./mcxt.ts";
+ * import { CurrentMemoryContext, TopMemoryContext } from "./mcxt/mod.ts";
  * import { BackendStart, PostmasterContext, PostmasterStart } from "./standard.ts";
  * PostmasterStart(); // MemoryContextInit(), then PostmasterContext, made current
  * console.assert(PostmasterContext?.parent === TopMemoryContext);
@@ -64,7 +64,7 @@ export let PostmasterContext: MemoryContext | null = null;
  *
  * @example
  * ```ts
- * import { GetMemoryChunkContext, MemoryContextAlloc } from "./mcxt.ts";
+ * import { GetMemoryChunkContext, MemoryContextAlloc } from "./mcxt/mod.ts";
  * import {
  *   BackendStart, CacheMemoryContext, CommitTransaction, PostmasterStart, StartTransaction,
  * } from "./standard.ts";
@@ -82,7 +82,7 @@ export let CacheMemoryContext: MemoryContext = none;
  *
  * @example
  * ```ts
- * import { MemoryContextAlloc, MemoryContextIsEmpty } from "./mcxt.ts";
+ * import { MemoryContextAlloc, MemoryContextIsEmpty } from "./mcxt/mod.ts";
  * import { BackendStart, BeginMessage, MessageContext, PostmasterStart } from "./standard.ts";
  * PostmasterStart(); // runs MemoryContextInit()
  * BackendStart();
@@ -98,7 +98,7 @@ export let MessageContext: MemoryContext = none;
  *
  * @example
  * ```ts
- * import { MemoryContextIsEmpty, palloc } from "./mcxt.ts";
+ * import { MemoryContextIsEmpty, palloc } from "./mcxt/mod.ts";
  * import {
  *   BackendStart, CommitTransaction, PostmasterStart, StartTransaction, TopTransactionContext,
  * } from "./standard.ts";
@@ -116,7 +116,7 @@ export let TopTransactionContext: MemoryContext = none;
  *
  * @example
  * ```ts
- * import { CurrentMemoryContext } from "./mcxt.ts";
+ * import { CurrentMemoryContext } from "./mcxt/mod.ts";
  * import {
  *   BackendStart, CurTransactionContext, PostmasterStart, StartTransaction, TopTransactionContext,
  * } from "./standard.ts";
@@ -133,7 +133,7 @@ export let CurTransactionContext: MemoryContext = none;
  *
  * @example
  * ```ts
- * import { MemoryContextMemAllocated } from "./mcxt.ts";
+ * import { MemoryContextMemAllocated } from "./mcxt/mod.ts";
  * import { BackendStart, PostmasterStart, TransactionAbortContext } from "./standard.ts";
  * PostmasterStart(); // runs MemoryContextInit()
  * BackendStart();
@@ -150,7 +150,7 @@ let inTransaction = false;
  *
  * @example
  * ```ts
- * import { CurrentMemoryContext } from "./mcxt.ts";
+ * import { CurrentMemoryContext } from "./mcxt/mod.ts";
  * import {
  *   BackendStart, CommitTransaction, PostmasterContext, PostmasterStart, StartTransaction,
  * } from "./standard.ts";
@@ -184,7 +184,7 @@ export function PostmasterStart(options?: MemoryContextInitOptions): void {
  *
  * @example
  * ```ts
- * import { MemoryContextAlloc, TopMemoryContext } from "./mcxt.ts";
+ * import { MemoryContextAlloc, TopMemoryContext } from "./mcxt/mod.ts";
  * import { BackendStart, CacheMemoryContext, PostmasterStart } from "./standard.ts";
  * PostmasterStart(); // runs MemoryContextInit()
  * BackendStart((postmaster) => {
@@ -232,7 +232,7 @@ export function BackendStart(authenticate?: (postmaster: MemoryContext) => void)
  *
  * @example
  * ```ts
- * import { CurrentMemoryContext, palloc } from "./mcxt.ts";
+ * import { CurrentMemoryContext, palloc } from "./mcxt/mod.ts";
  * import { BackendStart, BeginMessage, MessageContext, PostmasterStart } from "./standard.ts";
  * PostmasterStart(); // runs MemoryContextInit()
  * BackendStart();
@@ -252,7 +252,7 @@ export function BeginMessage(): MemoryContext {
  *
  * @example
  * ```ts
- * import { CurrentMemoryContext } from "./mcxt.ts";
+ * import { CurrentMemoryContext } from "./mcxt/mod.ts";
  * import {
  *   BackendStart, IsTransactionInProgress, PostmasterStart, StartTransaction,
  *   TopTransactionContext,
@@ -303,7 +303,7 @@ export function CommitTransaction(): void {
  *
  * @example
  * ```ts
- * import { MemoryContextIsEmpty, palloc } from "./mcxt.ts";
+ * import { MemoryContextIsEmpty, palloc } from "./mcxt/mod.ts";
  * import {
  *   AbortTransaction, BackendStart, PostmasterStart, StartTransaction, TopTransactionContext,
  * } from "./standard.ts";

@@ -19,9 +19,9 @@ import { MemPool } from "@thi.ng/malloc";
 import { loadPallocApi } from "../src/trace/api.ts";
 import { type CompiledTrace, compileTrace } from "../src/trace/compile.ts";
 import { parseTrace } from "../src/trace/parse.ts";
-import { replayCompiled } from "../src/trace/replay_fast.ts";
+import { replayCompiled } from "../src/trace/execute.ts";
 import { PeerTimeout, plainJsPeer, replayOnPeer, thingPeer } from "../bench/peers.ts";
-import { heap } from "../src/context.ts";
+import { heap } from "../src/mcxt/context.ts";
 import { resetCostProbe } from "../bench/reset_probe.ts";
 
 const args = Deno.args;

@@ -59,7 +59,10 @@ const benchDir = new URL("../../shared/bench/", import.meta.url).pathname;
 
 async function load(srcDir: string): Promise<Palloc> {
   const apiMod = await import(`${srcDir}/trace/api.ts`);
-  const fast = await import(`${srcDir}/trace/replay_fast.ts`);
+  // The replay loop is trace/execute.ts; older trees (a --before checkout) had trace/replay_fast.ts.
+  const fast = await import(`${srcDir}/trace/execute.ts`).catch(() =>
+    import(`${srcDir}/trace/replay_fast.ts`)
+  );
   const parse = await import(`${srcDir}/trace/parse.ts`);
   const comp = await import(`${srcDir}/trace/compile.ts`);
   return {

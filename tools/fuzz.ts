@@ -10,7 +10,7 @@
  *   calls, checked against the pure model after every step), round-robin,
  *   each round with a fresh seed; a counterexample is shrunk, printed with
  *   its seed and replay path, and written as a trace;
- * - the hardening fuzzers of `tools/hardening/`: (a) random and mutated
+ * - the hardening fuzzers of `spec/hardening/fuzz/`: (a) random and mutated
  *   trace files through the parser and replay engine, (b) random API call
  *   sequences with about a third invalid on purpose, on a checking-mode
  *   heap verified after every call, (c) flipped bits in headers, free lists
@@ -23,8 +23,8 @@
  */
 import { PROPERTIES, type PropertyConfig, runProperty } from "../spec/properties/runner_test.ts";
 import { counters } from "../spec/properties/world_test.ts";
-import { formatHardeningFigures, fuzzHardening } from "./hardening/driver.ts";
-import { replayRound } from "./hardening/run.ts";
+import { formatHardeningFigures, fuzzHardening } from "../spec/hardening/fuzz/driver.ts";
+import { replayRound } from "../spec/hardening/fuzz/run.ts";
 
 const USAGE = "usage: deno task fuzz [--minutes N] [--part all|properties|hardening] [--seed S]\n" +
   "                       [--property NAME]… [--runs N] [--out DIR] [--stop]\n" +

@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
-import { heap } from "../../src/context.ts";
+import { heap } from "../../src/mcxt/context.ts";
 import { PgError } from "../../src/elog.ts";
-import { MemoryContextDelete, MemoryContextReset, MemoryContextResetOnly } from "../../src/mcxt.ts";
+import {
+  MemoryContextDelete,
+  MemoryContextReset,
+  MemoryContextResetOnly,
+} from "../../src/mcxt/mod.ts";
 import { CheckedView, checkedView, Context, StaleViewError, view } from "../../src/api/mod.ts";
 
 function assertStale(fn: () => unknown, why: RegExp): void {

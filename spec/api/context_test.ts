@@ -5,8 +5,8 @@ import {
   MemoryContextStatsLines,
   palloc,
   TopMemoryContext,
-} from "../../src/mcxt.ts";
-import { heap } from "../../src/context.ts";
+} from "../../src/mcxt/mod.ts";
+import { heap } from "../../src/mcxt/context.ts";
 import { PgError } from "../../src/elog.ts";
 import { Context, contextOf, free, memoryContextOf, realloc, spaceOf } from "../../src/api/mod.ts";
 

@@ -9,11 +9,11 @@
  * must come out identical.
  */
 import assert from "node:assert/strict";
-import { AllocSetContextCreate } from "../../src/aset.ts";
-import { BumpContextCreate } from "../../src/bump.ts";
-import { GenerationContextCreate } from "../../src/generation.ts";
-import { SlabContextCreate } from "../../src/slab.ts";
-import { heap, type MemoryContext } from "../../src/context.ts";
+import { AllocSetContextCreate } from "../../src/aset/mod.ts";
+import { BumpContextCreate } from "../../src/bump/mod.ts";
+import { GenerationContextCreate } from "../../src/generation/mod.ts";
+import { SlabContextCreate } from "../../src/slab/mod.ts";
+import { heap, type MemoryContext } from "../../src/mcxt/context.ts";
 import {
   GetMemoryChunkContext,
   GetMemoryChunkSpace,
@@ -36,7 +36,7 @@ import {
   pfree,
   repalloc,
   TopMemoryContext,
-} from "../../src/mcxt.ts";
+} from "../../src/mcxt/mod.ts";
 import { bytes, Context, contextOf, free, realloc, spaceOf } from "../../src/api/mod.ts";
 import { statsTotal } from "../../src/api/stats.ts";
 

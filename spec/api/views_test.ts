@@ -2,7 +2,7 @@
  * Typed views, the growth rule for each backing, and strings.
  */
 import assert from "node:assert/strict";
-import { heap } from "../../src/context.ts";
+import { heap } from "../../src/mcxt/context.ts";
 import { PgError } from "../../src/elog.ts";
 import {
   bytes,

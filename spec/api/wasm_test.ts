@@ -5,7 +5,7 @@
  * its static data below `base` survives heavy allocation and growth.
  */
 import assert from "node:assert/strict";
-import { heap } from "../../src/context.ts";
+import { heap } from "../../src/mcxt/context.ts";
 import { bytes, Context, readString, strdup, view } from "../../src/api/mod.ts";
 import {
   instantiateDemo,

@@ -8,9 +8,9 @@
  * the bad link); and it changes no counter.
  */
 import assert from "node:assert/strict";
-import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../../src/aset.ts";
-import { SENTINEL_BYTE, WIPE_BYTE } from "../../src/checking.ts";
-import { heap } from "../../src/context.ts";
+import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../../src/aset/mod.ts";
+import { SENTINEL_BYTE, WIPE_BYTE } from "../../src/checking/mod.ts";
+import { heap } from "../../src/mcxt/context.ts";
 import { PgError } from "../../src/elog.ts";
 import {
   GetMemoryChunkSpace,
@@ -23,7 +23,7 @@ import {
   pfree,
   repalloc,
   TopMemoryContext,
-} from "../../src/mcxt.ts";
+} from "../../src/mcxt/mod.ts";
 import { runConformance } from "../../src/trace/runner.ts";
 import { thrownBy } from "../helpers.ts";
 import {

@@ -5,8 +5,8 @@
  * Nothing may fail and no corruption may go undetected and be followed.
  */
 import assert from "node:assert/strict";
-import { runHardeningFuzz } from "../../tools/hardening/run.ts";
-import type { Failure } from "../../tools/hardening/common.ts";
+import { runHardeningFuzz } from "./fuzz/run.ts";
+import type { Failure } from "./fuzz/common.ts";
 
 Deno.test("a bounded slice of the hardening fuzzers finds nothing", async () => {
   const failures: Failure[] = [];

@@ -11,12 +11,12 @@
  * before the context touches its own lists or counters.
  */
 import assert from "node:assert/strict";
-import { AllocSetContextCreate } from "../../src/aset.ts";
-import { BumpContextCreate } from "../../src/bump.ts";
-import { GenerationContextCreate } from "../../src/generation.ts";
-import { type SlabContext, SlabContextCreate } from "../../src/slab.ts";
+import { AllocSetContextCreate } from "../../src/aset/mod.ts";
+import { BumpContextCreate } from "../../src/bump/mod.ts";
+import { GenerationContextCreate } from "../../src/generation/mod.ts";
+import { type SlabContext, SlabContextCreate } from "../../src/slab/mod.ts";
 import { MemoryContextAllocAligned } from "../../src/alignedalloc.ts";
-import { heap, type MemoryContext } from "../../src/context.ts";
+import { heap, type MemoryContext } from "../../src/mcxt/context.ts";
 import { PgError } from "../../src/elog.ts";
 import { HeapCorruptionError } from "../../src/heap/mod.ts";
 import {
@@ -29,7 +29,7 @@ import {
   pfree,
   repalloc,
   TopMemoryContext,
-} from "../../src/mcxt.ts";
+} from "../../src/mcxt/mod.ts";
 import { assertFilled, snapshot, thrownBy } from "../helpers.ts";
 import {
   assertRefused,

@@ -15,8 +15,8 @@ import {
   pfree,
   repalloc,
   TopMemoryContext,
-} from "../../src/mcxt.ts";
-import { heap } from "../../src/context.ts";
+} from "../../src/mcxt/mod.ts";
+import { heap } from "../../src/mcxt/context.ts";
 import { fill } from "../helpers.ts";
 import {
   allocFor,

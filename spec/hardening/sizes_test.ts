@@ -8,12 +8,12 @@
  * every counter, the heap and every live chunk exactly as they were.
  */
 import assert from "node:assert/strict";
-import { AllocSetContextCreate } from "../../src/aset.ts";
-import { BumpContextCreate } from "../../src/bump.ts";
-import { GenerationContextCreate } from "../../src/generation.ts";
-import { SlabContextCreate } from "../../src/slab.ts";
+import { AllocSetContextCreate } from "../../src/aset/mod.ts";
+import { BumpContextCreate } from "../../src/bump/mod.ts";
+import { GenerationContextCreate } from "../../src/generation/mod.ts";
+import { SlabContextCreate } from "../../src/slab/mod.ts";
 import { MemoryContextAllocAligned } from "../../src/alignedalloc.ts";
-import { MaxAllocSize } from "../../src/context.ts";
+import { MaxAllocSize } from "../../src/mcxt/context.ts";
 import {
   MCXT_ALLOC_HUGE,
   MCXT_ALLOC_NO_OOM,
@@ -29,7 +29,7 @@ import {
   repalloc_extended,
   repalloc_huge,
   TopMemoryContext,
-} from "../../src/mcxt.ts";
+} from "../../src/mcxt/mod.ts";
 import { allocFor, assertRefused, assertWorldIntact, KINDS, makeWorld } from "./world.ts";
 
 /** Sizes no entry point may accept, whatever the flags. */

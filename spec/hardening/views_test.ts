@@ -28,13 +28,13 @@ import {
   StaleViewError,
   view,
 } from "../../src/api/mod.ts";
-import { heap } from "../../src/context.ts";
+import { heap } from "../../src/mcxt/context.ts";
 import {
   MemoryContextDelete,
   MemoryContextReset,
   pfree,
   TopMemoryContext,
-} from "../../src/mcxt.ts";
+} from "../../src/mcxt/mod.ts";
 import {
   allocFor,
   assertRefused,

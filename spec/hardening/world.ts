@@ -6,10 +6,10 @@
  * every context's `mem_allocated` and the heap's own counters.
  */
 import assert from "node:assert/strict";
-import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../../src/aset.ts";
-import { BumpContextCreate } from "../../src/bump.ts";
-import { GenerationContextCreate } from "../../src/generation.ts";
-import { SlabContextCreate } from "../../src/slab.ts";
+import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../../src/aset/mod.ts";
+import { BumpContextCreate } from "../../src/bump/mod.ts";
+import { GenerationContextCreate } from "../../src/generation/mod.ts";
+import { SlabContextCreate } from "../../src/slab/mod.ts";
 import { MemoryContextAllocAligned } from "../../src/alignedalloc.ts";
 import {
   MemoryContextAlloc,
@@ -18,8 +18,8 @@ import {
   MemoryContextMemAllocated,
   MemoryContextTraverseNext,
   TopMemoryContext,
-} from "../../src/mcxt.ts";
-import { heap, type MemoryContext } from "../../src/context.ts";
+} from "../../src/mcxt/mod.ts";
+import { heap, type MemoryContext } from "../../src/mcxt/context.ts";
 import type { PgError } from "../../src/elog.ts";
 import { assertFilled, assertRefused as assertRefusedTree, fill } from "../helpers.ts";
 

@@ -25,7 +25,7 @@
  * and the commands so far.
  */
 import assert from "node:assert/strict";
-import { heap, type MemoryContext } from "../../src/context.ts";
+import { heap, type MemoryContext } from "../../src/mcxt/context.ts";
 import { PgError } from "../../src/elog.ts";
 import {
   CurrentMemoryContext,
@@ -37,7 +37,7 @@ import {
   MemoryContextMemConsumed,
   MemoryContextStatsLines,
   TopMemoryContext,
-} from "../../src/mcxt.ts";
+} from "../../src/mcxt/mod.ts";
 import * as M from "../../src/model/mod.ts";
 import { type ModelBox, patternMismatch, type World } from "./world_test.ts";
 

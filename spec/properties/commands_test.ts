@@ -10,12 +10,12 @@
  * describe themselves from their constructor arguments only.
  */
 import type fc from "fast-check";
-import { AllocSetContextCreate } from "../../src/aset.ts";
-import { heap } from "../../src/context.ts";
-import { BumpContextCreate } from "../../src/bump.ts";
-import { GenerationContextCreate } from "../../src/generation.ts";
-import { SlabContextCreate } from "../../src/slab.ts";
-import * as R from "../../src/mcxt.ts";
+import { AllocSetContextCreate } from "../../src/aset/mod.ts";
+import { heap } from "../../src/mcxt/context.ts";
+import { BumpContextCreate } from "../../src/bump/mod.ts";
+import { GenerationContextCreate } from "../../src/generation/mod.ts";
+import { SlabContextCreate } from "../../src/slab/mod.ts";
+import * as R from "../../src/mcxt/mod.ts";
 import * as M from "../../src/model/mod.ts";
 import type { Expectation, Operation } from "../../src/trace/types.ts";
 import { checkWorld, fail } from "./checks_test.ts";

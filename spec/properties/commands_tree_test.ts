@@ -10,8 +10,8 @@
  * TopMemoryContext may be the target of `delete` and `setparent`: the
  * model refuses both, and palloc must too.
  */
-import { heap } from "../../src/context.ts";
-import * as R from "../../src/mcxt.ts";
+import { heap } from "../../src/mcxt/context.ts";
+import * as R from "../../src/mcxt/mod.ts";
 import { FlushErrorState } from "../../src/postgres.ts";
 import * as M from "../../src/model/mod.ts";
 import { fail } from "./checks_test.ts";

@@ -9,8 +9,8 @@
  * Also here: the live lists commands pick from, and `allocate`, the one
  * allocation path shared by the allocating commands.
  */
-import { heap, MCXT_ALLOC_ZERO, type MemoryContext } from "../../src/context.ts";
-import * as R from "../../src/mcxt.ts";
+import { heap, MCXT_ALLOC_ZERO, type MemoryContext } from "../../src/mcxt/context.ts";
+import * as R from "../../src/mcxt/mod.ts";
 import * as M from "../../src/model/mod.ts";
 import type { Expectation, Operation } from "../../src/trace/types.ts";
 import { attempt, fail, snapshot, unchanged } from "./checks_test.ts";

@@ -4,8 +4,8 @@
  * fail) before the properties built on them mean anything.
  */
 import assert from "node:assert/strict";
-import { heap } from "../../src/context.ts";
-import { TopMemoryContext } from "../../src/mcxt.ts";
+import { heap } from "../../src/mcxt/context.ts";
+import { TopMemoryContext } from "../../src/mcxt/mod.ts";
 import { parseTrace } from "../../src/trace/parse.ts";
 import { replayTrace } from "../../src/trace/replay.ts";
 import type { TraceEntry } from "../../src/trace/types.ts";

@@ -14,7 +14,7 @@
  * that depends on it replays without the switch (the header says so).
  */
 import { loadPallocApi, type PallocApi } from "../../src/trace/api.ts";
-import { ReplayEngine } from "../../src/trace/replay_engine.ts";
+import { ReplayEngine } from "../../src/trace/replay.ts";
 import type { Expectation, TraceEntry } from "../../src/trace/types.ts";
 import { formatExpectation, formatOperation } from "../../src/trace/write.ts";
 import { CONFORMANCE_HEAP } from "../../src/trace/replay.ts";

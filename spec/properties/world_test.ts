@@ -21,13 +21,13 @@
  * is filled with the same pattern, so the whole chunk always matches it.
  */
 import assert from "node:assert/strict";
-import { heap, type MemoryContext } from "../../src/context.ts";
+import { heap, type MemoryContext } from "../../src/mcxt/context.ts";
 import {
   CurrentMemoryContext,
   ErrorContext,
   MemoryContextInit,
   TopMemoryContext,
-} from "../../src/mcxt.ts";
+} from "../../src/mcxt/mod.ts";
 import type { ChunkId, ContextSpec, CtxId, ModelState } from "../../src/model/mod.ts";
 import { ERROR_CONTEXT, ERROR_SPEC, initialState, TOP, TOP_SPEC } from "../../src/model/mod.ts";
 import type { Expectation, Operation, TraceEntry } from "../../src/trace/types.ts";

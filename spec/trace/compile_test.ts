@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { compileTrace, Op } from "../../src/trace/compile.ts";
 import { parseTrace } from "../../src/trace/parse.ts";
 import { loadPallocApi } from "../../src/trace/api.ts";
-import { replayCompiled } from "../../src/trace/replay_fast.ts";
+import { replayCompiled } from "../../src/trace/execute.ts";
 import { replayTrace } from "../../src/trace/replay.ts";
 
 const TEXT = [

@@ -44,12 +44,11 @@
  * `view()` (a `WeakMap` lookup; one callback object for the first view of
  * an epoch).
  */
-import { heap, type MemoryContext } from "../context.ts";
+import { heap, type MemoryContext } from "../mcxt/context.ts";
 import { ERRCODE_INVALID_PARAMETER_VALUE, PgError } from "../elog.ts";
 import type { Heap } from "../heap/mod.ts";
-import { GetMemoryChunkContext, MemoryContextRegisterResetCallback } from "../mcxt.ts";
-import { Context } from "./context.ts";
-import { type ContextLike, memoryContextOf } from "./handle.ts";
+import { GetMemoryChunkContext, MemoryContextRegisterResetCallback } from "../mcxt/mod.ts";
+import { Context, type ContextLike, memoryContextOf } from "./context.ts";
 import { type TypedArray, type TypedArrayConstructor, view } from "./views.ts";
 
 /**

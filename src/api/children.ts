@@ -14,14 +14,13 @@ import {
   ALLOCSET_SMALL_SIZES,
   ALLOCSET_START_SMALL_SIZES,
   AllocSetContextCreate,
-} from "../aset.ts";
-import { BumpContextCreate } from "../bump.ts";
-import type { MemoryContext } from "../context.ts";
-import type { Context } from "./context.ts";
+} from "../aset/mod.ts";
+import { BumpContextCreate } from "../bump/mod.ts";
+import type { MemoryContext } from "../mcxt/context.ts";
 import { ERRCODE_INVALID_PARAMETER_VALUE, PgError } from "../elog.ts";
-import { GenerationContextCreate } from "../generation.ts";
-import { MemoryContextSetIdentifier } from "../mcxt.ts";
-import { SlabContextCreate } from "../slab.ts";
+import { GenerationContextCreate } from "../generation/mod.ts";
+import { MemoryContextSetIdentifier } from "../mcxt/mod.ts";
+import { SlabContextCreate } from "../slab/mod.ts";
 
 /**
  * PostgreSQL's named block-size presets: `"default"` is
@@ -205,7 +204,7 @@ function blockSizes(o: BlockSizeOptions): [number, number, number] {
  *
  * @example
  * ```ts
- * import { MemoryContextInit, TopMemoryContext } from "../mcxt.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
  * import { createChildMemoryContext } from "./children.ts";
  * MemoryContextInit();
  * const mc = createChildMemoryContext(TopMemoryContext, { type: "bump", name: "tuples" });
@@ -250,7 +249,7 @@ export function createChildMemoryContext(
  *
  * @example
  * ```ts
- * import { MemoryContextInit, TopMemoryContext } from "../mcxt.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
  * import { contextTypeName } from "./children.ts";
  * MemoryContextInit();
  * console.assert(contextTypeName(TopMemoryContext) === "AllocSet");
@@ -258,49 +257,4 @@ export function createChildMemoryContext(
  */
 export function contextTypeName(mc: MemoryContext): ContextTypeName {
   return mc.typeName.replace(/Context$/, "") as ContextTypeName;
-}
-
-/**
- * Creates children of one parent, one method per context type, each with
- * that type's typed options. Reached as `ctx.child`.
- *
- * @example
- * ```ts
- * import { Context } from "./context.ts";
- * const top = Context.init();
- * const nodes = top.child.slab("nodes", { chunkSize: 64 });
- * const log = top.child.generation("log");
- * ```
- */
-export interface ChildFactory {
-  /** An AllocSet child (the general-purpose type); default sizes unless told. */
-  aset(name: string, options?: AllocSetOptions & IdentOption): Context;
-  /** A Generation child (chunks freed roughly in allocation order). */
-  generation(name: string, options?: GenerationOptions & IdentOption): Context;
-  /** A Slab child (chunks all of one size). */
-  slab(name: string, options: SlabOptions & IdentOption): Context;
-  /** A Bump child (no pfree, no chunk headers; reset or delete only). */
-  bump(name: string, options?: BumpOptions & IdentOption): Context;
-}
-
-/**
- * The `ChildFactory` whose methods all go through `create` (what
- * `Context.child` returns).
- *
- * @example
- * ```ts
- * import { Context } from "./context.ts";
- * import { childFactory } from "./children.ts";
- * const top = Context.init();
- * const kids = childFactory((o) => top.createChild(o));
- * console.assert(kids.bump("b").type === "Bump");
- * ```
- */
-export function childFactory(create: (options: ChildOptions) => Context): ChildFactory {
-  return {
-    aset: (name, o) => create({ ...o, type: "aset", name }),
-    generation: (name, o) => create({ ...o, type: "generation", name }),
-    slab: (name, o) => create({ ...o, type: "slab", name }),
-    bump: (name, o) => create({ ...o, type: "bump", name }),
-  };
 }

@@ -7,7 +7,7 @@
  * Bump chunks carry no header: `realloc`, `free`, `contextOf` and `spaceOf`
  * refuse them, exactly as PostgreSQL does.
  */
-import { GetMemoryChunkContext, GetMemoryChunkSpace, pfree, repalloc } from "../mcxt.ts";
+import { GetMemoryChunkContext, GetMemoryChunkSpace, pfree, repalloc } from "../mcxt/mod.ts";
 import { Context } from "./context.ts";
 
 /**

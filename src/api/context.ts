@@ -20,9 +20,9 @@
 import {
   contextAtHeaderOrNull,
   MCXT_ALLOC_ZERO,
-  type MemoryContext,
+  MemoryContext,
   type MemoryContextCounters,
-} from "../context.ts";
+} from "../mcxt/context.ts";
 import { MemoryContextAllocAligned } from "../alignedalloc.ts";
 import {
   CurrentMemoryContext,
@@ -45,16 +45,18 @@ import {
   MemoryContextSwitchTo,
   MemoryContextUnregisterResetCallback,
   TopMemoryContext,
-} from "../mcxt.ts";
+} from "../mcxt/mod.ts";
 import {
-  type ChildFactory,
-  childFactory,
+  type AllocSetOptions,
+  type BumpOptions,
   type ChildOptions,
   type ContextTypeName,
   contextTypeName,
   createChildMemoryContext,
+  type GenerationOptions,
+  type IdentOption,
+  type SlabOptions,
 } from "./children.ts";
-import { type ContextLike, memoryContextOf } from "./handle.ts";
 import { type ContextStats, contextStats, type StatsTextOptions } from "./stats.ts";
 
 const wrappers = new WeakMap<MemoryContext, Context>();
@@ -88,7 +90,7 @@ export class Context implements Disposable {
    * @example
    * ```ts
    * import { Context } from "./context.ts";
-   * import { TopMemoryContext } from "../mcxt.ts";
+   * import { TopMemoryContext } from "../mcxt/mod.ts";
    * Context.init();
    * console.assert(Context.of(TopMemoryContext) === Context.top);
    * ```
@@ -266,7 +268,7 @@ export class Context implements Disposable {
    * @example
    * ```ts
    * import { Context } from "./context.ts";
-   * import { GetMemoryChunkContext, palloc } from "../mcxt.ts";
+   * import { GetMemoryChunkContext, palloc } from "../mcxt/mod.ts";
    * const top = Context.init();
    * const work = top.child.aset("work");
    * const p = work.run(() => palloc(64));
@@ -390,4 +392,78 @@ export class Context implements Disposable {
     const ident = this.memoryContext.ident;
     return `${this.name}${ident !== null ? ": " + ident : ""} (${this.type})`;
   }
+}
+
+/**
+ * Either face of a context: a `Context` or the `MemoryContext` it wraps.
+ * Functions of this layer accept both.
+ *
+ * @example
+ * ```ts
+ * import { Context } from "./context.ts";
+ * import type { ContextLike } from "./context.ts";
+ * const top = Context.init();
+ * const both: ContextLike[] = [top, top.memoryContext];
+ * ```
+ */
+export type ContextLike = Context | MemoryContext;
+
+/**
+ * The `MemoryContext` behind either face.
+ *
+ * @example
+ * ```ts
+ * import { Context } from "./context.ts";
+ * import { memoryContextOf } from "./context.ts";
+ * const top = Context.init();
+ * console.assert(memoryContextOf(top) === memoryContextOf(top.memoryContext));
+ * ```
+ */
+export function memoryContextOf(ctx: ContextLike): MemoryContext {
+  return ctx instanceof MemoryContext ? ctx : ctx.memoryContext;
+}
+
+/**
+ * Creates children of one parent, one method per context type, each with
+ * that type's typed options. Reached as `ctx.child`.
+ *
+ * @example
+ * ```ts
+ * import { Context } from "./context.ts";
+ * const top = Context.init();
+ * const nodes = top.child.slab("nodes", { chunkSize: 64 });
+ * const log = top.child.generation("log");
+ * ```
+ */
+export interface ChildFactory {
+  /** An AllocSet child (the general-purpose type); default sizes unless told. */
+  aset(name: string, options?: AllocSetOptions & IdentOption): Context;
+  /** A Generation child (chunks freed roughly in allocation order). */
+  generation(name: string, options?: GenerationOptions & IdentOption): Context;
+  /** A Slab child (chunks all of one size). */
+  slab(name: string, options: SlabOptions & IdentOption): Context;
+  /** A Bump child (no pfree, no chunk headers; reset or delete only). */
+  bump(name: string, options?: BumpOptions & IdentOption): Context;
+}
+
+/**
+ * The `ChildFactory` whose methods all go through `create` (what
+ * `Context.child` returns).
+ *
+ * @example
+ * ```ts
+ * import { Context } from "./context.ts";
+ * import { childFactory } from "./context.ts";
+ * const top = Context.init();
+ * const kids = childFactory((o) => top.createChild(o));
+ * console.assert(kids.bump("b").type === "Bump");
+ * ```
+ */
+export function childFactory(create: (options: ChildOptions) => Context): ChildFactory {
+  return {
+    aset: (name, o) => create({ ...o, type: "aset", name }),
+    generation: (name, o) => create({ ...o, type: "generation", name }),
+    slab: (name, o) => create({ ...o, type: "slab", name }),
+    bump: (name, o) => create({ ...o, type: "bump", name }),
+  };
 }

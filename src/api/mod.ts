@@ -17,14 +17,12 @@
  *
  * @module
  */
-export { Context } from "./context.ts";
-export { type ContextLike, memoryContextOf } from "./handle.ts";
+export { type ChildFactory, Context, type ContextLike, memoryContextOf } from "./context.ts";
 export {
   type AllocSetOptions,
   type BlockSizeOptions,
   type BumpOptions,
   type ChildBase,
-  type ChildFactory,
   type ChildOptions,
   type ContextTypeName,
   type GenerationOptions,

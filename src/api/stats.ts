@@ -8,8 +8,8 @@
  * `MemoryContextMemAllocated`; this file only arranges them. Unlike the
  * text, nothing is summarised: every child appears.
  */
-import type { MemoryContext } from "../context.ts";
-import { MemoryContextCountersOf, MemoryContextMemAllocated } from "../mcxt.ts";
+import type { MemoryContext } from "../mcxt/context.ts";
+import { MemoryContextCountersOf, MemoryContextMemAllocated } from "../mcxt/mod.ts";
 import { type ContextTypeName, contextTypeName } from "./children.ts";
 
 /**
@@ -55,7 +55,7 @@ export interface ContextStats {
  *
  * @example
  * ```ts
- * import { MemoryContextInit, TopMemoryContext } from "../mcxt.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
  * import { contextStats } from "./stats.ts";
  * MemoryContextInit();
  * console.log(contextStats(TopMemoryContext).children.map((c) => c.name));

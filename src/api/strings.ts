@@ -12,10 +12,10 @@
  * Decoding copies the bytes out first: `TextDecoder` refuses views of a
  * resizable buffer in some engines (Chromium), and the heap's buffer is one.
  */
-import { heap } from "../context.ts";
+import { heap } from "../mcxt/context.ts";
 import { ERRCODE_INVALID_PARAMETER_VALUE, PgError } from "../elog.ts";
-import { MemoryContextAlloc } from "../mcxt.ts";
-import { type ContextLike, memoryContextOf } from "./handle.ts";
+import { MemoryContextAlloc } from "../mcxt/mod.ts";
+import { type ContextLike, memoryContextOf } from "./context.ts";
 import { checkRange } from "./views.ts";
 
 const encoder = new TextEncoder();

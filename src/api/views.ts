@@ -23,7 +23,7 @@
  * No view survives its chunk: after `free`, reset or delete the bytes belong
  * to whoever is allocated there next. `CheckedView` turns that into an error.
  */
-import { heap } from "../context.ts";
+import { heap } from "../mcxt/context.ts";
 import { ERRCODE_INVALID_PARAMETER_VALUE, PgError } from "../elog.ts";
 
 /**

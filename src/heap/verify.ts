@@ -6,7 +6,10 @@
  * lives apart from the allocator and reads the heap's state from outside.
  */
 import { HeapCorruptionError, HeapPointerError } from "./errors.ts";
-import type { Heap } from "./heap.ts";
+import type { HeapCore } from "./core.ts";
+
+/** What the walks read: the core's maps plus `Heap`'s two totals (no import of heap.ts). */
+type Heap = HeapCore & { readonly byteLength: number; readonly held: number };
 import { checkWord, CLASS_COUNT, classOf, FREE, HDR, MIN_BLOCK, SENTINEL } from "./tlsf.ts";
 
 /** Reads and validates the header at `b`, which should follow a block of `prevSize` bytes. */

@@ -9,12 +9,12 @@
  * themselves; that keeps them testable against a stand-in and keeps the
  * trace code out of palloc's static module graph.
  */
-import { heap, type MemoryContext } from "../context.ts";
+import { heap, type MemoryContext } from "../mcxt/context.ts";
 import type { Heap } from "../heap/mod.ts";
 import { CONTEXT_TYPES, type ContextType } from "./types.ts";
 
 /** The mcxt module namespace (its `export let` contexts are live bindings). */
-export type McxtModule = typeof import("../mcxt.ts");
+export type McxtModule = typeof import("../mcxt/mod.ts");
 
 /** Makes a context of one type; `sizes` are MIN, INIT, MAX (or BLOCKSIZE, CHUNKSIZE for slab). */
 export type ContextCreator = (
@@ -59,22 +59,22 @@ function fn<T>(mod: Record<string, unknown>, name: string): T {
 async function loadType(type: ContextType): Promise<ContextCreator> {
   switch (type) {
     case "aset": {
-      const m = await import("../aset.ts");
+      const m = await import("../aset/mod.ts");
       const create = fn<typeof m.AllocSetContextCreate>(m, "AllocSetContextCreate");
       return (parent, name, s) => create(parent, name, s[0], s[1], s[2]);
     }
     case "generation": {
-      const m = await import("../generation.ts");
+      const m = await import("../generation/mod.ts");
       const create = fn<typeof m.GenerationContextCreate>(m, "GenerationContextCreate");
       return (parent, name, s) => create(parent, name, s[0], s[1], s[2]);
     }
     case "bump": {
-      const m = await import("../bump.ts");
+      const m = await import("../bump/mod.ts");
       const create = fn<typeof m.BumpContextCreate>(m, "BumpContextCreate");
       return (parent, name, s) => create(parent, name, s[0], s[1], s[2]);
     }
     case "slab": {
-      const m = await import("../slab.ts");
+      const m = await import("../slab/mod.ts");
       const create = fn<typeof m.SlabContextCreate>(m, "SlabContextCreate");
       return (parent, name, s) => create(parent, name, s[0], s[1]);
     }
@@ -108,7 +108,7 @@ export function loadPallocApi(): Promise<PallocApi> {
 }
 
 async function load(): Promise<PallocApi> {
-  const mcxt = await import("../mcxt.ts");
+  const mcxt = await import("../mcxt/mod.ts");
   const creators: Partial<Record<ContextType, ContextCreator>> = {};
   const unavailable = new Map<ContextType | "aligned", string>();
   for (const type of CONTEXT_TYPES) {

@@ -1,10 +1,10 @@
 /**
- * The compiled form of a trace, for benchmarks: parallel typed arrays (one
- * opcode and a few numeric operands per operation) with chunk tokens turned
- * into dense slot numbers and context names into dense ids, so the replay
- * loop in `replay_fast.ts` touches no strings and no Maps.
- *
- * Operand layout per opcode (ctx = context id, slot = chunk slot):
+ * The compiled form of a trace, the one form every replay runs (conformance,
+ * benchmarks, fuzzers, counterexamples): parallel typed arrays, one opcode
+ * and a few numeric operands per operation, with chunk tokens turned into
+ * dense slot numbers and context names into dense ids, so the replay loop in
+ * `execute.ts` touches no strings and no Maps. Where each operand goes is
+ * read from the verb table (`verbs.ts`):
  *
  * | opcode | a | b | n | m |
  * | --- | --- | --- | --- | --- |
@@ -24,47 +24,22 @@
  *
  * Context ids 0 and 1 are TopMemoryContext and ErrorContext. A slot is
  * handed out again after its chunk is freed, so the pointer table stays as
- * small as the largest working set. Sizes above 2^53 become the nearest
- * double (benchmarks have none).
+ * small as the largest working set. A SIZE above 2^53 is kept exact in
+ * `wide` (its `n` is NaN); other operands above 2^53 become the nearest
+ * double, as palloc's creators take numbers. `TraceCompiler` compiles one step at a time, so a replay can
+ * also be driven step by step (model-based tests).
  */
 import { TokenIndex } from "./token_index.ts";
-import type { ParsedTrace } from "./types.ts";
+import type { ParsedTrace, Size, TraceStep } from "./types.ts";
+import { CREATE_TYPES, type Operand, VERBS } from "./verbs.ts";
 
-/** Opcodes of the compiled form. */
-export const Op = {
-  CREATE_ASET: 1,
-  CREATE_GENERATION: 2,
-  CREATE_BUMP: 3,
-  CREATE_SLAB: 4,
-  ALLOC: 5,
-  ALLOC0: 6,
-  ALLOCEXT: 7,
-  ALIGNED: 8,
-  FREE: 9,
-  REALLOC: 10,
-  RESET: 11,
-  RESETONLY: 12,
-  RESETCHILDREN: 13,
-  DELETE: 14,
-  DELETECHILDREN: 15,
-  SETPARENT: 16,
-  IDENT: 17,
-  CALLBACK: 18,
-  LIMIT: 19,
-  SPACE: 20,
-  OWNER: 21,
-  ISEMPTY: 22,
-  MEMALLOCATED: 23,
-  CONSUMED: 24,
-  STATS: 25,
-  CHECK: 26,
-} as const;
+export { Op } from "./verbs.ts";
 
 /** A trace as typed arrays (see the file header for the operand layout). */
 export interface CompiledTrace {
   /** The trace's file name. */
   file: string;
-  /** Number of operations. */
+  /** Number of operations (the arrays may be longer while compiling step by step). */
   length: number;
   /** Opcode per operation (`Op`). */
   code: Uint8Array;
@@ -86,28 +61,172 @@ export interface CompiledTrace {
   strings: string[];
   /** Size of the pointer table the replay needs. */
   slotCount: number;
+  /**
+   * Exact sizes above 2^53 by operation index (sparse; benchmarks have none):
+   * such an operation's `n` is NaN and the replay passes `wide[i]` instead.
+   */
+  wide: Size[];
 }
 
-const CONTEXT_OPS: Record<string, number> = {
-  reset: Op.RESET,
-  resetonly: Op.RESETONLY,
-  resetchildren: Op.RESETCHILDREN,
-  delete: Op.DELETE,
-  deletechildren: Op.DELETECHILDREN,
-  isempty: Op.ISEMPTY,
-  consumed: Op.CONSUMED,
-};
+function grow<T extends Uint8Array | Int32Array | Float64Array>(arr: T, need: number): T {
+  if (need <= arr.length) return arr;
+  let len = Math.max(16, arr.length * 2);
+  while (len < need) len *= 2;
+  const out = new (arr.constructor as new (n: number) => T)(len);
+  out.set(arr);
+  return out;
+}
 
-const CREATE_OPS = {
-  aset: Op.CREATE_ASET,
-  generation: Op.CREATE_GENERATION,
-  bump: Op.CREATE_BUMP,
-  slab: Op.CREATE_SLAB,
-} as const;
+/** Compiles steps one at a time into a `CompiledTrace` (`trace`, kept current). */
+export class TraceCompiler {
+  /** The compiled form so far. */
+  readonly trace: CompiledTrace;
+  private readonly contextIds = new Map<string, number>([
+    ["TopMemoryContext", 0],
+    ["ErrorContext", 1],
+  ]);
+  private readonly tokens = new TokenIndex();
+  private tokenSlot = new Int32Array(1024);
+  private readonly freeSlots: number[] = [];
+  private createCount = 0;
+
+  /** Starts an empty compiled trace with room for `capacity` operations. */
+  constructor(file: string, capacity = 16) {
+    this.trace = {
+      file,
+      length: 0,
+      code: new Uint8Array(capacity),
+      a: new Int32Array(capacity),
+      b: new Int32Array(capacity),
+      n: new Float64Array(capacity),
+      m: new Float64Array(capacity),
+      lines: new Int32Array(capacity),
+      createArgs: new Float64Array(0),
+      contextNames: ["TopMemoryContext", "ErrorContext"],
+      strings: [],
+      slotCount: 0,
+      wide: [],
+    };
+  }
+
+  /**
+   * Appends one step; returns its index. Expectations are ignored, except that
+   * a `free` followed by `= error` does not release its slot (the chunk is
+   * still there).
+   */
+  add(step: TraceStep): number {
+    const c = this.trace;
+    const i = c.length;
+    if (i >= c.code.length) {
+      const need = i + 1;
+      c.code = grow(c.code, need);
+      c.a = grow(c.a, need);
+      c.b = grow(c.b, need);
+      c.n = grow(c.n, need);
+      c.m = grow(c.m, need);
+      c.lines = grow(c.lines, need);
+    }
+    c.length = i + 1;
+    c.lines[i] = step.line;
+    const op = step.op;
+    const fields = op as unknown as Record<string, unknown>;
+    if (op.verb === "create") {
+      const spec = CREATE_TYPES[op.type];
+      c.code[i] = spec.code;
+      c.a[i] = this.ctxId(op.parent);
+      c.b[i] = this.ctxId(op.name);
+      const k = 3 * this.createCount++;
+      c.createArgs = grow(c.createArgs, k + 3);
+      c.n[i] = k;
+      for (let j = 0; j < 3; j++) {
+        const d = spec.sizes[j];
+        c.createArgs[k + j] = d === undefined ? 0 : Number(fields[d.field]);
+      }
+      return i;
+    }
+    const spec = VERBS[op.verb];
+    c.code[i] = spec.code;
+    for (const d of spec.operands) this.put(d, fields[d.field], i, step);
+    return i;
+  }
+
+  /** The compiled trace with `createArgs` trimmed to the creates seen (the op arrays keep their capacity). */
+  finish(): CompiledTrace {
+    const c = this.trace;
+    c.createArgs = c.createArgs.slice(0, 3 * this.createCount);
+    return c;
+  }
+
+  /** Puts one operand into its array. */
+  private put(d: Operand, v: unknown, i: number, step: TraceStep): void {
+    const c = this.trace;
+    let x: number;
+    switch (d.kind) {
+      case "newchunk":
+        x = this.bindSlot(v as string);
+        break;
+      case "chunk":
+        x = this.slotOf(v as string);
+        break;
+      case "freechunk":
+        x = this.slotOf(v as string);
+        if (!step.expect.some((e) => e.kind === "error")) this.freeSlots.push(x);
+        break;
+      case "ctx":
+        x = this.ctxId(v as string);
+        break;
+      case "id":
+      case "rest":
+        x = c.strings.push(v as string) - 1;
+        break;
+      case "bool":
+        x = v ? 1 : 0;
+        break;
+      case "limit":
+        x = v === null ? Infinity : Number(v);
+        break;
+      case "size":
+        if (typeof v === "bigint" && d.slot === "n") {
+          c.wide[i] = v;
+          x = NaN;
+        } else x = Number(v);
+        break;
+      default:
+        x = Number(v);
+    }
+    c[d.slot][i] = x;
+  }
+
+  private ctxId(name: string): number {
+    let id = this.contextIds.get(name);
+    if (id === undefined) {
+      const names = this.trace.contextNames;
+      id = names.length;
+      names.push(name);
+      this.contextIds.set(name, id);
+    }
+    return id;
+  }
+
+  private bindSlot(token: string): number {
+    const t = this.tokens.add(token);
+    this.tokenSlot = grow(this.tokenSlot, t + 1);
+    const slot = this.freeSlots.length > 0
+      ? (this.freeSlots.pop() as number)
+      : this.trace.slotCount++;
+    this.tokenSlot[t] = slot;
+    return slot;
+  }
+
+  private slotOf(token: string): number {
+    const t = this.tokens.get(token);
+    if (t < 0) throw new RangeError(`chunk ${JSON.stringify(token)} was never bound`);
+    return this.tokenSlot[t];
+  }
+}
 
 /**
- * Compiles a parsed trace. Expectations are ignored, except that a `free`
- * followed by `= error` does not release its slot (the chunk is still there).
+ * Compiles a parsed trace (see `TraceCompiler.add`).
  *
  * @example
  * ```ts
@@ -118,144 +237,7 @@ const CREATE_OPS = {
  * ```
  */
 export function compileTrace(trace: ParsedTrace): CompiledTrace {
-  const len = trace.steps.length;
-  const code = new Uint8Array(len);
-  const a = new Int32Array(len);
-  const b = new Int32Array(len);
-  const n = new Float64Array(len);
-  const m = new Float64Array(len);
-  const lines = new Int32Array(len);
-  const createArgs: number[] = [];
-  const strings: string[] = [];
-  const contextNames = ["TopMemoryContext", "ErrorContext"];
-  const contextIds = new Map<string, number>([["TopMemoryContext", 0], ["ErrorContext", 1]]);
-  const tokens = new TokenIndex();
-  let tokenSlot = new Int32Array(1024);
-  const freeSlots: number[] = [];
-  let slotCount = 0;
-
-  const ctxId = (name: string): number => {
-    let id = contextIds.get(name);
-    if (id === undefined) {
-      id = contextNames.length;
-      contextNames.push(name);
-      contextIds.set(name, id);
-    }
-    return id;
-  };
-  const bindSlot = (token: string): number => {
-    const t = tokens.add(token);
-    if (t >= tokenSlot.length) {
-      const grown = new Int32Array(tokenSlot.length * 2);
-      grown.set(tokenSlot);
-      tokenSlot = grown;
-    }
-    const slot = freeSlots.length > 0 ? (freeSlots.pop() as number) : slotCount++;
-    tokenSlot[t] = slot;
-    return slot;
-  };
-  const slotOf = (token: string): number => tokenSlot[tokens.get(token)];
-
-  for (let i = 0; i < len; i++) {
-    const step = trace.steps[i];
-    const op = step.op;
-    lines[i] = step.line;
-    switch (op.verb) {
-      case "create":
-        code[i] = CREATE_OPS[op.type];
-        a[i] = ctxId(op.parent);
-        b[i] = ctxId(op.name);
-        n[i] = createArgs.length;
-        if (op.type === "slab") createArgs.push(Number(op.blockSize), Number(op.chunkSize), 0);
-        else createArgs.push(Number(op.min), Number(op.init), Number(op.max));
-        break;
-      case "alloc":
-      case "alloc0":
-      case "allocext":
-      case "aligned":
-        code[i] = op.verb === "alloc"
-          ? Op.ALLOC
-          : op.verb === "alloc0"
-          ? Op.ALLOC0
-          : op.verb === "allocext"
-          ? Op.ALLOCEXT
-          : Op.ALIGNED;
-        b[i] = ctxId(op.ctx);
-        n[i] = Number(op.size);
-        if (op.verb === "allocext") m[i] = op.flags;
-        if (op.verb === "aligned") m[i] = Number(op.alignto);
-        a[i] = bindSlot(op.ptr);
-        break;
-      case "free": {
-        code[i] = Op.FREE;
-        const slot = slotOf(op.ptr);
-        a[i] = slot;
-        if (!step.expect.some((e) => e.kind === "error")) freeSlots.push(slot);
-        break;
-      }
-      case "space":
-      case "owner":
-        code[i] = op.verb === "space" ? Op.SPACE : Op.OWNER;
-        a[i] = slotOf(op.ptr);
-        break;
-      case "realloc":
-        code[i] = Op.REALLOC;
-        a[i] = slotOf(op.ptr);
-        n[i] = Number(op.size);
-        break;
-      case "reset":
-      case "resetonly":
-      case "resetchildren":
-      case "delete":
-      case "deletechildren":
-      case "isempty":
-      case "consumed":
-        code[i] = CONTEXT_OPS[op.verb];
-        b[i] = ctxId(op.ctx);
-        break;
-      case "setparent":
-        code[i] = Op.SETPARENT;
-        a[i] = ctxId(op.parent);
-        b[i] = ctxId(op.ctx);
-        break;
-      case "ident":
-      case "callback":
-        code[i] = op.verb === "ident" ? Op.IDENT : Op.CALLBACK;
-        a[i] = strings.push(op.verb === "ident" ? op.text : op.id) - 1;
-        b[i] = ctxId(op.ctx);
-        break;
-      case "limit":
-        code[i] = Op.LIMIT;
-        n[i] = op.bytes === null ? Infinity : Number(op.bytes);
-        break;
-      case "memallocated":
-        code[i] = Op.MEMALLOCATED;
-        a[i] = op.recurse ? 1 : 0;
-        b[i] = ctxId(op.ctx);
-        break;
-      case "stats":
-        code[i] = Op.STATS;
-        a[i] = op.maxLevel;
-        b[i] = ctxId(op.ctx);
-        n[i] = op.maxChildren;
-        break;
-      case "check":
-        code[i] = Op.CHECK;
-        break;
-    }
-  }
-  return {
-    file: trace.file,
-    length: len,
-    code,
-    a,
-    b,
-    n,
-    m,
-    lines,
-    createArgs: Float64Array.from(createArgs),
-    contextNames,
-    strings,
-    slotCount,
-  };
+  const compiler = new TraceCompiler(trace.file, trace.steps.length);
+  for (const step of trace.steps) compiler.add(step);
+  return compiler.finish();
 }

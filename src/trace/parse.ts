@@ -14,6 +14,7 @@ import { TraceParseError } from "./errors.ts";
 import { Liveness } from "./liveness.ts";
 import { parseU64 } from "./numbers.ts";
 import { parseExpectation } from "./parse_expect.ts";
+import { CREATE_TYPES, type Operand, VERBS, type VerbSpec, verbSpec } from "./verbs.ts";
 import {
   type ContextType,
   type Expectation,
@@ -29,31 +30,6 @@ import {
 const NO_EXPECTATIONS: Expectation[] = Object.freeze([]) as unknown as Expectation[];
 
 const FLAG_BITS: Record<string, number> = { HUGE: FLAG_HUGE, NO_OOM: FLAG_NO_OOM, ZERO: FLAG_ZERO };
-
-/** Operand counts (tokens after the verb) of the fixed-arity verbs. */
-const ARITY: Record<string, number> = {
-  alloc: 3,
-  alloc0: 3,
-  allocext: 4,
-  aligned: 4,
-  free: 1,
-  realloc: 2,
-  reset: 1,
-  resetonly: 1,
-  resetchildren: 1,
-  delete: 1,
-  deletechildren: 1,
-  setparent: 2,
-  callback: 2,
-  limit: 1,
-  space: 1,
-  owner: 1,
-  isempty: 1,
-  memallocated: 2,
-  consumed: 1,
-  stats: 3,
-  check: 0,
-};
 
 /** Per-file parsing state. */
 class LineParser {
@@ -111,8 +87,11 @@ class LineParser {
   operation(text: string): Operation {
     const names = this.names;
     names.begin(this.line);
-    if (text.startsWith("ident")) {
-      if (text.length === 5 || text.charCodeAt(5) === 32) return this.ident(text);
+    for (const spec of REST_VERBS) {
+      const v = spec.verb;
+      if (text.startsWith(v) && (text.length === v.length || text.charCodeAt(v.length) === 32)) {
+        return this.restLine(spec, text);
+      }
     }
     const t = text.split(" ");
     const verb = t[0];
@@ -121,74 +100,39 @@ class LineParser {
       if (t[i] === "") this.fail("empty token (tokens are separated by exactly one space)");
     }
     if (verb === "create") return this.create(t);
-    const want = ARITY[verb];
-    if (want === undefined || !Object.hasOwn(ARITY, verb)) {
-      this.fail(`unknown verb ${JSON.stringify(verb)}`);
+    const spec = verbSpec(verb);
+    if (spec === undefined) this.fail(`unknown verb ${JSON.stringify(verb)}`);
+    const operands = spec.operands;
+    this.arity(verb, operands.length);
+    const op: Record<string, unknown> = { verb: spec.verb };
+    for (let i = 0; i < operands.length; i++) {
+      const d = operands[i];
+      op[d.field] = this.operand(d, i + 1);
     }
-    this.arity(verb, want);
-    switch (verb) {
-      case "alloc":
-      case "alloc0": {
-        const size = this.size(3, "SIZE");
-        const v = verb === "alloc" ? "alloc" : "alloc0";
-        return { verb: v, ptr: t[1], ctx: names.bind(t[1], t[2]), size };
-      }
-      case "allocext": {
-        const size = this.size(3, "SIZE");
-        const flags = this.flags(t[4]);
-        return { verb: "allocext", ptr: t[1], ctx: names.bind(t[1], t[2]), size, flags };
-      }
-      case "aligned": {
-        const size = this.size(3, "SIZE");
-        const alignto = this.size(4, "ALIGNTO");
-        return { verb: "aligned", ptr: t[1], ctx: names.bind(t[1], t[2]), size, alignto };
-      }
-      case "free":
-        names.free(t[1]);
-        return { verb: "free", ptr: t[1] };
-      case "space":
-      case "owner":
-        names.use(t[1]);
-        return { verb: verb === "space" ? "space" : "owner", ptr: t[1] };
-      case "realloc": {
-        const size = this.size(2, "SIZE");
-        names.use(t[1]);
-        return { verb: "realloc", ptr: t[1], size };
-      }
-      case "reset":
-        return { verb: "reset", ctx: names.reset(t[1]) };
-      case "resetonly":
-        return { verb: "resetonly", ctx: names.resetOnly(t[1]) };
-      case "resetchildren":
-        return { verb: "resetchildren", ctx: names.resetChildren(t[1]) };
-      case "delete":
-        return { verb: "delete", ctx: names.delete(t[1]) };
-      case "deletechildren":
-        return { verb: "deletechildren", ctx: names.deleteChildren(t[1]) };
-      case "isempty":
-      case "consumed":
-        return { verb: verb === "isempty" ? "isempty" : "consumed", ctx: names.context(t[1]).name };
-      case "setparent":
-        names.setParent(t[1], t[2]);
-        return { verb: "setparent", ctx: t[1], parent: t[2] };
-      case "callback":
-        return { verb: "callback", ctx: names.context(t[1]).name, id: t[2] };
+    const ctx = spec.live(names, t);
+    if (ctx !== undefined) op.ctx = ctx;
+    return op as unknown as Operation;
+  }
+
+  /** Token `i` as operand `d` (names are checked by the verb's `live` afterwards). */
+  private operand(d: Operand, i: number): unknown {
+    const tok = this.tokens[i];
+    switch (d.kind) {
+      case "size":
+        return this.size(i, d.label);
+      case "small":
+        return this.small(i, d.label);
+      case "flags":
+        return this.flags(tok);
+      case "bool":
+        if (tok !== "0" && tok !== "1") {
+          this.fail(`${d.label} must be 0 or 1, got ${JSON.stringify(tok)}`);
+        }
+        return tok === "1";
       case "limit":
-        return { verb: "limit", bytes: t[1] === "none" ? null : this.size(1, "BYTES") };
-      case "memallocated": {
-        const r = t[2];
-        if (r !== "0" && r !== "1") this.fail(`RECURSE must be 0 or 1, got ${JSON.stringify(r)}`);
-        names.context(t[1]);
-        return { verb: "memallocated", ctx: t[1], recurse: r === "1" };
-      }
-      case "stats": {
-        const maxLevel = this.small(2, "MAXLEVEL");
-        const maxChildren = this.small(3, "MAXCHILDREN");
-        names.context(t[1]);
-        return { verb: "stats", ctx: t[1], maxLevel, maxChildren };
-      }
+        return tok === "none" ? null : this.size(i, d.label);
       default:
-        return { verb: "check" };
+        return tok;
     }
   }
 
@@ -196,46 +140,59 @@ class LineParser {
     if (t.length < 3) this.fail(`"create" needs NAME and TYPE`);
     const name = t[1];
     const type = t[2];
-    if (type === "slab") {
-      if (t.length !== 6) {
-        this.fail(
-          `"create … slab" takes 5 operands (NAME slab PARENT BLOCKSIZE CHUNKSIZE), got ${
-            t.length - 1
-          }`,
-        );
-      }
-      const blockSize = this.size(4, "BLOCKSIZE");
-      const chunkSize = this.size(5, "CHUNKSIZE");
-      this.names.create(name, t[3]);
-      return { verb: "create", name, type, parent: t[3], blockSize, chunkSize };
-    }
-    if (type !== "aset" && type !== "generation" && type !== "bump") {
+    if (!Object.hasOwn(CREATE_TYPES, type)) {
       this.fail(`unknown context type ${JSON.stringify(type)}`);
     }
-    if (t.length !== 7) {
+    const sizes = CREATE_TYPES[type as ContextType].sizes;
+    if (t.length !== 4 + sizes.length) {
+      const labels = sizes.map((d) => d.label).join(" ");
       this.fail(
-        `"create … ${type}" takes 6 operands (NAME ${type} PARENT MIN INIT MAX), got ${
-          t.length - 1
-        }`,
+        `"create … ${type}" takes ${
+          3 + sizes.length
+        } operands (NAME ${type} PARENT ${labels}), got ${t.length - 1}`,
       );
     }
-    const min = this.size(4, "MIN");
-    const init = this.size(5, "INIT");
-    const max = this.size(6, "MAX");
+    const op: Record<string, unknown> = { verb: "create", name, type, parent: t[3] };
+    for (let i = 0; i < sizes.length; i++) op[sizes[i].field] = this.size(4 + i, sizes[i].label);
     this.names.create(name, t[3]);
-    return { verb: "create", name, type, parent: t[3], min, init, max };
+    return op as unknown as Operation;
   }
 
-  private ident(text: string): Operation {
-    const sp = 5;
-    const sp2 = text.length === 5 ? -1 : text.indexOf(" ", sp + 1);
-    if (sp2 < 0) this.fail(`"ident" takes CTX and TEXT ("ident CTX TEXT")`);
-    const ctx = text.slice(sp + 1, sp2);
-    if (ctx === "") this.fail("empty token (tokens are separated by exactly one space)");
-    this.names.context(ctx);
-    return { verb: "ident", ctx, text: text.slice(sp2 + 1) };
+  /** A verb whose last operand is the rest of the line (`ident CTX TEXT`): single tokens first. */
+  private restLine(spec: VerbSpec, text: string): Operation {
+    const operands = spec.operands;
+    const op: Record<string, unknown> = { verb: spec.verb };
+    const t: string[] = [spec.verb];
+    let pos = spec.verb.length;
+    for (let i = 0; i < operands.length - 1; i++) {
+      const sp = pos >= text.length ? -1 : text.indexOf(" ", pos + 1);
+      if (sp < 0) {
+        const labels = operands.map((d) => d.label);
+        this.fail(
+          `"${spec.verb}" takes ${labels.join(" and ")} ("${spec.verb} ${labels.join(" ")}")`,
+        );
+      }
+      t.push(text.slice(pos + 1, sp));
+      pos = sp;
+    }
+    t.push(text.slice(pos + 1));
+    for (let i = 1; i < t.length - 1; i++) {
+      if (t[i] === "") this.fail("empty token (tokens are separated by exactly one space)");
+    }
+    this.tokens = t;
+    for (let i = 0; i < operands.length; i++) {
+      op[operands[i].field] = this.operand(operands[i], i + 1);
+    }
+    const ctx = spec.live(this.names, t);
+    if (ctx !== undefined) op.ctx = ctx;
+    return op as unknown as Operation;
   }
 }
+
+/** The verbs whose last operand is the rest of the line. */
+const REST_VERBS: readonly VerbSpec[] = Object.values(VERBS).filter((v) =>
+  v.operands.length > 0 && v.operands[v.operands.length - 1].kind === "rest"
+);
 
 /**
  * Parses trace text. Throws `TraceParseError` (with `file` and the 1-based

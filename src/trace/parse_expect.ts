@@ -6,17 +6,15 @@
  */
 import type { Liveness } from "./liveness.ts";
 import { parseU64 } from "./numbers.ts";
+import { VERBS } from "./verbs.ts";
 import { type Expectation, FLAG_NO_OOM, type Size, type TraceStep, type Verb } from "./types.ts";
 
-const RESETTING = new Set<Verb>([
-  "reset",
-  "resetonly",
-  "resetchildren",
-  "delete",
-  "deletechildren",
-]);
-const SPACE_AFTER = new Set<Verb>(["alloc", "alloc0", "allocext", "aligned", "realloc", "space"]);
-const NO_STAT = new Set<Verb>(["delete", "limit", "check"]);
+const SPECS = Object.values(VERBS);
+const RESETTING = new Set<Verb>(SPECS.filter((v) => v.kills !== undefined).map((v) => v.verb));
+const SPACE_AFTER = new Set<Verb>(
+  SPECS.filter((v) => v.space || v.verb === "space").map((v) => v.verb),
+);
+const NO_STAT = new Set<Verb>(SPECS.filter((v) => v.stat === "none").map((v) => v.verb));
 
 /**
  * Parses expectation line `line` (starting with `=`) that follows `step`.

@@ -1,20 +1,272 @@
 /**
- * Conformance replay of a whole trace: runs each operation through
- * `ReplayEngine` (which computes the lines PostgreSQL would print, in
- * FORMAT.md's order, and the `!` lines of its content checks), compares them
- * with the trace's own expectation lines, and stops at the first difference,
- * reported with file, line, operation, expected and actual lines.
+ * The checked replay: runs a trace one operation at a time through the one
+ * replay loop (`execute.ts`, over the compiled form of `compile.ts`) and
+ * computes around each call the lines PostgreSQL would have printed, in
+ * FORMAT.md's order — `= error` or `= null`, `= fired`, the verb's own result,
+ * `= space`, `= stat` — plus `!` lines for content checks that failed
+ * (zeroing, realloc keeping bytes, chunk stamps at `check`). `replayTrace`
+ * compares them with the trace's own expectation lines and stops at the
+ * first difference, reported with file, line, operation, expected and
+ * actual lines; `replayLines` records them without comparing;
+ * `ReplayEngine` is the step-by-step form both use (and model-based tests).
  *
- * An exception other than `PgError` (a palloc bug, a missing context type)
- * does not escape: it ends the replay as a failure naming the line and the
- * exception. `replayLines` runs a trace without comparing, to record what
- * palloc prints.
+ * A `PgError` becomes `= error MESSAGE`. Any other exception (a palloc bug)
+ * does not escape `replayTrace`: it ends the replay as a failure naming the
+ * line and the exception; a step that cannot be replayed at all (missing
+ * context type, unknown name) raises `ReplayFailure`.
  */
+import type { MemoryContext } from "../mcxt/context.ts";
+import { PgError } from "../elog.ts";
+import type { MemoryContextInitOptions } from "../mcxt/mod.ts";
 import type { PallocApi } from "./api.ts";
-import type { MemoryContextInitOptions } from "../mcxt.ts";
-import { ReplayEngine, ReplayFailure } from "./replay_engine.ts";
-import type { ParsedTrace, TraceStep } from "./types.ts";
+import { TraceCompiler } from "./compile.ts";
+import { execute, newReplayState, type ReplayState } from "./execute.ts";
+import {
+  ChunkTable,
+  firstNonZero,
+  type LiveChunk,
+  stamp,
+  subtree,
+  verify,
+} from "./replay_chunks.ts";
+import { FLAG_ZERO, type ParsedTrace, type TraceStep } from "./types.ts";
+import { VERBS } from "./verbs.ts";
 import { formatExpectation, formatOperation } from "./write.ts";
+
+/** Raised for a step that cannot be replayed; becomes the mismatch's `reason`. */
+export class ReplayFailure extends Error {}
+
+const BUMP = "BumpContext";
+
+/** Checked replay state for one trace: run each step in order with `run`. */
+export class ReplayEngine {
+  private readonly api: PallocApi;
+  private readonly compiler: TraceCompiler;
+  private readonly state: ReplayState;
+  private readonly chunks = new ChunkTable();
+  private fired: string[] = [];
+  /** Lines computed so far for the current step (reported when it throws). */
+  partial: string[] = [];
+
+  /** Starts on the palloc state `api` currently has (after `MemoryContextInit`). */
+  constructor(api: PallocApi, file = "<trace>", capacity = 16) {
+    this.api = api;
+    this.compiler = new TraceCompiler(file, capacity);
+    this.state = newReplayState(api, (id) => {
+      this.fired.push(id as string);
+    });
+  }
+
+  /** The live context of operand value `id` (named `name`). */
+  private ctx(id: number, name: string): MemoryContext {
+    const c = this.state.ctxs[id];
+    if (c === undefined) throw new ReplayFailure(`context "${name}" does not exist in the replay`);
+    return c;
+  }
+
+  /** The live chunk named `token`. */
+  private chunk(token: string): LiveChunk {
+    const c = this.chunks.get(token);
+    if (c === undefined) throw new ReplayFailure(`chunk "${token}" is not live in the replay`);
+    return c;
+  }
+
+  /** Runs one step; returns its lines in FORMAT.md order. */
+  run(step: TraceStep): string[] {
+    const op = step.op;
+    const api = this.api;
+    const head: string[] = []; // = error / = null and `!` findings
+    const result: string[] = []; // the verb's own result lines
+    let space: string | null = null;
+    let statCtx: MemoryContext | null = null;
+    let killed: Set<MemoryContext> | null = null;
+    let chunk: LiveChunk | null = null;
+    this.fired = [];
+    this.partial = head;
+    // What the replay needs before the call: availability, the operands' live
+    // contexts and chunk, the context of the `= stat` line, who a reset kills.
+    if (op.verb === "create") {
+      if (api.creators[op.type] === undefined) {
+        const why = api.unavailable.get(op.type) ?? "not loaded";
+        throw new ReplayFailure(`context type ${op.type} is not available: ${why}`);
+      }
+    } else if (op.verb === "aligned" && api.allocAligned === null) {
+      const why = api.unavailable.get("aligned") ?? "not loaded";
+      throw new ReplayFailure(`MemoryContextAllocAligned is not available: ${why}`);
+    }
+    if (
+      op.verb !== "create" && op.verb !== "alloc" && op.verb !== "alloc0" &&
+      op.verb !== "allocext" && op.verb !== "aligned" && "ptr" in op
+    ) {
+      chunk = this.chunk(op.ptr);
+    }
+    const i = this.compiler.add(step);
+    const c = this.compiler.trace;
+    const fields = op as unknown as Record<string, unknown>;
+    const st = this.state;
+    if (op.verb === "create") {
+      this.ctx(c.a[i], op.parent);
+    } else {
+      const spec = VERBS[op.verb];
+      for (const d of spec.operands) {
+        if (d.kind === "ctx") this.ctx(c[d.slot][i], fields[d.field] as string);
+      }
+      if (spec.stat === "ctx") statCtx = st.ctxs[c.b[i]];
+      else if (spec.stat === "chunk") statCtx = (chunk as LiveChunk).ctx;
+      if (spec.kills !== undefined) {
+        const target = st.ctxs[c.b[i]];
+        killed = spec.kills === "self"
+          ? new Set([target])
+          : subtree(target, spec.kills === "subtree");
+      }
+    }
+    let out: unknown;
+    let ok = false;
+    try {
+      out = execute(c, st, api, i, i + 1);
+      ok = true;
+    } catch (err) {
+      if (!(err instanceof PgError)) throw err;
+      head.unshift(`= error ${err.message}`);
+    }
+    if (ok) this.after(step, i, out, chunk, head, result, (s) => (space = s));
+    else if (op.verb === "realloc") {
+      // A failed realloc must leave the chunk and its contents as they were.
+      const lost = verify(api.heap().u8, chunk as LiveChunk, (chunk as LiveChunk).size);
+      if (lost !== null) head.push(lost);
+    }
+    if (op.verb === "create" && ok) statCtx = st.ctxs[c.b[i]];
+    if (killed !== null) this.chunks.forgetContexts(killed);
+    const lines = head;
+    if (this.fired.length > 0) lines.push(`= fired ${this.fired.join(" ")}`);
+    for (const l of result) lines.push(l);
+    if (space !== null) lines.push(space);
+    if (statCtx !== null) lines.push(this.stat(statCtx));
+    return lines;
+  }
+
+  /** The lines of a step that returned: its result, content checks and chunk bookkeeping. */
+  private after(
+    step: TraceStep,
+    i: number,
+    out: unknown,
+    chunk: LiveChunk | null,
+    head: string[],
+    result: string[],
+    setSpace: (line: string) => void,
+  ): void {
+    const op = step.op;
+    const m = this.api.mcxt;
+    const st = this.state;
+    const c = this.compiler.trace;
+    switch (op.verb) {
+      case "alloc":
+      case "alloc0":
+      case "allocext":
+      case "aligned": {
+        const p = st.ptrs[c.a[i]];
+        if (p === 0) {
+          head.push("= null");
+          break;
+        }
+        const ctx = st.ctxs[c.b[i]];
+        const size = Number(op.size);
+        const u8 = this.api.heap().u8;
+        const zero = op.verb === "alloc0" || (op.verb === "allocext" && (op.flags & FLAG_ZERO));
+        const bad = zero ? firstNonZero(u8, p, size) : null;
+        if (bad !== null) head.push(bad);
+        this.chunks.bind(u8, op.ptr, p, ctx, size);
+        if (ctx.typeName !== BUMP) setSpace(`= space ${m.GetMemoryChunkSpace(p)}`);
+        break;
+      }
+      case "free":
+        this.chunks.unbind(op.ptr);
+        break;
+      case "realloc": {
+        const live = chunk as LiveChunk;
+        const p = st.ptrs[c.a[i]];
+        if (p === 0) {
+          st.ptrs[c.a[i]] = live.ptr;
+          head.push("= null");
+          const lost = verify(this.api.heap().u8, live, live.size);
+          if (lost !== null) head.push(lost);
+          break;
+        }
+        const size = Number(op.size);
+        const u8 = this.api.heap().u8;
+        live.ptr = p;
+        const lost = verify(u8, live, Math.min(live.size, size));
+        if (lost !== null) head.push(lost);
+        live.size = size;
+        stamp(u8, live);
+        if (live.ctx.typeName !== BUMP) setSpace(`= space ${m.GetMemoryChunkSpace(p)}`);
+        const still = verify(u8, live, live.size);
+        if (still !== null) head.push(still);
+        break;
+      }
+      case "space":
+        result.push(`= space ${out}`);
+        break;
+      case "owner":
+        result.push(`= owner ${(out as MemoryContext).name}`);
+        break;
+      case "isempty":
+        result.push(`= bool ${out ? 1 : 0}`);
+        break;
+      case "memallocated":
+        result.push(`= bytes ${out}`);
+        break;
+      case "consumed": {
+        const k = out as {
+          nblocks: number;
+          freechunks: number;
+          totalspace: number;
+          freespace: number;
+        };
+        result.push(`= counters ${k.nblocks} ${k.freechunks} ${k.totalspace} ${k.freespace}`);
+        break;
+      }
+      case "stats":
+        for (const l of out as string[]) result.push(`= line ${l}`);
+        break;
+      case "check":
+        this.check(result);
+        break;
+    }
+  }
+
+  /** The `= stat` line of `c`. */
+  private stat(c: MemoryContext): string {
+    const m = this.api.mcxt;
+    const k = m.MemoryContextCountersOf(c);
+    return `= stat ${c.name} ${k.nblocks} ${k.freechunks} ${k.totalspace} ${k.freespace} ${
+      m.MemoryContextMemAllocated(c, false)
+    }`;
+  }
+
+  /** `check`: one `= ctx` and one `= text` line per trace-made context, then chunk stamps. */
+  private check(out: string[]): void {
+    const m = this.api.mcxt;
+    const top = m.TopMemoryContext;
+    const err = m.ErrorContext;
+    const walk = (parent: MemoryContext, level: number): void => {
+      for (let c = parent.firstchild; c !== null; c = c.nextchild) {
+        if (c !== err) {
+          const k = m.MemoryContextCountersOf(c);
+          out.push(
+            `= ctx ${c.name} ${parent.name} ${level} ${k.nblocks} ${k.freechunks} ${k.totalspace} ${k.freespace} ${
+              m.MemoryContextMemAllocated(c, false)
+            } ${m.MemoryContextIsEmpty(c) ? 1 : 0}`,
+          );
+          out.push(`= text ${m.MemoryContextStatsLine(c)}`);
+        }
+        walk(c, level + 1);
+      }
+    };
+    walk(top, 1);
+    for (const bad of this.chunks.verifyAll(this.api.heap().u8)) out.push(bad);
+  }
+}
 
 /** Where and how a replay first disagreed with its trace. */
 export interface ReplayMismatch {
@@ -82,7 +334,7 @@ export function replayTrace(
   options: ReplayOptions = {},
 ): ReplayResult {
   if (options.init !== false) api.mcxt.MemoryContextInit(options.heap ?? CONFORMANCE_HEAP);
-  const engine = new ReplayEngine(api);
+  const engine = new ReplayEngine(api, trace.file, trace.steps.length);
   let operations = 0;
   for (const step of trace.steps) {
     operations++;
@@ -155,7 +407,7 @@ export function replayLines(
   options: Pick<ReplayOptions, "init" | "heap"> = {},
 ): string[][] {
   if (options.init !== false) api.mcxt.MemoryContextInit(options.heap ?? CONFORMANCE_HEAP);
-  const engine = new ReplayEngine(api);
+  const engine = new ReplayEngine(api, trace.file, trace.steps.length);
   const out: string[][] = [];
   for (const step of trace.steps) {
     try {

@@ -7,7 +7,7 @@
  * that overlap or a block that is reused too early show up as a mismatch
  * even when the counters happen to agree.
  */
-import type { MemoryContext } from "../context.ts";
+import type { MemoryContext } from "../mcxt/context.ts";
 
 /** How many leading bytes of a chunk carry its stamp. */
 export const STAMP_BYTES = 64;

@@ -11,6 +11,7 @@
  * producing a file that would parse differently.
  */
 import { formatU64, isSize } from "./numbers.ts";
+import { CREATE_TYPES, type Operand, VERBS } from "./verbs.ts";
 import {
   type Expectation,
   FLAG_HUGE,
@@ -67,55 +68,39 @@ export function formatFlags(flags: number): string {
  * ```
  */
 export function formatOperation(op: Operation): string {
-  switch (op.verb) {
-    case "create": {
-      const head = `create ${token(op.name, "NAME")} ${op.type} ${token(op.parent, "PARENT")}`;
-      if (op.type === "slab") {
-        return `${head} ${size(op.blockSize, "BLOCKSIZE")} ${size(op.chunkSize, "CHUNKSIZE")}`;
-      }
-      return `${head} ${size(op.min, "MIN")} ${size(op.init, "INIT")} ${size(op.max, "MAX")}`;
-    }
-    case "alloc":
-    case "alloc0":
-      return `${op.verb} ${token(op.ptr, "PTR")} ${token(op.ctx, "CTX")} ${size(op.size, "SIZE")}`;
-    case "allocext":
-      return `allocext ${token(op.ptr, "PTR")} ${token(op.ctx, "CTX")} ${size(op.size, "SIZE")} ${
-        formatFlags(op.flags)
-      }`;
-    case "aligned":
-      return `aligned ${token(op.ptr, "PTR")} ${token(op.ctx, "CTX")} ${size(op.size, "SIZE")} ${
-        size(op.alignto, "ALIGNTO")
-      }`;
-    case "free":
-    case "space":
-    case "owner":
-      return `${op.verb} ${token(op.ptr, "PTR")}`;
-    case "realloc":
-      return `realloc ${token(op.ptr, "PTR")} ${size(op.size, "SIZE")}`;
-    case "reset":
-    case "resetonly":
-    case "resetchildren":
-    case "delete":
-    case "deletechildren":
-    case "isempty":
-    case "consumed":
-      return `${op.verb} ${token(op.ctx, "CTX")}`;
-    case "setparent":
-      return `setparent ${token(op.ctx, "CTX")} ${token(op.parent, "PARENT")}`;
-    case "ident":
-      return `ident ${token(op.ctx, "CTX")} ${rest(op.text, "TEXT")}`;
-    case "callback":
-      return `callback ${token(op.ctx, "CTX")} ${token(op.id, "ID")}`;
+  const fields = op as unknown as Record<string, unknown>;
+  if (op.verb === "create") {
+    const head = `create ${token(op.name, "NAME")} ${op.type} ${token(op.parent, "PARENT")}`;
+    return [head, ...CREATE_TYPES[op.type].sizes.map((d) => operand(d, fields[d.field]))].join(" ");
+  }
+  const spec = VERBS[op.verb];
+  if (spec === undefined) throw new RangeError(`unknown verb ${JSON.stringify(op.verb)}`);
+  const out: string[] = [op.verb];
+  for (const d of spec.operands) out.push(operand(d, fields[d.field]));
+  return out.join(" ");
+}
+
+/** One operand's text, by its kind in the verb table. */
+function operand(d: Operand, v: unknown): string {
+  switch (d.kind) {
+    case "newchunk":
+    case "chunk":
+    case "freechunk":
+    case "ctx":
+    case "id":
+      return token(v as string, d.label);
+    case "rest":
+      return rest(v as string, d.label);
+    case "size":
+      return size(v as Size, d.label);
+    case "flags":
+      return formatFlags(v as number);
+    case "small":
+      return int(v as number, d.label);
+    case "bool":
+      return v ? "1" : "0";
     case "limit":
-      return `limit ${op.bytes === null ? "none" : size(op.bytes, "BYTES")}`;
-    case "memallocated":
-      return `memallocated ${token(op.ctx, "CTX")} ${op.recurse ? 1 : 0}`;
-    case "stats":
-      return `stats ${token(op.ctx, "CTX")} ${int(op.maxLevel, "MAXLEVEL")} ${
-        int(op.maxChildren, "MAXCHILDREN")
-      }`;
-    case "check":
-      return "check";
+      return v === null ? "none" : size(v as Size, d.label);
   }
 }
 

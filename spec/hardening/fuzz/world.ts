@@ -1,0 +1,271 @@
+/**
+ * The hardening fuzzers' world: a palloc heap in checking mode and a tiny
+ * model of it — the live contexts (type, parent, slab chunk size), the live
+ * chunks (pointer, size, context, stamp seed), and recently dead pointers
+ * and contexts to misuse later. Valid operations are performed here and the
+ * model follows them; `verify` holds palloc to the model after each step.
+ *
+ * Every live chunk carries a stamp in its first and last 16 bytes; an
+ * overlap, a chunk reused too early or a stray write shows up as a stamp
+ * mismatch. `verify` also runs `MemoryContextCheck(TopMemoryContext)` and
+ * `heap.check()`, which in checking mode test every header, freelist,
+ * counter, record and sentinel.
+ */
+import { AllocSetContextCreate } from "../../../src/aset/mod.ts";
+import { BumpContextCreate } from "../../../src/bump/mod.ts";
+import { GenerationContextCreate } from "../../../src/generation/mod.ts";
+import { SlabContextCreate } from "../../../src/slab/mod.ts";
+import { MemoryContextAllocAligned } from "../../../src/alignedalloc.ts";
+import { heap, type MemoryContext } from "../../../src/mcxt/context.ts";
+import { PgError } from "../../../src/elog.ts";
+import * as mc from "../../../src/mcxt/mod.ts";
+import {
+  chunkGetBlock,
+  MCTX_ALIGNED_REDIRECT_ID,
+  MEMORYCHUNK_SIZE,
+  pointerMethodId,
+} from "../../../src/memorychunk.ts";
+import { FuzzFailure, type Rng } from "./common.ts";
+
+/** A context type the fuzzers create. */
+export type Kind = "aset" | "generation" | "slab" | "bump";
+
+/** A live context of the model. */
+export interface Ctx {
+  /** The palloc context. */
+  ctx: MemoryContext;
+  /** Its type. */
+  kind: Kind;
+  /** Slab's one chunk size (0 for other types). */
+  slabSize: number;
+}
+
+/** A live chunk of the model. */
+export interface Chunk {
+  /** Its pointer. */
+  p: number;
+  /** Its requested size. */
+  size: number;
+  /** Its context. */
+  owner: Ctx;
+  /** Stamp seed. */
+  seed: number;
+  /** For an aligned chunk, the unaligned chunk it was cut from (a live chunk of palloc too). */
+  inner: number;
+}
+
+const STAMP = 16;
+
+/** The heap, the model, and the log of what was done (as trace text). */
+export class World {
+  /** Live contexts (TopMemoryContext first). */
+  readonly ctxs: Ctx[] = [];
+  /** Live chunks. */
+  readonly chunks: Chunk[] = [];
+  /** Recently freed or dropped pointers (for misuse). */
+  readonly deadPointers: number[] = [];
+  /** Recently deleted contexts (for misuse). */
+  readonly deadContexts: MemoryContext[] = [];
+  /** What was done, one trace line per operation (invalid ones as comments). */
+  readonly log: string[] = [];
+  #serial = 0;
+
+  /** A fresh heap of at most `maxBytes`, in checking mode. */
+  constructor(readonly rng: Rng, maxBytes = 16 << 20) {
+    mc.MemoryContextInit({ checking: true, maxBytes });
+    this.ctxs.push({ ctx: mc.TopMemoryContext, kind: "aset", slabSize: 0 });
+    this.ctxs.push({ ctx: mc.ErrorContext, kind: "aset", slabSize: 0 });
+  }
+
+  /** Creates a context of a random type under a random live context. */
+  create(): Ctx {
+    const rng = this.rng;
+    const parent = rng.pick(this.ctxs).ctx;
+    const name = `c${++this.#serial}`;
+    const kind = rng.pick(["aset", "generation", "slab", "bump"] as const);
+    const init = 1024 << rng.int(4);
+    const max = init << rng.int(8);
+    let ctx: MemoryContext;
+    let slabSize = 0;
+    if (kind === "aset") ctx = AllocSetContextCreate(parent, name, 0, init, max);
+    else if (kind === "generation") ctx = GenerationContextCreate(parent, name, 0, init, max);
+    else if (kind === "bump") ctx = BumpContextCreate(parent, name, 0, init, max);
+    else {
+      slabSize = 8 + rng.int(300); // Slab raises smaller chunk sizes to 8
+      ctx = SlabContextCreate(parent, name, rng.pick([1024, 8192, 65536]), slabSize);
+    }
+    const c = { ctx, kind, slabSize };
+    this.ctxs.push(c);
+    this.log.push(`create ${name} ${kind} ${parent.name} ...`);
+    return c;
+  }
+
+  /** A size that `owner` accepts. */
+  sizeFor(owner: Ctx): number {
+    return owner.kind === "slab" ? owner.slabSize : this.rng.size();
+  }
+
+  /** Allocates in `owner` (plain, zeroed, extended or aligned) and stamps the chunk. */
+  alloc(owner: Ctx, size = this.sizeFor(owner)): Chunk | null {
+    const rng = this.rng;
+    const how = rng.int(owner.kind === "slab" ? 3 : 4);
+    let p: number;
+    try {
+      if (how === 0) p = mc.MemoryContextAlloc(owner.ctx, size);
+      else if (how === 1) p = mc.MemoryContextAllocZero(owner.ctx, size);
+      else if (how === 2) p = mc.MemoryContextAllocExtended(owner.ctx, size, rng.int(8));
+      else p = MemoryContextAllocAligned(owner.ctx, size, rng.pick([16, 64, 256, 4096]), 0);
+    } catch (e) {
+      if (e instanceof PgError && e.isOutOfMemory) return null; // the small heap is full
+      throw e;
+    }
+    if (p === 0) return null; // NO_OOM
+    const chunk = { p, size, owner, seed: ++this.#serial & 0xff, inner: innerOf(p) };
+    stamp(chunk);
+    this.chunks.push(chunk);
+    this.log.push(`alloc p${p} ${owner.ctx.name} ${size}`);
+    return chunk;
+  }
+
+  /** Frees a live chunk (not bump). */
+  free(chunk: Chunk): void {
+    mc.pfree(chunk.p);
+    this.forgetChunk(chunk);
+    this.log.push(`free p${chunk.p}`);
+  }
+
+  /** Resizes a live chunk of an AllocSet or Generation context; the stamp's prefix must survive. */
+  realloc(chunk: Chunk, size: number): void {
+    let q: number;
+    try {
+      q = mc.repalloc(chunk.p, size);
+    } catch (e) {
+      if (e instanceof PgError && e.isOutOfMemory) return;
+      throw e;
+    }
+    const keep = Math.min(STAMP, chunk.size, size);
+    for (let i = 0; i < keep; i++) {
+      if (heap.u8[q + i] !== ((chunk.seed + i) & 0xff)) {
+        throw new FuzzFailure(`repalloc of ${chunk.p} to ${size} lost byte ${i}`);
+      }
+    }
+    this.log.push(`realloc p${chunk.p} ${size}`);
+    if (q !== chunk.p) this.deadPointers.push(chunk.p);
+    chunk.p = q;
+    chunk.size = size;
+    chunk.inner = innerOf(q);
+    stamp(chunk);
+  }
+
+  /** Resets `c` (deleting its descendants) or deletes it, as `verb` says. */
+  lifetime(c: Ctx, verb: "reset" | "resetonly" | "resetchildren" | "delete" | "deletechildren") {
+    const ctx = c.ctx;
+    const below = this.ctxs.filter((d) => d !== c && isBelow(d.ctx, ctx));
+    if (verb === "reset") mc.MemoryContextReset(ctx);
+    else if (verb === "resetonly") mc.MemoryContextResetOnly(ctx);
+    else if (verb === "resetchildren") mc.MemoryContextResetChildren(ctx);
+    else if (verb === "delete") mc.MemoryContextDelete(ctx);
+    else mc.MemoryContextDeleteChildren(ctx);
+    this.log.push(`${verb} ${ctx.name}`);
+    const deleted = new Set<Ctx>(
+      verb === "delete"
+        ? [c, ...below]
+        : verb === "reset" || verb === "deletechildren"
+        ? below
+        : [],
+    );
+    const emptied = new Set<Ctx>(
+      verb === "reset" || verb === "resetonly" ? [c] : verb === "resetchildren" ? below : [],
+    );
+    for (const k of [...this.chunks]) {
+      if (deleted.has(k.owner) || emptied.has(k.owner)) this.forgetChunk(k);
+    }
+    for (const d of deleted) {
+      this.ctxs.splice(this.ctxs.indexOf(d), 1);
+      this.deadContexts.push(d.ctx);
+    }
+    if (this.deadContexts.length > 20) this.deadContexts.shift();
+  }
+
+  /** Moves `c` under `parent` (no cycle: `parent` is not below `c`). */
+  setParent(c: Ctx, parent: Ctx): void {
+    mc.MemoryContextSetParent(c.ctx, parent.ctx);
+    this.log.push(`setparent ${c.ctx.name} ${parent.ctx.name}`);
+  }
+
+  /** Drops `chunk` from the model and remembers its pointer as dead. */
+  forgetChunk(chunk: Chunk): void {
+    const i = this.chunks.indexOf(chunk);
+    if (i >= 0) this.chunks.splice(i, 1);
+    this.deadPointers.push(chunk.p);
+    if (chunk.inner !== 0) this.deadPointers.push(chunk.inner);
+    while (this.deadPointers.length > 64) this.deadPointers.shift();
+  }
+
+  /** True when `p` is the pointer of a live chunk (a dead pointer may have been reused). */
+  isLive(p: number): boolean {
+    return this.chunks.some((c) => c.p === p || c.inner === p);
+  }
+
+  /** Holds palloc to the model: stamps, owners, spaces, the whole-tree and heap checks. */
+  verify(full: boolean): void {
+    for (const c of this.chunks) {
+      checkStamp(c);
+      if (full && c.owner.kind !== "bump") {
+        if (mc.GetMemoryChunkContext(c.p) !== c.owner.ctx) {
+          throw new FuzzFailure(`chunk ${c.p} is not owned by ${c.owner.ctx.name} any more`);
+        }
+        if (mc.GetMemoryChunkSpace(c.p) < c.size) {
+          throw new FuzzFailure(`chunk ${c.p} holds fewer than its ${c.size} bytes`);
+        }
+      }
+    }
+    mc.MemoryContextCheck(mc.TopMemoryContext);
+    heap.check();
+  }
+
+  /** Everything a refused call must leave as it was, as one string. */
+  fingerprint(): string {
+    const k = { nblocks: 0, freechunks: 0, totalspace: 0, freespace: 0 };
+    mc.MemoryContextMemConsumed(mc.TopMemoryContext, k);
+    return `${heap.held} ${heap.usedBlocks} ${k.nblocks} ${k.freechunks} ${k.totalspace} ` +
+      `${k.freespace} ${this.ctxs.length}`;
+  }
+}
+
+/** The unaligned chunk behind an aligned chunk `p`, or 0 when `p` is a plain chunk. */
+function innerOf(p: number): number {
+  if (pointerMethodId(heap.i32, p) !== MCTX_ALIGNED_REDIRECT_ID) return 0;
+  return chunkGetBlock(heap.i32, p - MEMORYCHUNK_SIZE);
+}
+
+/** True when `ctx` is strictly below `top`. */
+export function isBelow(ctx: MemoryContext, top: MemoryContext): boolean {
+  for (let c = ctx.parent; c !== null; c = c.parent) if (c === top) return true;
+  return false;
+}
+
+function stampByte(chunk: Chunk, i: number): number {
+  return (chunk.seed + i) & 0xff;
+}
+
+/** Writes the stamp: the first and last 16 bytes of the chunk. */
+function stamp(chunk: Chunk): void {
+  const u8 = heap.u8;
+  const n = chunk.size;
+  for (let i = 0; i < Math.min(STAMP, n); i++) u8[chunk.p + i] = stampByte(chunk, i);
+  for (let i = Math.max(STAMP, n - STAMP); i < n; i++) u8[chunk.p + i] = stampByte(chunk, i);
+}
+
+/** Raises a FuzzFailure when the chunk's stamp changed. */
+function checkStamp(chunk: Chunk): void {
+  const u8 = heap.u8;
+  const n = chunk.size;
+  const bad = (i: number) => u8[chunk.p + i] !== stampByte(chunk, i);
+  for (let i = 0; i < Math.min(STAMP, n); i++) {
+    if (bad(i)) throw new FuzzFailure(`byte ${i} of live chunk ${chunk.p} changed`);
+  }
+  for (let i = Math.max(STAMP, n - STAMP); i < n; i++) {
+    if (bad(i)) throw new FuzzFailure(`byte ${i} of live chunk ${chunk.p} changed`);
+  }
+}

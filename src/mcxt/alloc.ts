@@ -1,0 +1,346 @@
+/**
+ * mcxt_alloc: allocation in a context and the operations on one chunk —
+ * PostgreSQL's `MemoryContextAlloc*`, `palloc*`, `pfree`, `repalloc*` and
+ * `GetMemoryChunkContext` / `GetMemoryChunkSpace` (mcxt.c).
+ *
+ * Allocation goes through `ctx.methods.alloc`; every chunk operation finds
+ * its context from the pointer alone (`chunkMethods` in `mcxt_guard.ts`) and
+ * dispatches on that type's method table, so this file never looks at a
+ * context's type. In checking mode each operation also keeps the chunk
+ * records of `checking.ts` up to date.
+ *
+ * These are the hot paths: each does its entry checks, one method call and,
+ * in checking mode only, one bookkeeping call — nothing more. `palloc*` read
+ * the live binding `CurrentMemoryContext` of `mcxt.ts`, where it is set.
+ */
+import {
+  heap,
+  MaxAllocHugeSize,
+  MaxAllocSize,
+  MCXT_ALLOC_HUGE,
+  MCXT_ALLOC_ZERO,
+  type MemoryContext,
+} from "./context.ts";
+import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
+import {
+  checking,
+  CheckingFree,
+  CheckingNoteAlloc,
+  CheckingRealloc,
+  CheckingVerify,
+} from "../checking/mod.ts";
+import { CurrentMemoryContext } from "./current.ts";
+import { assertLive, chunkMethods, requestSize } from "./guard.ts";
+
+/**
+ * `MemoryContextAlloc`: `size` bytes in `ctx`; raises out of memory on failure.
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
+ * import { MemoryContextAlloc, MemoryContextInit, TopMemoryContext } from "./mod.ts";
+ * MemoryContextInit();
+ * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
+ * const p = MemoryContextAlloc(work, 100); // a byte offset into the heap
+ * ```
+ */
+export function MemoryContextAlloc(ctx: MemoryContext, size: number | bigint): number {
+  assertLive(ctx);
+  const n = requestSize(size);
+  ctx.isReset = false;
+  const p = ctx.methods.alloc(ctx, n, 0);
+  if (checking) CheckingNoteAlloc(p, n, ctx.methods);
+  return p;
+}
+
+/**
+ * `MemoryContextAllocZero`: like `MemoryContextAlloc`, the bytes zeroed.
+ *
+ * @example
+ * ```ts
+ * import { heap } from "./context.ts";
+ * import {
+ *   MemoryContextAllocZero,
+ *   MemoryContextInit,
+ *   TopMemoryContext,
+ * } from "./mod.ts";
+ * MemoryContextInit();
+ * const p = MemoryContextAllocZero(TopMemoryContext, 64);
+ * console.assert(heap.u8.subarray(p, p + 64).every((b) => b === 0));
+ * ```
+ */
+export function MemoryContextAllocZero(ctx: MemoryContext, size: number | bigint): number {
+  assertLive(ctx);
+  const n = requestSize(size);
+  ctx.isReset = false;
+  const p = ctx.methods.alloc(ctx, n, 0);
+  heap.u8.fill(0, p, p + n);
+  if (checking) CheckingNoteAlloc(p, n, ctx.methods);
+  return p;
+}
+
+/**
+ * `MemoryContextAllocExtended`: allocation with flags (`MCXT_ALLOC_HUGE`,
+ * `MCXT_ALLOC_NO_OOM`, `MCXT_ALLOC_ZERO`). Returns 0 (NULL) only under NO_OOM.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   MCXT_ALLOC_HUGE,
+ *   MCXT_ALLOC_NO_OOM,
+ *   MemoryContextAllocExtended,
+ *   MemoryContextInit,
+ *   TopMemoryContext,
+ * } from "./mod.ts";
+ * MemoryContextInit();
+ * const flags = MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM;
+ * const p = MemoryContextAllocExtended(TopMemoryContext, 2 ** 31, flags);
+ * console.assert(p === 0); // NULL: the default heap stops at 1 GB
+ * ```
+ */
+export function MemoryContextAllocExtended(
+  ctx: MemoryContext,
+  size: number | bigint,
+  flags: number,
+): number {
+  assertLive(ctx);
+  const n = requestSize(size);
+  if (!((flags & MCXT_ALLOC_HUGE) !== 0 ? n <= MaxAllocHugeSize : n <= MaxAllocSize)) {
+    throw new PgError(
+      ERRCODE_INTERNAL_ERROR,
+      `invalid memory alloc request size ${sizeText(size)}`,
+    );
+  }
+  ctx.isReset = false;
+  const p = ctx.methods.alloc(ctx, n, flags);
+  if (p === 0) return 0;
+  if ((flags & MCXT_ALLOC_ZERO) !== 0) heap.u8.fill(0, p, p + n);
+  if (checking) CheckingNoteAlloc(p, n, ctx.methods);
+  return p;
+}
+
+function sizeText(size: number | bigint): string {
+  return typeof size === "bigint" ? size.toString() : String(size);
+}
+
+/**
+ * `MemoryContextAllocHuge`: allows sizes above MaxAllocSize.
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextAllocHuge, MemoryContextInit, TopMemoryContext } from "./mod.ts";
+ * import { MaxAllocSize } from "./context.ts";
+ * import { PgError } from "../elog.ts";
+ * MemoryContextInit({ maxBytes: 64 << 20 });
+ * try {
+ *   MemoryContextAllocHuge(TopMemoryContext, MaxAllocSize + 1); // allowed size, but…
+ * } catch (e) {
+ *   console.assert(e instanceof PgError && e.isOutOfMemory); // …more than this heap may hold
+ * }
+ * ```
+ */
+export function MemoryContextAllocHuge(ctx: MemoryContext, size: number | bigint): number {
+  return MemoryContextAllocExtended(ctx, size, MCXT_ALLOC_HUGE);
+}
+
+/**
+ * `palloc`: `size` bytes in the current context.
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextInit, palloc, pfree, TopMemoryContext } from "./mod.ts";
+ * MemoryContextInit();
+ * const p = palloc(100); // in CurrentMemoryContext
+ * pfree(p);
+ * ```
+ */
+export function palloc(size: number | bigint): number {
+  return MemoryContextAlloc(CurrentMemoryContext, size);
+}
+
+/**
+ * `palloc0`: `size` zeroed bytes in the current context.
+ *
+ * @example
+ * ```ts
+ * import { heap } from "./context.ts";
+ * import { MemoryContextInit, palloc0, TopMemoryContext } from "./mod.ts";
+ * MemoryContextInit();
+ * const p = palloc0(16);
+ * console.assert(heap.u8[p + 15] === 0);
+ * ```
+ */
+export function palloc0(size: number | bigint): number {
+  return MemoryContextAllocZero(CurrentMemoryContext, size);
+}
+
+/**
+ * `palloc_extended`: `palloc` with flags.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   MCXT_ALLOC_NO_OOM,
+ *   MCXT_ALLOC_ZERO,
+ *   MemoryContextInit,
+ *   palloc_extended,
+ *   TopMemoryContext,
+ * } from "./mod.ts";
+ * MemoryContextInit();
+ * const p = palloc_extended(100, MCXT_ALLOC_ZERO | MCXT_ALLOC_NO_OOM);
+ * if (p === 0) console.log("no memory, and no error either");
+ * ```
+ */
+export function palloc_extended(size: number | bigint, flags: number): number {
+  return MemoryContextAllocExtended(CurrentMemoryContext, size, flags);
+}
+
+/**
+ * `pfree`: gives a chunk back to its context.
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextInit, palloc, pfree, TopMemoryContext } from "./mod.ts";
+ * MemoryContextInit();
+ * const p = palloc(100);
+ * pfree(p); // the chunk goes back to its context (AllocSet: a freelist)
+ * ```
+ */
+export function pfree(pointer: number): void {
+  const methods = chunkMethods(pointer, "pfree");
+  if (checking) return CheckingFree(pointer, methods);
+  methods.free(pointer);
+}
+
+/**
+ * `repalloc`: resizes a chunk, keeping min(old, new) bytes; may move it.
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextInit, palloc, repalloc, TopMemoryContext } from "./mod.ts";
+ * MemoryContextInit();
+ * let p = palloc(16);
+ * p = repalloc(p, 1000); // may move; the first 16 bytes come along
+ * ```
+ */
+export function repalloc(pointer: number, size: number | bigint): number {
+  const methods = chunkMethods(pointer, "repalloc");
+  const n = requestSize(size);
+  if (checking) return CheckingRealloc(pointer, n, 0, methods);
+  return methods.realloc(pointer, n, 0);
+}
+
+/**
+ * `repalloc_extended`: `repalloc` with HUGE / NO_OOM flags; 0 under NO_OOM failure.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   MCXT_ALLOC_NO_OOM,
+ *   MemoryContextInit,
+ *   palloc,
+ *   repalloc_extended,
+ *   TopMemoryContext,
+ * } from "./mod.ts";
+ * MemoryContextInit();
+ * let p = palloc(16);
+ * const q = repalloc_extended(p, 4096, MCXT_ALLOC_NO_OOM);
+ * if (q !== 0) p = q; // on failure p is untouched
+ * ```
+ */
+export function repalloc_extended(pointer: number, size: number | bigint, flags: number): number {
+  const methods = chunkMethods(pointer, "repalloc");
+  const n = requestSize(size);
+  if (checking) return CheckingRealloc(pointer, n, flags, methods);
+  return methods.realloc(pointer, n, flags);
+}
+
+/**
+ * `repalloc_huge`: `repalloc` allowing sizes above MaxAllocSize.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   MemoryContextInit,
+ *   palloc,
+ *   repalloc_huge,
+ *   TopMemoryContext,
+ * } from "./mod.ts";
+ * MemoryContextInit();
+ * let p = palloc(16);
+ * p = repalloc_huge(p, 1 << 20);
+ * ```
+ */
+export function repalloc_huge(pointer: number, size: number | bigint): number {
+  return repalloc_extended(pointer, size, MCXT_ALLOC_HUGE);
+}
+
+/**
+ * `repalloc0`: `repalloc` from `oldSize` to `size`, zeroing the added bytes.
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextInit, palloc0, repalloc0, TopMemoryContext } from "./mod.ts";
+ * MemoryContextInit();
+ * let p = palloc0(16);
+ * p = repalloc0(p, 16, 64); // bytes 16..63 are zeroed as well
+ * ```
+ */
+export function repalloc0(pointer: number, oldSize: number, size: number): number {
+  // Both sizes are checked before anything is touched: a bad oldSize would zero foreign bytes.
+  requestSize(oldSize);
+  requestSize(size);
+  if (oldSize > size) {
+    throw new PgError(
+      ERRCODE_INTERNAL_ERROR,
+      `invalid repalloc0 call: oldsize ${oldSize}, new size ${size}`,
+    );
+  }
+  const p = repalloc(pointer, size);
+  heap.u8.fill(0, p + oldSize, p + size);
+  return p;
+}
+
+/**
+ * `GetMemoryChunkContext`: the context owning a chunk.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   ErrorContext,
+ *   GetMemoryChunkContext,
+ *   MemoryContextAlloc,
+ *   MemoryContextInit,
+ *   TopMemoryContext,
+ * } from "./mod.ts";
+ * MemoryContextInit();
+ * const p = MemoryContextAlloc(ErrorContext, 8);
+ * console.assert(GetMemoryChunkContext(p) === ErrorContext);
+ * ```
+ */
+export function GetMemoryChunkContext(pointer: number): MemoryContext {
+  const methods = chunkMethods(pointer, "GetMemoryChunkContext");
+  if (checking) CheckingVerify(pointer, methods, "GetMemoryChunkContext");
+  return methods.getChunkContext(pointer);
+}
+
+/**
+ * `GetMemoryChunkSpace`: bytes a chunk occupies, its header included.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   GetMemoryChunkSpace,
+ *   MemoryContextInit,
+ *   palloc,
+ *   TopMemoryContext,
+ * } from "./mod.ts";
+ * MemoryContextInit();
+ * console.assert(GetMemoryChunkSpace(palloc(100)) === 136); // AllocSet: 128 + 8-byte header
+ * ```
+ */
+export function GetMemoryChunkSpace(pointer: number): number {
+  const methods = chunkMethods(pointer, "GetMemoryChunkSpace");
+  if (checking) CheckingVerify(pointer, methods, "GetMemoryChunkSpace");
+  return methods.getChunkSpace(pointer);
+}

@@ -1,0 +1,398 @@
+/**
+ * What every context type shares: the `MemoryContext` node of the tree, the
+ * one method table that mcxt dispatches through, the registry that turns a
+ * context header in the heap back into its JS object, the heap the whole tree
+ * lives in, and the size checks and failure paths every type calls.
+ *
+ * This file imports nothing from the types or from mcxt, so a type module can
+ * depend on it without a cycle. A type registers its methods here once, at
+ * load time, under its method id (see `memorychunk.ts`).
+ *
+ * Representation, drawn once:
+ *
+ * ```
+ *  JS side                              heap (one linear memory)
+ *  ┌──────────────────────┐             ┌──────────────┬──────────┬─────────┬──────┐
+ *  │ MemoryContext object │◄─registry───│ ctx header   │ block hdr│ chunk hdr│ data │ …
+ *  │ (tree links, counters│   [id]      │ word0 = id   │ owner ──►ctx header │      │
+ *  │  type state)         │             └──────────────┴──────────┴─────────┴──────┘
+ *  └──────────────────────┘                       chunk hdr ──(block offset)──► block hdr
+ * ```
+ *
+ * Every byte PostgreSQL counts (context header, block headers, chunk headers)
+ * is really allocated in the heap, so the counters are exact by construction.
+ * Tree links, names and callbacks live on the JS object: contexts are few.
+ */
+import type { Heap } from "../heap/mod.ts";
+import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
+import { MaxAllocHugeSize, MaxAllocSize, MCXT_ALLOC_HUGE, MCXT_ALLOC_NO_OOM } from "../memutils.ts";
+
+export {
+  MAXALIGN,
+  MaxAllocHugeSize,
+  MaxAllocSize,
+  MCXT_ALLOC_HUGE,
+  MCXT_ALLOC_NO_OOM,
+  MCXT_ALLOC_ZERO,
+} from "../memutils.ts";
+
+/**
+ * PostgreSQL's `MemoryContextCounters`: what a type's stats method adds up.
+ *
+ * @example
+ * ```ts
+ * import type { MemoryContextCounters } from "./context.ts";
+ * import { MemoryContextCountersOf, MemoryContextInit, TopMemoryContext } from "./mod.ts";
+ * MemoryContextInit();
+ * const k: MemoryContextCounters = MemoryContextCountersOf(TopMemoryContext);
+ * console.log(`${k.totalspace - k.freespace} bytes used`);
+ * ```
+ */
+export interface MemoryContextCounters {
+  /** Number of blocks. */
+  nblocks: number;
+  /** Number of free chunks. */
+  freechunks: number;
+  /** Total bytes, headers included. */
+  totalspace: number;
+  /** Free bytes. */
+  freespace: number;
+}
+
+/** A fresh all-zero counters record. */
+export function newCounters(): MemoryContextCounters {
+  return { nblocks: 0, freechunks: 0, totalspace: 0, freespace: 0 };
+}
+
+/**
+ * A reset/delete callback, as `MemoryContextRegisterResetCallback` takes it.
+ *
+ * @example
+ * ```ts
+ * import type { MemoryContextCallback } from "./context.ts";
+ * import {
+ *   MemoryContextInit,
+ *   MemoryContextRegisterResetCallback,
+ *   TopMemoryContext,
+ * } from "./mod.ts";
+ * MemoryContextInit();
+ * const cb: MemoryContextCallback = { func: (arg) => console.log("released", arg), arg: 42 };
+ * MemoryContextRegisterResetCallback(TopMemoryContext, cb);
+ * ```
+ */
+export interface MemoryContextCallback {
+  /** Called once, with `arg`, when the context is reset or deleted. */
+  func: (arg: unknown) => void;
+  /** Passed to `func`. */
+  arg: unknown;
+  /** Link to the next (older) callback; managed by mcxt. */
+  next?: MemoryContextCallback | null;
+}
+
+/**
+ * The operations one context type provides (PostgreSQL's
+ * `MemoryContextMethods`). Pointers are heap offsets; sizes are numbers
+ * already validated for range by the caller where PostgreSQL does so.
+ *
+ * @example
+ * ```ts
+ * import type { ContextMethods } from "./context.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "./mod.ts";
+ * MemoryContextInit();
+ * const methods: ContextMethods = TopMemoryContext.methods; // AllocSet's table
+ * console.log(methods.isEmpty(TopMemoryContext));
+ * ```
+ */
+export interface ContextMethods {
+  /** Allocates `size` bytes; returns the pointer, or 0 under NO_OOM. */
+  alloc(ctx: MemoryContext, size: number, flags: number): number;
+  /** Frees one chunk. */
+  free(pointer: number): void;
+  /** Resizes one chunk; returns the (possibly moved) pointer, or 0 under NO_OOM. */
+  realloc(pointer: number, size: number, flags: number): number;
+  /** Frees every chunk; keeps what the type keeps (keeper block). */
+  reset(ctx: MemoryContext): void;
+  /** Frees everything, context header included. */
+  delete(ctx: MemoryContext): void;
+  /** The context owning a chunk. */
+  getChunkContext(pointer: number): MemoryContext;
+  /** Bytes a chunk occupies, header included. */
+  getChunkSpace(pointer: number): number;
+  /** True when the context holds no chunk (as the type defines it). */
+  isEmpty(ctx: MemoryContext): boolean;
+  /**
+   * Adds the context's counters to `totals` (when given) and returns the
+   * type's stats text (e.g. `8192 total in 1 blocks; …`) when `wantText`, else "".
+   */
+  stats(ctx: MemoryContext, totals: MemoryContextCounters | null, wantText: boolean): string;
+  /**
+   * Verifies the context's blocks and chunks (headers, freelists, counters
+   * against a recount; records and sentinels in checking mode); raises a
+   * PgError naming the first inconsistency.
+   */
+  check?(ctx: MemoryContext): void;
+  /**
+   * Calls `visit(start, end, blockEnd)` for each block with the byte range
+   * its chunks were carved from (headers included): `end` is the block's
+   * free pointer, `blockEnd` its end. For checking mode's wipe on reset and
+   * delete and its scan of the records.
+   */
+  chunkAreas?(
+    ctx: MemoryContext,
+    visit: (start: number, end: number, blockEnd: number) => void,
+  ): void;
+  /**
+   * Calls `visit` with every heap block (the offset `heap.malloc` returned)
+   * that `reset` — or, when `deleting`, `delete` — would give back to the
+   * heap. mcxt has the heap verify each one (`heap.checkFree`) before a
+   * reset or delete changes anything, so damage met halfway is refused
+   * whole. `visit` throws to end a walk that runs longer than the heap has
+   * blocks (a cycle in a damaged list).
+   */
+  releasedBlocks(ctx: MemoryContext, deleting: boolean, visit: (block: number) => void): void;
+}
+
+/**
+ * One node of the context tree. Each type extends it with its own state.
+ *
+ * @example
+ * ```ts
+ * import type { MemoryContext } from "./context.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "./mod.ts";
+ * MemoryContextInit();
+ * const mc: MemoryContext = TopMemoryContext;
+ * console.log(mc.name, mc.typeName); // "TopMemoryContext AllocSetContext"
+ * ```
+ */
+export class MemoryContext {
+  /** Which method table serves this context. */
+  readonly methodId: number;
+  /** The method table (the same object as `mcxtMethods[methodId]`). */
+  readonly methods: ContextMethods;
+  /** PostgreSQL's node tag, e.g. `AllocSetContext`. */
+  readonly typeName: string;
+  /** True when nothing was allocated since the last reset. */
+  isReset = true;
+  /** Bytes obtained from the heap for this context (`mem_allocated`). */
+  memAllocated = 0;
+  /** Parent, or null for TopMemoryContext. */
+  parent: MemoryContext | null = null;
+  /** Newest child. */
+  firstchild: MemoryContext | null = null;
+  /** Previous sibling (newer). */
+  prevchild: MemoryContext | null = null;
+  /** Next sibling (older). */
+  nextchild: MemoryContext | null = null;
+  /** The context's name. */
+  name = "";
+  /** The context's identifier, if any. */
+  ident: string | null = null;
+  /** Reset callbacks, newest first. */
+  resetCbs: MemoryContextCallback | null = null;
+  /** Heap offset of the context header (its first word holds `id`). */
+  header = 0;
+  /** Registry slot; 0 once the context is gone. */
+  id = 0;
+
+  /** Made by a type's create function only; `methodId` picks the method table. */
+  /** Called by a type's subclass with its method id and node tag; MemoryContextCreate links it. */
+  constructor(methodId: number, typeName: string) {
+    this.methodId = methodId;
+    this.methods = mcxtMethods[methodId];
+    this.typeName = typeName;
+  }
+}
+
+function unknownMethod(): never {
+  throw new PgError(ERRCODE_INTERNAL_ERROR, "pfree called with invalid pointer");
+}
+
+const bogusMethods: ContextMethods = {
+  alloc: unknownMethod,
+  free: unknownMethod,
+  realloc: unknownMethod,
+  reset: unknownMethod,
+  delete: unknownMethod,
+  getChunkContext: unknownMethod,
+  getChunkSpace: unknownMethod,
+  isEmpty: unknownMethod,
+  stats: unknownMethod,
+  releasedBlocks: unknownMethod,
+};
+
+/** The method table, indexed by the 4-bit method id of a chunk header. */
+export const mcxtMethods: ContextMethods[] = new Array(16).fill(bogusMethods);
+
+/** Installs a type's methods under its id (called once by each type module). */
+export function registerMethods(methodId: number, methods: ContextMethods): void {
+  mcxtMethods[methodId] = methods;
+}
+
+/**
+ * The heap the current tree lives in (set by `MemoryContextInit`).
+ *
+ * @example
+ * ```ts
+ * import { heap } from "./context.ts";
+ * import { MemoryContextInit, palloc } from "./mod.ts";
+ * MemoryContextInit();
+ * const p = palloc(4);
+ * heap.u8.set([1, 2, 3, 4], p); // pointers index the heap's views
+ * console.log(heap.held, "bytes held from the heap");
+ * ```
+ */
+export let heap: Heap = undefined as unknown as Heap;
+
+const heapHooks: Array<(h: Heap) => void> = [];
+
+/** Runs `hook` whenever a new heap is installed (types clear their global caches). */
+export function onHeapInstalled(hook: (h: Heap) => void): void {
+  heapHooks.push(hook);
+}
+
+/** Makes `h` the heap of the tree; forgets every context of the previous one. */
+export function installHeap(h: Heap): void {
+  heap = h;
+  for (const ctx of registry) if (ctx !== undefined) ctx.id = 0; // contexts of the old heap die
+  registry.length = 1;
+  freeIds.length = 0;
+  for (const hook of heapHooks) hook(h);
+}
+
+const registry: Array<MemoryContext | undefined> = [undefined];
+const freeIds: number[] = [];
+
+/** Gives `ctx` a registry slot and writes it into the header at `header`. */
+export function registerContext(ctx: MemoryContext, header: number): void {
+  let id = freeIds.pop();
+  if (id === undefined) {
+    id = registry.length;
+    registry.push(ctx);
+  } else {
+    registry[id] = ctx;
+  }
+  ctx.id = id;
+  ctx.header = header;
+  heap.i32[header >>> 2] = id;
+}
+
+/** Releases the registry slot of a context whose header memory is given back. */
+export function unregisterContext(ctx: MemoryContext): void {
+  if (ctx.id !== 0) {
+    heap.i32[ctx.header >>> 2] = 0;
+    registry[ctx.id] = undefined;
+    freeIds.push(ctx.id);
+    ctx.id = 0;
+  }
+}
+
+/** The context whose header is at heap offset `header`. */
+export function contextAtHeader(header: number): MemoryContext {
+  return registry[heap.i32[header >>> 2]] as MemoryContext;
+}
+
+/** The context whose header is at `header`, or undefined when none is (validation path). */
+export function contextAtHeaderOrNull(header: number): MemoryContext | undefined {
+  const id = heap.i32[header >>> 2];
+  const ctx = id > 0 && id < registry.length ? registry[id] : undefined;
+  return ctx !== undefined && ctx.header === header ? ctx : undefined;
+}
+
+// Exact decimal text of a request size too large for a double (set by the API edge).
+let exactSizeText: string | null = null;
+let exactSizeValue = 0;
+
+/** Records the exact text of an over-2^53 request so messages print it byte for byte. */
+export function setExactSizeText(value: number, text: string | null): void {
+  exactSizeValue = value;
+  exactSizeText = text;
+}
+
+/** Formats a size as PostgreSQL's `%zu` would. */
+export function formatSize(size: number): string {
+  if (exactSizeText !== null && size === exactSizeValue) return exactSizeText;
+  return size === Infinity ? "18446744073709551615" : String(size);
+}
+
+/** `MemoryContextSizeFailure`: raises "invalid memory alloc request size N". */
+export function MemoryContextSizeFailure(_ctx: MemoryContext, size: number, _flags: number): never {
+  throw new PgError(
+    ERRCODE_INTERNAL_ERROR,
+    `invalid memory alloc request size ${formatSize(size)}`,
+  );
+}
+
+/** `MemoryContextCheckSize`: refuses sizes above the limit the flags allow. */
+export function MemoryContextCheckSize(ctx: MemoryContext, size: number, flags: number): void {
+  if (size > MaxAllocSize) {
+    if ((flags & MCXT_ALLOC_HUGE) === 0 || !(size <= MaxAllocHugeSize)) {
+      MemoryContextSizeFailure(ctx, size, flags);
+    }
+  }
+}
+
+/**
+ * `MemoryContextAllocationFailure`: the heap said no. Returns 0 under NO_OOM,
+ * otherwise raises PostgreSQL's out-of-memory error naming size and context.
+ */
+export function MemoryContextAllocationFailure(
+  ctx: MemoryContext,
+  size: number,
+  flags: number,
+): number {
+  if ((flags & MCXT_ALLOC_NO_OOM) !== 0) return 0;
+  throw new PgError(
+    "53200",
+    "out of memory",
+    `Failed on request of size ${formatSize(size)} in memory context "${ctx.name}".`,
+  );
+}
+
+/** Raises the out-of-memory error PostgreSQL gives when a context cannot be created. */
+export function MemoryContextCreateFailure(name: string): never {
+  throw new PgError(
+    "53200",
+    "out of memory",
+    `Failed while creating memory context "${name}".`,
+  );
+}
+
+/**
+ * `MemoryContextCreate`: the type-independent part of making a context. The
+ * type has already obtained its header memory; this fills in the standard
+ * fields and links `node` as the newest child of `parent`.
+ */
+export function MemoryContextCreate(
+  node: MemoryContext,
+  parent: MemoryContext | null,
+  name: string,
+): void {
+  node.isReset = true;
+  node.parent = parent;
+  node.firstchild = null;
+  node.memAllocated = 0;
+  node.prevchild = null;
+  node.name = name;
+  node.ident = null;
+  node.resetCbs = null;
+  if (parent !== null) {
+    node.nextchild = parent.firstchild;
+    if (parent.firstchild !== null) parent.firstchild.prevchild = node;
+    parent.firstchild = node;
+  } else {
+    node.nextchild = null;
+  }
+}
+
+/**
+ * Types whose chunks carry no header (Bump) register a lookup here: given a
+ * pointer, the owning context when the pointer is one of its chunks, else
+ * null. mcxt asks these lookups before it trusts the 8 bytes in front of a
+ * pointer, so it never dispatches on bytes that are not a header.
+ */
+export const headerlessLookups: Array<(pointer: number) => MemoryContext | null> = [];
+
+/** Registers a header-less chunk lookup (see `headerlessLookups`). */
+export function registerHeaderlessLookup(lookup: (pointer: number) => MemoryContext | null): void {
+  headerlessLookups.push(lookup);
+}

@@ -1,0 +1,326 @@
+/**
+ * mcxt_reset: how memory goes away — `MemoryContextReset`, `…ResetOnly`,
+ * `…ResetChildren`, `MemoryContextDelete`, `…DeleteChildren` and the reset
+ * callbacks that run first (mcxt.c).
+ *
+ * The order is PostgreSQL's, and the README there says why: a reset deletes
+ * the children before it frees the context's own chunks (a child's data is
+ * assumed to live no longer than its parent's); a delete works leaves first, and each
+ * context's callbacks run, newest first, before its memory is released. A
+ * delete is refused for TopMemoryContext and for any subtree holding the
+ * current context, which would leave `palloc` pointing at freed memory.
+ */
+import { heap, type MemoryContext, type MemoryContextCallback } from "./context.ts";
+import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
+import { checking, ERRCODE_DATA_CORRUPTED } from "../checking/mod.ts";
+
+import { CheckingBeforeRelease, CheckingReleaseContext } from "../checking/tree.ts";
+import { CurrentMemoryContext, TopMemoryContext } from "./current.ts";
+import { assertLive } from "./guard.ts";
+import { MemoryContextTraverseNext, unlinkFromParent } from "./tree.ts";
+
+/**
+ * `MemoryContextReset`: deletes every descendant, then frees every chunk of `ctx`.
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
+ * import {
+ *   MemoryContextAlloc,
+ *   MemoryContextInit,
+ *   MemoryContextIsEmpty,
+ *   MemoryContextReset,
+ *   TopMemoryContext,
+ * } from "./mod.ts";
+ * MemoryContextInit();
+ * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
+ * MemoryContextAlloc(work, 1000);
+ * MemoryContextReset(work); // frees the chunk (and would delete any child)
+ * console.assert(MemoryContextIsEmpty(work));
+ * ```
+ */
+export function MemoryContextReset(ctx: MemoryContext): void {
+  assertLive(ctx);
+  for (let c = ctx.firstchild; c !== null; c = c.nextchild) assertNotCurrentWithin(c);
+  if (checking) CheckingBeforeRelease(ctx, true);
+  if (!ctx.isReset || ctx.firstchild !== null) {
+    HeapCheckRelease(ctx, ctx.isReset ? NONE : RESET, DELETE);
+  }
+  while (ctx.firstchild !== null) deleteTree(ctx.firstchild);
+  if (!ctx.isReset) resetOnly(ctx);
+}
+
+/**
+ * `MemoryContextResetOnly`: frees every chunk of `ctx`; children are untouched.
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
+ * import {
+ *   MemoryContextAlloc,
+ *   MemoryContextInit,
+ *   MemoryContextResetOnly,
+ *   TopMemoryContext,
+ * } from "./mod.ts";
+ * MemoryContextInit();
+ * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
+ * const kid = AllocSetContextCreate(work, "kid", ...ALLOCSET_DEFAULT_SIZES);
+ * MemoryContextAlloc(work, 100);
+ * MemoryContextResetOnly(work); // work's chunks are gone; kid lives on
+ * console.assert(work.firstchild === kid);
+ * ```
+ */
+export function MemoryContextResetOnly(ctx: MemoryContext): void {
+  assertLive(ctx);
+  if (!ctx.isReset) {
+    HeapCheckRelease(ctx, RESET, NONE);
+    resetOnly(ctx);
+  }
+}
+
+/**
+ * ResetOnly once the caller has vetted the release with the heap (a type's
+ * delete that resets first: its blocks were checked as the delete's);
+ * checking mode verifies here.
+ */
+export function resetOnly(ctx: MemoryContext): void {
+  if (checking) CheckingBeforeRelease(ctx, false);
+  if (ctx.resetCbs !== null) {
+    callResetCallbacks(ctx);
+    HeapCheckRelease(ctx, RESET, NONE); // the callbacks may have changed the heap
+  }
+  if (checking) CheckingReleaseContext(ctx);
+  ctx.methods.reset(ctx);
+  ctx.isReset = true;
+}
+
+/**
+ * `MemoryContextResetChildren`: resets (not deletes) every descendant of `ctx`.
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
+ * import {
+ *   MemoryContextAlloc,
+ *   MemoryContextInit,
+ *   MemoryContextResetChildren,
+ *   TopMemoryContext,
+ * } from "./mod.ts";
+ * MemoryContextInit();
+ * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
+ * MemoryContextAlloc(work, 100);
+ * MemoryContextResetChildren(TopMemoryContext); // every descendant emptied, none deleted
+ * ```
+ */
+export function MemoryContextResetChildren(ctx: MemoryContext): void {
+  assertLive(ctx);
+  if (checking) CheckingBeforeRelease(ctx, true);
+  HeapCheckRelease(ctx, NONE, RESET);
+  for (let c = ctx.firstchild; c !== null; c = MemoryContextTraverseNext(c, ctx)) {
+    if (!c.isReset) resetOnly(c);
+  }
+}
+
+/**
+ * `MemoryContextDelete`: deletes `ctx` and every descendant, leaves first.
+ * Refuses TopMemoryContext and any subtree holding the current context.
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
+ * import {
+ *   MemoryContextAlloc,
+ *   MemoryContextDelete,
+ *   MemoryContextInit,
+ *   TopMemoryContext,
+ * } from "./mod.ts";
+ * MemoryContextInit();
+ * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
+ * MemoryContextAlloc(work, 100);
+ * MemoryContextDelete(work); // work, its chunks and its children are gone
+ * ```
+ */
+export function MemoryContextDelete(ctx: MemoryContext): void {
+  assertLive(ctx);
+  if (ctx === TopMemoryContext || ctx.parent === null) {
+    throw new PgError(ERRCODE_INTERNAL_ERROR, `cannot delete memory context "${ctx.name}"`);
+  }
+  assertNotCurrentWithin(ctx);
+  HeapCheckRelease(ctx, DELETE, DELETE);
+  deleteTree(ctx);
+}
+
+/** Deletes `ctx` and its subtree, deepest first, once the caller has vetted the release. */
+function deleteTree(ctx: MemoryContext): void {
+  if (checking) CheckingBeforeRelease(ctx, true);
+  let curr = ctx;
+  for (;;) {
+    while (curr.firstchild !== null) curr = curr.firstchild;
+    const parent = curr.parent as MemoryContext;
+    deleteOnly(curr);
+    if (curr === ctx) break;
+    curr = parent;
+  }
+}
+
+const NONE = 0;
+const RESET = 1;
+const DELETE = 2;
+
+let releaseBudget = 0;
+let releaseContext: MemoryContext | null = null;
+
+/** `heap.checkFree` on one block a release would give back, within the walk's budget. */
+function checkReleasedBlock(block: number): void {
+  if (--releaseBudget < 0) {
+    throw new PgError(
+      ERRCODE_DATA_CORRUPTED,
+      `block list of memory context "${releaseContext?.name}" is damaged: it has more blocks ` +
+        `than the heap`,
+    );
+  }
+  heap.checkFree(block);
+}
+
+/**
+ * "Refused whole": before a reset or delete changes anything (before reset
+ * callbacks run, children go or any block is given back), every heap block
+ * it will release — `self`'s (NONE, RESET or DELETE) and its descendants'
+ * (`below`) — must pass `heap.checkFree`, so heap damage found on the way is
+ * reported with the tree, the counters and the heap as they were. The types
+ * then give the blocks back with `heap.freeChecked`, which does not check
+ * again; reset callbacks run user code in between, so a context whose
+ * callbacks ran is checked once more after them. A damaged block list that
+ * never ends is caught by a budget of the heap's live block count. In
+ * checking mode `CheckingBeforeRelease` verifies much more besides.
+ */
+function HeapCheckRelease(ctx: MemoryContext, self: number, below: number): void {
+  releaseBudget = heap.usedBlocks;
+  releaseContext = ctx;
+  if (self !== NONE) ctx.methods.releasedBlocks(ctx, self === DELETE, checkReleasedBlock);
+  if (below === NONE) return;
+  for (let c = ctx.firstchild; c !== null; c = MemoryContextTraverseNext(c, ctx)) {
+    releaseContext = c;
+    c.methods.releasedBlocks(c, below === DELETE, checkReleasedBlock);
+  }
+}
+
+/**
+ * `MemoryContextDeleteChildren`: deletes every descendant; `ctx` stays.
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
+ * import {
+ *   MemoryContextDeleteChildren,
+ *   MemoryContextInit,
+ *   TopMemoryContext,
+ * } from "./mod.ts";
+ * MemoryContextInit();
+ * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
+ * AllocSetContextCreate(work, "kid", ...ALLOCSET_DEFAULT_SIZES);
+ * MemoryContextDeleteChildren(work);
+ * console.assert(work.firstchild === null);
+ * ```
+ */
+export function MemoryContextDeleteChildren(ctx: MemoryContext): void {
+  assertLive(ctx);
+  for (let c = ctx.firstchild; c !== null; c = c.nextchild) assertNotCurrentWithin(c);
+  if (checking) CheckingBeforeRelease(ctx, true);
+  HeapCheckRelease(ctx, NONE, DELETE);
+  while (ctx.firstchild !== null) deleteTree(ctx.firstchild);
+}
+
+function assertNotCurrentWithin(ctx: MemoryContext): void {
+  for (let c: MemoryContext | null = CurrentMemoryContext; c !== null; c = c.parent) {
+    if (c === ctx) {
+      throw new PgError(
+        ERRCODE_INTERNAL_ERROR,
+        `cannot delete memory context "${ctx.name}": it holds the current memory context`,
+      );
+    }
+  }
+}
+
+function deleteOnly(ctx: MemoryContext): void {
+  if (ctx.resetCbs !== null) {
+    callResetCallbacks(ctx);
+    HeapCheckRelease(ctx, DELETE, NONE); // the callbacks may have changed the heap
+  }
+  unlinkFromParent(ctx);
+  ctx.parent = null;
+  ctx.ident = null;
+  if (checking) CheckingReleaseContext(ctx);
+  ctx.methods.delete(ctx);
+}
+
+function callResetCallbacks(ctx: MemoryContext): void {
+  let cb: MemoryContextCallback | null;
+  while ((cb = ctx.resetCbs) !== null) {
+    ctx.resetCbs = cb.next ?? null;
+    cb.func(cb.arg);
+  }
+}
+
+/**
+ * `MemoryContextRegisterResetCallback`: `cb.func(cb.arg)` runs once, before
+ * the next reset or delete of `ctx`; callbacks run newest first.
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
+ * import {
+ *   MemoryContextInit,
+ *   MemoryContextRegisterResetCallback,
+ *   MemoryContextReset,
+ *   TopMemoryContext,
+ * } from "./mod.ts";
+ * MemoryContextInit();
+ * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
+ * const cb = { func: (arg: unknown) => console.log("closing", arg), arg: "file 7" };
+ * MemoryContextRegisterResetCallback(work, cb);
+ * MemoryContextReset(work); // logs "closing file 7"
+ * ```
+ */
+export function MemoryContextRegisterResetCallback(
+  ctx: MemoryContext,
+  cb: MemoryContextCallback,
+): void {
+  assertLive(ctx);
+  cb.next = ctx.resetCbs;
+  ctx.resetCbs = cb;
+  ctx.isReset = false;
+}
+
+/**
+ * `MemoryContextUnregisterResetCallback`: forgets a registered callback.
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
+ * import {
+ *   MemoryContextInit,
+ *   MemoryContextRegisterResetCallback,
+ *   MemoryContextUnregisterResetCallback,
+ *   TopMemoryContext,
+ * } from "./mod.ts";
+ * MemoryContextInit();
+ * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
+ * const cb = { func: () => console.log("never"), arg: null };
+ * MemoryContextRegisterResetCallback(work, cb);
+ * MemoryContextUnregisterResetCallback(work, cb);
+ * ```
+ */
+export function MemoryContextUnregisterResetCallback(
+  ctx: MemoryContext,
+  cb: MemoryContextCallback,
+): void {
+  let prev: MemoryContextCallback | null = null;
+  for (let cur = ctx.resetCbs; cur !== null; prev = cur, cur = cur.next ?? null) {
+    if (cur !== cb) continue;
+    if (prev !== null) prev.next = cur.next;
+    else ctx.resetCbs = cur.next ?? null;
+    return;
+  }
+  throw new PgError(ERRCODE_INTERNAL_ERROR, "reset callback is not registered in this context");
+}

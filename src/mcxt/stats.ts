@@ -1,0 +1,165 @@
+/**
+ * Statistics in PostgreSQL's own text: `MemoryContextStats` and
+ * `MemoryContextStatsDetail`, in both of PostgreSQL's forms — the indented
+ * stderr form and the server-log form (`level: N; …`) that
+ * `pg_log_backend_memory_contexts()` writes.
+ *
+ * The walk is PostgreSQL's: a context's own line, then up to `maxChildren`
+ * children (newest first) while `level <= maxLevel`, the rest summarised in
+ * one "N more child contexts containing …" line, and a closing
+ * "Grand total" line. Each context's numbers come from its type's stats
+ * method; this file only arranges them.
+ */
+import { type MemoryContext, type MemoryContextCounters, newCounters } from "./context.ts";
+import { MemoryContextTraverseNext } from "./tree.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * The identifier as stats print it: cut to at most 100 UTF-8 bytes at a
+ * character boundary (then `...`), control bytes shown as spaces.
+ */
+export function statsIdentText(ident: string): string {
+  let bytes = encoder.encode(ident);
+  let truncated = false;
+  if (bytes.length > 100) {
+    let cut = 100;
+    while (cut > 0 && (bytes[cut] & 0xc0) === 0x80) cut--;
+    bytes = bytes.subarray(0, cut);
+    truncated = true;
+  }
+  const copy = bytes.map((c) => (c < 0x20 ? 0x20 : c));
+  return decoder.decode(copy) + (truncated ? "..." : "");
+}
+
+/** The `NAME: <stats>[: IDENT]` part of a context's line. */
+export function statsContextText(ctx: MemoryContext, statsText: string): string {
+  let name = ctx.name;
+  let ident = ctx.ident;
+  if (ident !== null && name === "dynahash") {
+    name = ident;
+    ident = null;
+  }
+  return `${name}: ${statsText}${ident !== null ? ": " + statsIdentText(ident) : ""}`;
+}
+
+function countersText(t: MemoryContextCounters): string {
+  return `${t.totalspace} total in ${t.nblocks} blocks; ${t.freespace} free (${t.freechunks} chunks); ${
+    t.totalspace - t.freespace
+  } used`;
+}
+
+/**
+ * The lines `MemoryContextStatsDetail(ctx, maxLevel, maxChildren, true)`
+ * prints to stderr, indentation included; the last is `Grand total: …`.
+ * With `logForm`, the lines are those of the server log (`level: N; …`).
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextInit, TopMemoryContext } from "./mod.ts";
+ * import { MemoryContextStatsLines } from "./stats.ts";
+ * MemoryContextInit();
+ * for (const line of MemoryContextStatsLines(TopMemoryContext, 100, 100)) console.log(line);
+ * console.log(MemoryContextStatsLines(TopMemoryContext, 100, 100, true)[0]); // "level: 1; TopMemoryContext: …"
+ * ```
+ */
+export function MemoryContextStatsLines(
+  ctx: MemoryContext,
+  maxLevel: number,
+  maxChildren: number,
+  logForm = false,
+): string[] {
+  const out: string[] = [];
+  const grand = newCounters();
+  statsInternal(ctx, 1, maxLevel, maxChildren, grand, out, logForm);
+  out.push(
+    `Grand total: ${grand.totalspace} bytes in ${grand.nblocks} blocks; ${grand.freespace} free (${grand.freechunks} chunks); ${
+      grand.totalspace - grand.freespace
+    } used`,
+  );
+  return out;
+}
+
+function statsInternal(
+  ctx: MemoryContext,
+  level: number,
+  maxLevel: number,
+  maxChildren: number,
+  totals: MemoryContextCounters,
+  out: string[],
+  logForm: boolean,
+): void {
+  const text = statsContextText(ctx, ctx.methods.stats(ctx, totals, true));
+  out.push(logForm ? `level: ${level}; ${text}` : "  ".repeat(level - 1) + text);
+  let child = ctx.firstchild;
+  let ichild = 0;
+  if (level <= maxLevel) {
+    for (; child !== null && ichild < maxChildren; child = child.nextchild, ichild++) {
+      statsInternal(child, level + 1, maxLevel, maxChildren, totals, out, logForm);
+    }
+  }
+  if (child !== null) {
+    const local = newCounters();
+    ichild = 0;
+    for (let c: MemoryContext | null = child; c !== null; c = MemoryContextTraverseNext(c, ctx)) {
+      c.methods.stats(c, local, false);
+      ichild++;
+    }
+    const line = `${ichild} more child contexts containing ${countersText(local)}`;
+    out.push(logForm ? `level: ${level}; ${line}` : "  ".repeat(level) + line);
+    totals.nblocks += local.nblocks;
+    totals.freechunks += local.freechunks;
+    totals.totalspace += local.totalspace;
+    totals.freespace += local.freespace;
+  }
+}
+
+/**
+ * `MemoryContextStatsDetail`: prints the stats of `ctx`'s subtree to stderr.
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextInit, TopMemoryContext } from "./mod.ts";
+ * import { MemoryContextStatsDetail } from "./stats.ts";
+ * MemoryContextInit();
+ * MemoryContextStatsDetail(TopMemoryContext, 1, 10); // two levels, at most 10 children each
+ * ```
+ */
+export function MemoryContextStatsDetail(
+  ctx: MemoryContext,
+  maxLevel: number,
+  maxChildren: number,
+): void {
+  for (const line of MemoryContextStatsLines(ctx, maxLevel, maxChildren)) console.error(line);
+}
+
+/**
+ * `MemoryContextStats`: `MemoryContextStatsDetail(ctx, 100, 100)`.
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextInit, TopMemoryContext } from "./mod.ts";
+ * import { MemoryContextStats } from "./stats.ts";
+ * MemoryContextInit();
+ * MemoryContextStats(TopMemoryContext); // the whole tree, on stderr
+ * ```
+ */
+export function MemoryContextStats(ctx: MemoryContext): void {
+  MemoryContextStatsDetail(ctx, 100, 100);
+}
+
+/**
+ * The first line stats print for `ctx` alone, without indentation.
+ *
+ * @example
+ * ```ts
+ * import { ErrorContext, MemoryContextInit } from "./mod.ts";
+ * import { MemoryContextStatsLine } from "./stats.ts";
+ * MemoryContextInit();
+ * console.log(MemoryContextStatsLine(ErrorContext)); // "ErrorContext: 8192 total in 1 blocks; …"
+ * ```
+ */
+export function MemoryContextStatsLine(ctx: MemoryContext): string {
+  return statsContextText(ctx, ctx.methods.stats(ctx, null, true));
+}

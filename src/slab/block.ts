@@ -1,0 +1,224 @@
+/**
+ * Slab's context header, block header and block lists, as they sit in the heap.
+ *
+ * This file owns the byte layout of PostgreSQL 18's `SlabContext` and
+ * `SlabBlock` (64-bit build, no MEMORY_CONTEXT_CHECKING) and the list
+ * operations on them: the circular doubly linked lists (`dlist`) that hold
+ * blocks by fullness, and the counted list (`dclist`) of cached empty blocks.
+ * The allocation policy lives in `slab.ts`; stats and the self-check in
+ * `slab_inspect.ts`. Writing the offsets down once here keeps the policy
+ * readable as the algorithm.
+ *
+ * ```
+ *  context header (176 bytes = sizeof(SlabContext), its own malloc)
+ *  ┌────────────────────────┬──────────────────────────┬─────────────────┬──────────────────┐
+ *  │ MemoryContextData (80) │ 6 × int32 parameters (24)│ emptyblocks (24)│ blocklist[3] (48)│
+ *  │ word 0 = registry id   │ (kept on the JS object)  │ +104 dlist head │ +128, +144, +160 │
+ *  └────────────────────────┴──────────────────────────┴─────────────────┴──────────────────┘
+ *
+ *  block header (48 bytes, Slab_BLOCKHDRSZ)
+ *   +0 slab (context header)   +8 nfree (int32)   +12 nunused (int32)
+ *   +16 freehead (chunk hdr)   +24 unused (chunk hdr)   +32 node.prev   +40 node.next
+ *  chunks start at +48, each fullChunkSize bytes: [8-byte MemoryChunk][data]
+ * ```
+ *
+ * Lists link the `node` field of blocks (block + 32) and list heads inside
+ * the context header, exactly as `dlist_node`s do in C; an empty list's head
+ * points to itself. Pointer fields are 8-byte slots whose low half holds a
+ * 32-bit heap offset (read as uint32); high halves are zeroed when written.
+ *
+ * Trade-off: the scalar fields of `SlabContext` (sizes, chunks per block,
+ * current blocklist index, shift, the empty-block count) live on the JS
+ * object for speed; their bytes are allocated, so the accounting is exact.
+ */
+import { heap, MemoryContext } from "../mcxt/context.ts";
+import { MCTX_SLAB_ID } from "../memorychunk.ts";
+
+/** `sizeof(SlabContext)`: 80 + 6×4 + dclist_head (24) + 3 × dlist_head (16). */
+/** `SLAB_MAXIMUM_EMPTY_BLOCKS`: how many emptied blocks are cached for reuse. */
+export const SLAB_MAXIMUM_EMPTY_BLOCKS = 10;
+export const SLAB_CONTEXT_SIZE = 176;
+/** `Slab_BLOCKHDRSZ`: `MAXALIGN(sizeof(SlabBlock))`. */
+export const SLAB_BLOCKHDRSZ = 48;
+/** `Slab_CHUNKHDRSZ`: `sizeof(MemoryChunk)` without checking. */
+export const SLAB_CHUNKHDRSZ = 8;
+/** `SLAB_BLOCKLIST_COUNT`: fullness buckets; bucket 0 holds the full blocks. */
+export const SLAB_BLOCKLIST_COUNT = 3;
+/** Offset of the `emptyblocks` list head inside the context header. */
+export const SLAB_EMPTYBLOCKS_HEAD = 104;
+/** Offset of `blocklist[0]` inside the context header; each head is 16 bytes. */
+export const SLAB_BLOCKLIST_HEAD = 128;
+/** Offset of a block's list node from the block header. */
+export const SLAB_BLOCK_NODE = 32;
+
+// Word (32-bit) indexes of the block header's fields, relative to block >>> 2.
+/** Word index of `slab` (the owning context's header offset). */
+export const B_SLAB = 0;
+/** Word index of `nfree`: chunks on the freelist plus unused chunks. */
+export const B_NFREE = 2;
+/** Word index of `nunused`: chunks never handed out yet. */
+export const B_NUNUSED = 3;
+/** Word index of `freehead`: the first chunk header on the block's freelist, 0 = none. */
+export const B_FREEHEAD = 4;
+/** Word index of `unused`: the next never-used chunk header. */
+export const B_UNUSED = 6;
+
+// Word indexes inside a list node or list head.
+const N_PREV = 0;
+const N_NEXT = 2;
+
+/** Heap offset of the head of `blocklist[index]` for the context at `header`. */
+export function SlabBlocklistHead(header: number, index: number): number {
+  return header + SLAB_BLOCKLIST_HEAD + (index << 4);
+}
+
+/** Makes the list whose head is at `head` empty (`dlist_init`). */
+export function SlabListInit(head: number): void {
+  const u = heap.u32;
+  const h = head >>> 2;
+  u[h + N_PREV] = head;
+  u[h + N_PREV + 1] = 0;
+  u[h + N_NEXT] = head;
+  u[h + N_NEXT + 1] = 0;
+}
+
+/** True when the list at `head` holds no node (`dlist_is_empty`). */
+export function SlabListIsEmpty(head: number): boolean {
+  return heap.u32[(head >>> 2) + N_NEXT] === head;
+}
+
+/** The first node of the list at `head`, or `head` itself when empty. */
+export function SlabListFirst(head: number): number {
+  return heap.u32[(head >>> 2) + N_NEXT];
+}
+
+/** The node after `node` (the head once the list is done). */
+export function SlabListNext(node: number): number {
+  return heap.u32[(node >>> 2) + N_NEXT];
+}
+
+/** Links `node` in as the first element of the list at `head` (`dlist_push_head`). */
+export function SlabListPushHead(head: number, node: number): void {
+  const u = heap.u32;
+  const h = head >>> 2;
+  const n = node >>> 2;
+  const first = u[h + N_NEXT];
+  u[n + N_NEXT] = first;
+  u[n + N_NEXT + 1] = 0;
+  u[n + N_PREV] = head;
+  u[n + N_PREV + 1] = 0;
+  u[(first >>> 2) + N_PREV] = node;
+  u[h + N_NEXT] = node;
+}
+
+/** Unlinks `node` from whatever list holds it (`dlist_delete`). */
+export function SlabListDelete(node: number): void {
+  const u = heap.u32;
+  const n = node >>> 2;
+  const prev = u[n + N_PREV];
+  const next = u[n + N_NEXT];
+  u[(prev >>> 2) + N_NEXT] = next;
+  u[(next >>> 2) + N_PREV] = prev;
+}
+
+/**
+ * `SlabBlockInit` for a freshly malloc'd block of a context whose chunks are
+ * `fullChunkSize` bytes: the first chunk is handed out at once, the rest are
+ * unused. Returns that first chunk's header offset.
+ */
+export function SlabBlockInit(
+  header: number,
+  block: number,
+  chunksPerBlock: number,
+  fullChunkSize: number,
+): number {
+  const u = heap.u32;
+  const b = block >>> 2;
+  const first = block + SLAB_BLOCKHDRSZ;
+  u[b + B_SLAB] = header;
+  u[b + B_SLAB + 1] = 0;
+  u[b + B_NFREE] = chunksPerBlock - 1;
+  u[b + B_NUNUSED] = chunksPerBlock - 1;
+  u[b + B_FREEHEAD] = 0;
+  u[b + B_FREEHEAD + 1] = 0;
+  u[b + B_UNUSED] = first + fullChunkSize;
+  u[b + B_UNUSED + 1] = 0;
+  return first;
+}
+
+/** The header offset of the context owning `block`. */
+export function SlabBlockContextHeader(block: number): number {
+  return heap.u32[(block >>> 2) + B_SLAB];
+}
+
+/**
+ * `SlabGetNextFreeChunk`: takes a chunk from `block`, which has one: the
+ * freelist head if any, else the next unused chunk. Returns its header offset.
+ */
+export function SlabBlockGetNextFreeChunk(block: number, fullChunkSize: number): number {
+  const u = heap.u32;
+  const b = block >>> 2;
+  let chunk = u[b + B_FREEHEAD];
+  if (chunk !== 0) {
+    // A free chunk's first data word holds the header offset of the next free chunk.
+    u[b + B_FREEHEAD] = u[(chunk >>> 2) + 2];
+  } else {
+    chunk = u[b + B_UNUSED];
+    u[b + B_UNUSED] = chunk + fullChunkSize;
+    u[b + B_NUNUSED] -= 1;
+  }
+  u[b + B_NFREE] -= 1;
+  return chunk;
+}
+
+/**
+ * Gives every block on the list at `head` back to the heap and empties the
+ * list; returns the bytes released (blocks are `blockSize` bytes each).
+ */
+export function SlabListRelease(head: number, blockSize: number): number {
+  let released = 0;
+  let node = SlabListFirst(head);
+  while (node !== head) {
+    const next = SlabListNext(node);
+    heap.u32[((node - SLAB_BLOCK_NODE) >>> 2) + B_SLAB] = 0; // stale pointers find no owner
+    heap.freeChecked(node - SLAB_BLOCK_NODE); // checked before the reset
+    released += blockSize;
+    node = next;
+  }
+  SlabListInit(head);
+  return released;
+}
+
+/**
+ * A Slab context: the tree node plus the scalar fields of `SlabContext`.
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
+ * import { SlabContext, SlabContextCreate } from "./mod.ts";
+ * MemoryContextInit();
+ * // Many objects of one size, like reorderbuffer's transaction entries.
+ * const slab = SlabContextCreate(TopMemoryContext, "TXN", 8192, 104);
+ * console.assert(slab instanceof SlabContext && slab.fullChunkSize === 112); // 8-byte header
+ * ```
+ */
+export class SlabContext extends MemoryContext {
+  /** The one accepted request size (at least 8). */
+  chunkSize = 0;
+  /** Bytes per chunk: header plus MAXALIGN(chunkSize). */
+  fullChunkSize = 0;
+  /** Bytes per block, header included. */
+  blockSize = 0;
+  /** Chunks that fit in one block. */
+  chunksPerBlock = 0;
+  /** The blocklist holding the fullest blocks with room; 0 when none has room. */
+  curBlocklistIndex = 0;
+  /** Right shift turning a free-chunk count into a blocklist index. */
+  blocklistShift = 0;
+  /** Number of blocks on the empty-block cache (`dclist_count(&emptyblocks)`). */
+  emptyBlockCount = 0;
+
+  constructor() {
+    super(MCTX_SLAB_ID, "SlabContext");
+  }
+}

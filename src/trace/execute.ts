@@ -1,0 +1,233 @@
+/**
+ * The replay loop, the only code that performs a trace's operations against
+ * palloc: one `switch` over the opcodes of a compiled trace (`compile.ts`).
+ * The benchmark runs a whole trace through it in one call (`replayCompiled`);
+ * the checked replay (`replay.ts`) runs it one operation at a time and
+ * computes the expectation lines around each call. All palloc functions are
+ * fetched into locals once per call and the loop reads only typed arrays, so
+ * what a benchmark times is palloc, not the harness.
+ *
+ * The loop returns the value of the last query it ran (`space`, `owner`,
+ * `isempty`, `memallocated`, `consumed`, `stats`); pointers stay in the
+ * state's pointer table. Exceptions propagate unchanged (a `PgError` is an
+ * expectation for the checked replay), with `state.at` set to the index of
+ * the operation that threw.
+ */
+import type { MemoryContext } from "../mcxt/context.ts";
+import type { PallocApi } from "./api.ts";
+import type { CompiledTrace } from "./compile.ts";
+import { Op } from "./verbs.ts";
+
+function noop(): void {}
+
+/** The palloc side of one replay: chunk pointers by slot, contexts by id. */
+export interface ReplayState {
+  /** Chunk pointer per slot (grown to the trace's `slotCount` as needed). */
+  ptrs: Float64Array;
+  /** Context per id; 0 and 1 are TopMemoryContext and ErrorContext. */
+  ctxs: MemoryContext[];
+  /** The reset callback `callback` registers; called with the callback's ID. */
+  onReset: (id: unknown) => void;
+  /** Index of the operation that threw last (set only when one throws). */
+  at: number;
+}
+
+/**
+ * A fresh replay state on the palloc `api` currently has (after
+ * `MemoryContextInit`).
+ */
+export function newReplayState(api: PallocApi, onReset: (id: unknown) => void = noop): ReplayState {
+  return {
+    ptrs: new Float64Array(16),
+    ctxs: [api.mcxt.TopMemoryContext, api.mcxt.ErrorContext],
+    onReset,
+    at: -1,
+  };
+}
+
+/**
+ * Performs operations `from` … `to - 1` of `c`; returns the value of the
+ * last query among them (undefined when there is none).
+ */
+export function execute(
+  c: CompiledTrace,
+  st: ReplayState,
+  api: PallocApi,
+  from: number,
+  to: number,
+): unknown {
+  const mc = api.mcxt;
+  const alloc = mc.MemoryContextAlloc;
+  const alloc0 = mc.MemoryContextAllocZero;
+  const allocExt = mc.MemoryContextAllocExtended;
+  const pfree = mc.pfree;
+  const repalloc = mc.repalloc;
+  const reset = mc.MemoryContextReset;
+  const del = mc.MemoryContextDelete;
+  const cr = api.creators;
+  const unavailable = (type: string) => (): never => {
+    throw new Error(`context type ${type} is not available: ${api.unavailable.get(type as never)}`);
+  };
+  const createAset = cr.aset ?? unavailable("aset");
+  const createGeneration = cr.generation ?? unavailable("generation");
+  const createBump = cr.bump ?? unavailable("bump");
+  const createSlab = cr.slab ?? unavailable("slab");
+  const aligned = api.allocAligned ?? unavailable("aligned");
+
+  if (st.ptrs.length < c.slotCount) {
+    const grown = new Float64Array(Math.max(c.slotCount, st.ptrs.length * 2));
+    grown.set(st.ptrs);
+    st.ptrs = grown;
+  }
+  const { code, a, b, n, m, createArgs, strings, wide } = c;
+  const ptrs = st.ptrs;
+  const ctxs = st.ctxs;
+  const names = c.contextNames;
+  const onReset = st.onReset;
+  const sizes = [0, 0, 0];
+  let out: unknown = undefined;
+
+  let i = from;
+  try {
+    for (; i < to; i++) {
+      switch (code[i]) {
+        case Op.ALLOC: {
+          const s = n[i];
+          ptrs[a[i]] = alloc(ctxs[b[i]], s === s ? s : wide[i]);
+          break;
+        }
+        case Op.FREE:
+          pfree(ptrs[a[i]]);
+          break;
+        case Op.REALLOC: {
+          const s = n[i];
+          ptrs[a[i]] = repalloc(ptrs[a[i]], s === s ? s : wide[i]);
+          break;
+        }
+        case Op.ALLOC0: {
+          const s = n[i];
+          ptrs[a[i]] = alloc0(ctxs[b[i]], s === s ? s : wide[i]);
+          break;
+        }
+        case Op.RESET:
+          reset(ctxs[b[i]]);
+          break;
+        case Op.DELETE:
+          del(ctxs[b[i]]);
+          break;
+        case Op.ALLOCEXT: {
+          const s = n[i];
+          ptrs[a[i]] = allocExt(ctxs[b[i]], s === s ? s : wide[i], m[i]);
+          break;
+        }
+        case Op.ALIGNED: {
+          const s = n[i];
+          ptrs[a[i]] = aligned(ctxs[b[i]], s === s ? s : wide[i], m[i], 0);
+          break;
+        }
+        case Op.CREATE_ASET:
+        case Op.CREATE_GENERATION:
+        case Op.CREATE_BUMP:
+        case Op.CREATE_SLAB: {
+          const k = n[i];
+          sizes[0] = createArgs[k];
+          sizes[1] = createArgs[k + 1];
+          sizes[2] = createArgs[k + 2];
+          const op = code[i];
+          const create = op === Op.CREATE_ASET
+            ? createAset
+            : op === Op.CREATE_GENERATION
+            ? createGeneration
+            : op === Op.CREATE_BUMP
+            ? createBump
+            : createSlab;
+          ctxs[b[i]] = create(ctxs[a[i]], names[b[i]], sizes);
+          break;
+        }
+        case Op.CALLBACK:
+          alloc(ctxs[b[i]], 24);
+          mc.MemoryContextRegisterResetCallback(ctxs[b[i]], { func: onReset, arg: strings[a[i]] });
+          break;
+        case Op.RESETONLY:
+          mc.MemoryContextResetOnly(ctxs[b[i]]);
+          break;
+        case Op.RESETCHILDREN:
+          mc.MemoryContextResetChildren(ctxs[b[i]]);
+          break;
+        case Op.DELETECHILDREN:
+          mc.MemoryContextDeleteChildren(ctxs[b[i]]);
+          break;
+        case Op.SETPARENT:
+          mc.MemoryContextSetParent(ctxs[b[i]], ctxs[a[i]]);
+          break;
+        case Op.IDENT:
+          mc.MemoryContextSetIdentifier(ctxs[b[i]], strings[a[i]]);
+          break;
+        case Op.LIMIT:
+          api.heap().limit = n[i];
+          break;
+        case Op.SPACE:
+          out = mc.GetMemoryChunkSpace(ptrs[a[i]]);
+          break;
+        case Op.OWNER:
+          out = mc.GetMemoryChunkContext(ptrs[a[i]]);
+          break;
+        case Op.ISEMPTY:
+          out = mc.MemoryContextIsEmpty(ctxs[b[i]]);
+          break;
+        case Op.MEMALLOCATED:
+          out = mc.MemoryContextMemAllocated(ctxs[b[i]], a[i] === 1);
+          break;
+        case Op.CONSUMED: {
+          const k = { nblocks: 0, freechunks: 0, totalspace: 0, freespace: 0 };
+          mc.MemoryContextMemConsumed(ctxs[b[i]], k);
+          out = k;
+          break;
+        }
+        case Op.STATS:
+          out = mc.MemoryContextStatsLines(ctxs[b[i]], a[i], n[i]);
+          break;
+        case Op.CHECK:
+          break;
+        default:
+          throw new Error(`unknown opcode ${code[i]}`);
+      }
+    }
+  } catch (err) {
+    st.at = i;
+    throw err;
+  }
+  return out;
+}
+
+/**
+ * Replays all of `c` against palloc with no expectation checking (the
+ * benchmark path) and returns the number of operations done. The caller sets
+ * up palloc first (`MemoryContextInit`). Benchmark workloads never fail;
+ * should an operation throw anyway, the error is re-raised naming the trace
+ * file and line.
+ *
+ * @example
+ * ```ts
+ * import { loadPallocApi } from "./api.ts";
+ * import { compileTrace } from "./compile.ts";
+ * import { parseTrace } from "./parse.ts";
+ * import { replayCompiled } from "./execute.ts";
+ * const api = await loadPallocApi();
+ * const c = compileTrace(parseTrace("create A aset TopMemoryContext 0 1024 8192\nalloc p1 A 10\n"));
+ * api.mcxt.MemoryContextInit();
+ * console.assert(replayCompiled(c, api) === 2);
+ * ```
+ */
+export function replayCompiled(c: CompiledTrace, api: PallocApi): number {
+  const st = newReplayState(api);
+  try {
+    execute(c, st, api, 0, c.length);
+  } catch (err) {
+    const what = err instanceof Error ? err.message : String(err);
+    throw new Error(`${c.file}:${c.lines[st.at]}: operation failed during fast replay: ${what}`, {
+      cause: err,
+    });
+  }
+  return c.length;
+}
