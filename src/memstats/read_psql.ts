@@ -150,7 +150,19 @@ export function readPsqlAligned(text: string, options: ReadOptions = {}): Dump {
     prev = rec;
     prevCells = parts.map((p) => p.trimEnd());
   }
-  return readViewRecords(records, text, options, "psql");
+  return viewOrForm(records, text, options);
+}
+
+/** Builds the tree; a column set that is not the view's becomes a `PSQL_FORM` error. */
+function viewOrForm(records: CsvRecord[], text: string, options: ReadOptions): Dump {
+  try {
+    return readViewRecords(records, text, options, "psql");
+  } catch (e) {
+    if (e instanceof MemstatsError && e.code === "BAD_CSV_HEADER") {
+      throw wrongForm(`the columns are not those of select * from pg_backend_memory_contexts`);
+    }
+    throw e;
+  }
 }
 
 /**
@@ -229,7 +241,7 @@ export function readPsqlExpanded(text: string, options: ReadOptions = {}): Dump 
       end: r.line.end,
     });
   }
-  return readViewRecords(records, text, options, "psql");
+  return viewOrForm(records, text, options);
 }
 
 function wrongForm(why: string): MemstatsError {
