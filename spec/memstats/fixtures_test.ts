@@ -14,9 +14,9 @@ const text = (n: string) => Deno.readTextFileSync(new URL(n, FIX));
 const LOGS = ["prefix-m-p.log", "prefix-t-p-l.log", "prefix-change-gdb.log"];
 const STRUCTURED = [
   "prefix-m-p.csv",
-  "prefix-m-p.json",
+  "prefix-m-p.jsonlog",
   "prefix-change-gdb.csv",
-  "prefix-change-gdb.json",
+  "prefix-change-gdb.jsonlog",
 ];
 const HEADER = /logging memory contexts of PID (\d+)/g;
 
@@ -85,7 +85,7 @@ Deno.test("overlapping dumps of different backends come out whole, each line fro
 
 Deno.test("the stderr log, csvlog and jsonlog of one capture give the same dumps", () => {
   for (const base of ["prefix-m-p", "prefix-change-gdb"]) {
-    const [log, csv, json] = ["log", "csv", "json"].map((x) => readInput(text(`${base}.${x}`)));
+    const [log, csv, json] = ["log", "csv", "jsonlog"].map((x) => readInput(text(`${base}.${x}`)));
     assert.equal(csv.form, "csvlog");
     assert.equal(json.form, "jsonlog");
     const key = (r: typeof log) =>

@@ -60,7 +60,18 @@ options:
 
 exit status: 0 ok, 1 unreadable input, 2 bad arguments, 3 --strict found problems`;
 
-/** Where the command writes. */
+/**
+ * Where the command writes.
+ *
+ * @example
+ * ```ts
+ * import { type Io, main } from "./cli.ts";
+ * const seen: string[] = [];
+ * const io: Io = { out: (t) => seen.push(t), err: (t) => seen.push(`! ${t}`) };
+ * const code = await main(["--top"], io); // a value is missing
+ * console.assert(code === 2 && seen[0].startsWith("! memstats: --top needs a value"));
+ * ```
+ */
 export interface Io {
   /** Standard output. */
   out(text: string): unknown;
@@ -224,7 +235,24 @@ function strayText(r: Reading, path: string): string {
   return out.join("\n") + "\n";
 }
 
-/** Runs the command; returns the exit status. */
+/**
+ * Runs the command with `argv` (the arguments after the program name); returns the exit status
+ * (0 ok, 1 unreadable input, 2 bad arguments, 3 `--strict` found problems).
+ *
+ * @example
+ * ```ts
+ * import { main } from "./cli.ts";
+ * const file = await Deno.makeTempFile({ suffix: ".log" });
+ * await Deno.writeTextFile(file, `[7] LOG:  logging memory contexts of PID 7
+ * [7] LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ * [7] LOG:  Grand total: 8192 bytes in 1 blocks; 192 free (0 chunks); 8000 used
+ * `);
+ * let out = "";
+ * const code = await main([file, "--list"], { out: (t) => (out += t), err: () => {} });
+ * await Deno.remove(file);
+ * console.assert(code === 0 && /\n +1 +7 .* ok /.test(out));
+ * ```
+ */
 export async function main(argv: string[], io: Io = stdIo): Promise<number> {
   const args = parseArgs(argv);
   if (typeof args === "string") {

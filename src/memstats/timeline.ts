@@ -205,7 +205,22 @@ export interface PidHistory {
   growth: NameChange[];
 }
 
-/** The dumps of one PID and what changed between its first and last one. */
+/**
+ * The dumps of one PID and what changed between its first and last one.
+ *
+ * @example
+ * ```ts
+ * import { pidHistory, readInput } from "./mod.ts";
+ * const dump = (pid: number, bytes: number) => `[${pid}] LOG:  logging memory contexts of PID ${pid}
+ * [${pid}] LOG:  level: 1; TopMemoryContext: ${bytes} total in 1 blocks; 0 free (0 chunks); ${bytes} used
+ * [${pid}] LOG:  Grand total: ${bytes} bytes in 1 blocks; 0 free (0 chunks); ${bytes} used
+ * `;
+ * const r = readInput(dump(7, 8192) + dump(8, 4096) + dump(7, 24576));
+ * const h = pidHistory(r.dumps, 7);
+ * console.assert(h.dumps.length === 2 && h.growth[0].name === "TopMemoryContext");
+ * console.assert(h.growth[0].deltaBytes === 16384);
+ * ```
+ */
 export function pidHistory(dumps: Dump[], pid: number): PidHistory {
   const mine = dumps.filter((d) => d.pid === pid);
   const growth = mine.length >= 2 ? groupChanges(diffDumps(mine[0], mine[mine.length - 1])) : [];

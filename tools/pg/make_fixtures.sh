@@ -89,7 +89,7 @@ phase() {
   cp "$f" "$OUT/$name.log"
   if [ "$structured" = yes ]; then
     cp "${f%.log}.csv" "$OUT/$name.csv"
-    cp "${f%.log}.json" "$OUT/$name.json"
+    cp "${f%.log}.json" "$OUT/$name.jsonlog" # .jsonlog: deno fmt would read .json as one JSON value
   fi
 }
 
@@ -133,7 +133,7 @@ sleep 0.5
 f=$(ls -t "$LOGDIR"/*.log | sed -n 2p)
 cp "$f" "$OUT/prefix-change-gdb.log"
 cp "${f%.log}.csv" "$OUT/prefix-change-gdb.csv"
-cp "${f%.log}.json" "$OUT/prefix-change-gdb.json"
+cp "${f%.log}.json" "$OUT/prefix-change-gdb.jsonlog"
 
 # psql's own output of the view, in its three forms.
 Q="SELECT * FROM pg_backend_memory_contexts"
