@@ -24,6 +24,7 @@
  * @module
  */
 export * from "./src/mcxt.ts";
+export { MemoryContextGetLimit, MemoryContextSetLimit } from "./src/mcxt_limit.ts";
 export {
   type ContextMethods,
   heap,

@@ -79,6 +79,7 @@ import {
   ContextKeeperMallocSize,
   ContextMallocHeader,
 } from "./context_create.ts";
+import { MemoryContextBlockMalloc } from "./mcxt_limit.ts";
 
 export { BUMP_BLOCKHDRSZ, BUMP_CHUNKHDRSZ, BUMP_CONTEXT_SIZE } from "./bump_block.ts";
 export { BumpCheck, BumpIsEmpty, BumpStats } from "./bump_inspect.ts";
@@ -153,7 +154,7 @@ export function BumpContextCreate(
     minContextSize,
     initBlockSize,
   );
-  const header = ContextMallocHeader(allocSize, name);
+  const header = ContextMallocHeader(allocSize, name, parent);
 
   const set = new BumpContext();
   registerContext(set, header);
@@ -217,7 +218,7 @@ export function BumpAlloc(context: MemoryContext, size: number, flags: number): 
 function BumpAllocLarge(set: BumpContext, size: number, flags: number): number {
   MemoryContextCheckSize(set, size, flags);
   const blksize = MAXALIGN(size) + BUMP_CHUNKHDRSZ + BUMP_BLOCKHDRSZ;
-  const block = heap.malloc(blksize);
+  const block = MemoryContextBlockMalloc(set, blksize);
   if (block === 0) return MemoryContextAllocationFailure(set, size, flags);
   set.memAllocated += blksize;
   // The block is full from the start: freeptr = endptr.
@@ -249,7 +250,7 @@ function BumpAllocFromNewBlock(
   const required = chunkSize + BUMP_CHUNKHDRSZ + BUMP_BLOCKHDRSZ;
   if (blksize < required) blksize = 2 ** Math.ceil(Math.log2(required));
 
-  const block = heap.malloc(blksize);
+  const block = MemoryContextBlockMalloc(set, blksize);
   if (block === 0) return MemoryContextAllocationFailure(set, size, flags);
   set.memAllocated += blksize;
   BumpBlockInit(block, blksize);

@@ -25,6 +25,7 @@ import {
   GenerationListPushHead,
 } from "./generation_block.ts";
 import type { GenerationContext } from "./generation.ts";
+import { MemoryContextBlockMalloc } from "./mcxt_limit.ts";
 
 /** `pg_nextpower2_size_t` for sizes a heap can hold. */
 function nextPowerOf2(n: number): number {
@@ -52,7 +53,7 @@ function GenerationAllocLarge(set: GenerationContext, size: number, flags: numbe
   const chunkSize = Math.ceil(size / 8) * 8;
   const blksize = chunkSize + GENERATION_CHUNKHDRSZ + GENERATION_BLOCKHDRSZ;
 
-  const block = heap.malloc(blksize);
+  const block = MemoryContextBlockMalloc(set, blksize);
   if (block === 0) return MemoryContextAllocationFailure(set, size, flags);
 
   set.memAllocated += blksize;
@@ -85,7 +86,7 @@ function GenerationAllocFromNewBlock(
   const required = chunkSize + GENERATION_CHUNKHDRSZ + GENERATION_BLOCKHDRSZ;
   if (blksize < required) blksize = nextPowerOf2(required);
 
-  const block = heap.malloc(blksize);
+  const block = MemoryContextBlockMalloc(set, blksize);
   if (block === 0) return MemoryContextAllocationFailure(set, size, flags);
 
   set.memAllocated += blksize;

@@ -26,6 +26,7 @@ import {
   SlabListIsEmpty,
   SlabListPushHead,
 } from "./slab_block.ts";
+import { MemoryContextBlockMalloc } from "./mcxt_limit.ts";
 
 /** `SlabBlocklistIndex`: list 0 for no free chunk, 1 or 2 by range otherwise. */
 export function SlabBlocklistIndex(slab: SlabContext, nfree: number): number {
@@ -67,7 +68,7 @@ function SlabAllocFromNewBlock(slab: SlabContext, size: number, flags: number): 
     block = node - SLAB_BLOCK_NODE;
     chunk = SlabBlockGetNextFreeChunk(block, slab.fullChunkSize);
   } else {
-    block = heap.malloc(slab.blockSize);
+    block = MemoryContextBlockMalloc(slab, slab.blockSize);
     if (block === 0) return MemoryContextAllocationFailure(slab, size, flags);
     slab.memAllocated += slab.blockSize;
     chunk = SlabBlockInit(slab.header, block, slab.chunksPerBlock, slab.fullChunkSize);
