@@ -9,16 +9,16 @@
  * command stays meaningful when shrinking removes the ones before it. They
  * describe themselves from their constructor arguments only.
  */
-import type fc from "fast-check";
-import { AllocSetContextCreate } from "../../src/aset.ts";
-import { heap } from "../../src/context.ts";
-import { BumpContextCreate } from "../../src/bump.ts";
-import { GenerationContextCreate } from "../../src/generation.ts";
-import { SlabContextCreate } from "../../src/slab.ts";
-import * as R from "../../src/mcxt.ts";
-import * as M from "../../src/model/mod.ts";
-import type { Expectation, Operation } from "../../src/trace/types.ts";
-import { checkWorld, fail } from "./checks_test.ts";
+import type { Command } from "./fast_check.ts";
+import { AllocSetContextCreate } from "../aset.ts";
+import { heap } from "../context.ts";
+import { BumpContextCreate } from "../bump.ts";
+import { GenerationContextCreate } from "../generation.ts";
+import { SlabContextCreate } from "../slab.ts";
+import * as R from "../mcxt.ts";
+import * as M from "../model/mod.ts";
+import type { Expectation, Operation } from "../trace/types.ts";
+import { checkWorld, fail } from "./checks.ts";
 import {
   allocate,
   type AllocHow,
@@ -27,11 +27,11 @@ import {
   expectations,
   namedChunks,
   pick,
-} from "./exec_test.ts";
-import { counters, fillPattern, type ModelBox, patternMismatch, type World } from "./world_test.ts";
+} from "./exec.ts";
+import { counters, fillPattern, type ModelBox, patternMismatch, type World } from "./world.ts";
 
 /** Shared shape: count, log, act, forget the dead, check everything. */
-export abstract class Base implements fc.Command<ModelBox, World> {
+export abstract class Base implements Command<ModelBox, World> {
   /** Every command can run in any state (targets are picked modulo the live lists). */
   check(_m: Readonly<ModelBox>): boolean {
     return true;

@@ -10,14 +10,14 @@
  * TopMemoryContext may be the target of `delete` and `setparent`: the
  * model refuses both, and palloc must too.
  */
-import { heap } from "../../src/context.ts";
-import * as R from "../../src/mcxt.ts";
-import { FlushErrorState } from "../../src/postgres.ts";
-import * as M from "../../src/model/mod.ts";
-import { fail } from "./checks_test.ts";
-import { Base } from "./commands_test.ts";
-import { allocate, contexts, execute, expectations, pick } from "./exec_test.ts";
-import type { ModelBox, World } from "./world_test.ts";
+import { heap } from "../context.ts";
+import * as R from "../mcxt.ts";
+import { FlushErrorState } from "../postgres.ts";
+import * as M from "../model/mod.ts";
+import { fail } from "./checks.ts";
+import { Base } from "./commands.ts";
+import { allocate, contexts, execute, expectations, pick } from "./exec.ts";
+import type { ModelBox, World } from "./world.ts";
 
 /** The reset and delete verbs. */
 export type LifetimeVerb = "reset" | "resetonly" | "resetchildren" | "delete" | "deletechildren";

@@ -21,16 +21,16 @@
  * is filled with the same pattern, so the whole chunk always matches it.
  */
 import assert from "node:assert/strict";
-import { heap, type MemoryContext } from "../../src/context.ts";
+import { heap, type MemoryContext } from "../context.ts";
 import {
   CurrentMemoryContext,
   ErrorContext,
   MemoryContextInit,
   TopMemoryContext,
-} from "../../src/mcxt.ts";
-import type { ChunkId, ContextSpec, CtxId, ModelState } from "../../src/model/mod.ts";
-import { ERROR_CONTEXT, ERROR_SPEC, initialState, TOP, TOP_SPEC } from "../../src/model/mod.ts";
-import type { Expectation, Operation, TraceEntry } from "../../src/trace/types.ts";
+} from "../mcxt.ts";
+import type { ChunkId, ContextSpec, CtxId, ModelState } from "../model/mod.ts";
+import { ERROR_CONTEXT, ERROR_SPEC, initialState, TOP, TOP_SPEC } from "../model/mod.ts";
+import type { Expectation, Operation, TraceEntry } from "../trace/types.ts";
 
 /** Bytes the heap may grow to: far beyond any valid request the generators make. */
 export const WORLD_HEAP_BYTES = 256 << 20;

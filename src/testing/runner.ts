@@ -5,6 +5,9 @@
  * replay it — seed, path and endOnFailure, the shrunk command list — and
  * writes the counterexample as a trace to `test-output/`.
  *
+ * fast-check is the caller's (`fc` is the first argument everywhere; see
+ * `fast_check.ts`), so the kit itself depends on nothing.
+ *
  * In `deno test`, numRuns are bounded so that all properties together stay
  * within a couple of minutes on two cores; `PALLOC_PROP_RUNS` scales them
  * (e.g. 0.1 for a quick look, 10 for a long night), and `PALLOC_PROP_SEED`,
@@ -12,13 +15,15 @@
  * path) replay a reported failure exactly, as the report spells out. `deno task fuzz` runs the
  * same properties for as long as asked, with fresh seeds.
  */
-import fc from "fast-check";
-import { commandArbitraries, type Mix } from "./arbitraries_test.ts";
-import type fcTypes from "fast-check";
+import { mkdirSync, writeFileSync } from "node:fs";
+import process from "node:process";
+import { commandArbitraries, type Mix } from "./arbitraries.ts";
+import type { Arbitrary, Command, FastCheck, Property } from "./fast_check.ts";
+import { counterexampleTrace } from "./trace.ts";
+import { counters, type ModelBox, World } from "./world.ts";
 
-type Cmd = fcTypes.Command<ModelBox, World>;
-import { counterexampleTrace } from "./trace_test.ts";
-import { counters, type ModelBox, World } from "./world_test.ts";
+/** A command of the model-based runs: it acts on the model box and on the real world. */
+export type ModelCommand = Command<ModelBox, World>;
 
 /** One property: a name, what it is about, its command mix and its size in CI. */
 export interface PropertyConfig {
@@ -136,8 +141,8 @@ export interface RunParams {
   numRuns?: number;
   /** Stop at the first failure without shrinking. */
   endOnFailure?: boolean;
-  /** Where counterexample traces go (default `test-output`). */
-  outDir?: string;
+  /** Where counterexample traces go (default `test-output`); null writes none. */
+  outDir?: string | null;
 }
 
 /** What a run found. */
@@ -154,35 +159,48 @@ export interface RunResult {
   tracePath?: string;
 }
 
-/** The fast-check property of `cfg`. */
+/** A named run over a list of command arbitraries (what `runCommands` needs). */
+export interface CommandRun {
+  /** Short name (the trace file's prefix and the report's first words). */
+  readonly name: string;
+  /** What the run is about, in a sentence. */
+  readonly about: string;
+  /** The commands it generates (each entry once per unit of weight). */
+  readonly commands: readonly Arbitrary<ModelCommand>[];
+  /** Runs. */
+  readonly numRuns: number;
+  /** Longest command list. */
+  readonly maxCommands: number;
+}
+
+/** The fast-check property: random command lists from `commands`, each run on a fresh world. */
 export function propertyOf(
-  cfg: PropertyConfig,
+  fc: FastCheck,
+  commands: readonly Arbitrary<ModelCommand>[],
+  maxCommands: number,
   replayPath?: string,
-): fc.IPropertyWithHooks<[Iterable<Cmd>]> {
-  const arb = fc.commands(commandArbitraries(cfg.mix), {
-    maxCommands: cfg.maxCommands,
-    size: "max",
-    replayPath,
-  });
+): Property<[Iterable<ModelCommand>]> {
+  const arb = fc.commands([...commands], { maxCommands, size: "max", replayPath });
   return fc.property(arb, (cmds) => {
     fc.modelRun(() => ({ model: World.model(), real: new World() }), cmds);
   });
 }
 
-/** Runs `cfg` once with `params`; never throws for a counterexample (see `failed`). */
-export function runProperty(cfg: PropertyConfig, params: RunParams = {}): RunResult {
+/** Runs `run` once with `params`; never throws for a counterexample (see `failed`). */
+export function runCommands(fc: FastCheck, run: CommandRun, params: RunParams = {}): RunResult {
   const seed = params.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
   const endOnFailure = params.endOnFailure ?? false;
   const start = counters.commands;
-  const details = fc.check(propertyOf(cfg, params.replayPath), {
+  const details = fc.check(propertyOf(fc, run.commands, run.maxCommands, params.replayPath), {
     seed,
     path: params.path,
-    numRuns: params.numRuns ?? cfg.numRuns,
+    numRuns: params.numRuns ?? run.numRuns,
     endOnFailure,
   });
   const commands = counters.commands - start;
   if (!details.failed) return { failed: false, seed, commands, report: "" };
-  const shown = details.counterexample === null ? "" : fc.stringify(details.counterexample[0]);
+  const example = details.counterexample?.[0] as Iterable<ModelCommand> | undefined;
+  const shown = example === undefined ? "" : fc.stringify(example);
   const commandsPath = /replayPath="([^"]*)"/.exec(shown)?.[1] ?? "";
   const replay = `PALLOC_PROP_SEED=${details.seed} PALLOC_PROP_PATH=${details.counterexamplePath}` +
     ` PALLOC_PROP_REPLAY='${commandsPath}' (fc params: { seed: ${details.seed}, path: ` +
@@ -191,12 +209,12 @@ export function runProperty(cfg: PropertyConfig, params: RunParams = {}): RunRes
   const error = details.errorInstance instanceof Error
     ? `${details.errorInstance.name}: ${details.errorInstance.message}`
     : String(details.errorInstance);
-  let report = `property "${cfg.name}" (${cfg.about}) failed\nreplay with ${replay}\n` +
+  let report = `property "${run.name}" (${run.about}) failed\nreplay with ${replay}\n` +
     `${fc.defaultReportMessage(details)}\nerror: ${error.split("\n").slice(0, 80).join("\n")}`;
   let tracePath: string | undefined;
-  if (details.counterexample !== null) {
+  if (example !== undefined && params.outDir !== null) {
     try {
-      tracePath = writeCounterexample(cfg, details.seed, details.counterexample[0], replay, params);
+      tracePath = writeCounterexample(fc, run, details.seed, example, replay, params.outDir);
       report += `\ncounterexample trace: ${tracePath} (replay: deno task conformance ${tracePath})`;
     } catch (e) {
       report += `\n(could not write the counterexample trace: ${e})`;
@@ -205,53 +223,80 @@ export function runProperty(cfg: PropertyConfig, params: RunParams = {}): RunRes
   return { failed: true, seed: details.seed, commands, report, tracePath };
 }
 
+/** Runs the property `cfg` (the kit's commands of its mix) once with `params`. */
+export function runProperty(fc: FastCheck, cfg: PropertyConfig, params: RunParams = {}): RunResult {
+  return runCommands(fc, { ...cfg, commands: commandArbitraries(fc, cfg.mix) }, params);
+}
+
 /** Replays the shrunk commands once more to record them, and writes the trace. */
 function writeCounterexample(
-  cfg: PropertyConfig,
+  fc: FastCheck,
+  run: CommandRun,
   seed: number,
-  cmds: Iterable<Cmd>,
+  cmds: Iterable<ModelCommand>,
   replay: string,
-  params: RunParams,
+  outDir: string | undefined,
 ): string {
   let world: World | undefined;
   try {
-    fc.modelRun(() => {
+    const setup = () => {
       world = new World();
       return { model: World.model() as ModelBox, real: world };
-    }, cmds);
+    };
+    fc.modelRun(setup, cmds);
   } catch {
     // the counterexample fails again, as it should; `world` holds what ran
   }
   if (world === undefined) throw new Error("the counterexample did not run");
   const header = [
-    `counterexample of property "${cfg.name}": ${cfg.about}`,
+    `counterexample of property "${run.name}": ${run.about}`,
     `found by fast-check: ${replay}`,
     `commands: ${world.log.join("; ")}`,
     "expectations: the model's lines where it has an opinion, palloc's otherwise",
-    "(switching the current context has no trace verb and is left out)",
+    "(switching the current context and memory limits have no trace verb and are left out)",
   ];
-  const dir = params.outDir ?? "test-output";
-  Deno.mkdirSync(dir, { recursive: true });
-  const path = `${dir}/counterexample-${seed}.trace`;
-  Deno.writeTextFileSync(path, counterexampleTrace(world.trace, header));
+  const dir = outDir ?? "test-output";
+  mkdirSync(dir, { recursive: true });
+  const path = `${dir}/counterexample-${run.name}-${seed}.trace`;
+  writeFileSync(path, counterexampleTrace(world.trace, header));
   return path;
 }
 
-function envNumber(name: string): number | undefined {
-  const v = Deno.env.get(name);
-  return v === undefined || v === "" ? undefined : Number(v);
+/** A number from the environment variable `name` (Deno or Node), or undefined. */
+export function envNumber(name: string): number | undefined {
+  const v = envString(name);
+  return v === undefined ? undefined : Number(v);
 }
 
-/** `Deno.test` body for a property: CI-sized, replayable from the environment, throws the report. */
-export function testProperty(cfg: PropertyConfig): () => void {
+/** The environment variable `name` (Deno or Node), or undefined when unset or empty. */
+export function envString(name: string): string | undefined {
+  try {
+    const v = process.env[name];
+    return v === undefined || v === "" ? undefined : v;
+  } catch {
+    return undefined; // no permission to read the environment: nothing to replay
+  }
+}
+
+/**
+ * The run parameters a test uses: `numRuns` scaled by `PALLOC_PROP_RUNS`, and
+ * `PALLOC_PROP_SEED`, `PALLOC_PROP_PATH`, `PALLOC_PROP_REPLAY` when set (the
+ * replay line of a report sets exactly these).
+ */
+export function paramsFromEnv(numRuns: number): RunParams {
+  const scale = envNumber("PALLOC_PROP_RUNS") ?? 1;
+  return {
+    seed: envNumber("PALLOC_PROP_SEED"),
+    path: envString("PALLOC_PROP_PATH"),
+    replayPath: envString("PALLOC_PROP_REPLAY"),
+    numRuns: Math.max(1, Math.round(numRuns * scale)),
+  };
+}
+
+/** A test body for property `cfg`: CI-sized, replayable from the environment, throws the report. */
+export function testProperty(fc: FastCheck, cfg: PropertyConfig): () => void {
   return () => {
-    const scale = envNumber("PALLOC_PROP_RUNS") ?? 1;
-    const result = runProperty(cfg, {
-      seed: envNumber("PALLOC_PROP_SEED"),
-      path: Deno.env.get("PALLOC_PROP_PATH") || undefined,
-      replayPath: Deno.env.get("PALLOC_PROP_REPLAY") || undefined,
-      numRuns: Math.max(1, Math.round(cfg.numRuns * scale)),
-    });
+    const result = runProperty(fc, cfg, paramsFromEnv(cfg.numRuns));
     if (result.failed) throw new Error(result.report);
   };
 }

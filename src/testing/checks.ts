@@ -25,8 +25,8 @@
  * and the commands so far.
  */
 import assert from "node:assert/strict";
-import { heap, type MemoryContext } from "../../src/context.ts";
-import { PgError } from "../../src/elog.ts";
+import { heap, type MemoryContext } from "../context.ts";
+import { PgError } from "../elog.ts";
 import {
   CurrentMemoryContext,
   GetMemoryChunkContext,
@@ -37,9 +37,9 @@ import {
   MemoryContextMemConsumed,
   MemoryContextStatsLines,
   TopMemoryContext,
-} from "../../src/mcxt.ts";
-import * as M from "../../src/model/mod.ts";
-import { type ModelBox, patternMismatch, type World } from "./world_test.ts";
+} from "../mcxt.ts";
+import * as M from "../model/mod.ts";
+import { type ModelBox, patternMismatch, type World } from "./world.ts";
 
 /** Bytes of a context header that PostgreSQL does not count in mem_allocated. */
 export function headerOutsideMemAllocated(kind: M.ContextKind): number {
