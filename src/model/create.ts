@@ -61,7 +61,7 @@ export function createContext(
   if (spec.kind === "slab" && !slabFits(spec.blockSize, spec.chunkSize)) {
     return slabTooSmall(state, spec.blockSize, Math.max(spec.chunkSize, 8));
   }
-  const req = { op: "create", spec } as const;
+  const req = { op: "create", spec, parent } as const;
   if (memoryVerdict(state, req) === "fails") return outOfMemoryRefusal(state);
   const id = state.nextCtx;
   const list = asetFreelistOf(spec);

@@ -52,7 +52,11 @@ export function describeModel(state: ModelState): string {
     if (ctx === undefined) return;
     const chunks = [...state.chunks.values()].filter((c) => c.ctx === id)
       .map((c) => `${c.id}:${c.size}`);
-    const flags = [ctx.isReset ? "reset" : "", ctx.holdsMemory ? "holds" : ""].filter((f) => f);
+    const flags = [
+      ctx.isReset ? "reset" : "",
+      ctx.holdsMemory ? "holds" : "",
+      ctx.limit === null ? "" : `limit=${ctx.limit}`,
+    ].filter((f) => f);
     lines.push(
       `${"  ".repeat(depth)}${ctx.name} (#${id} ${ctx.spec.kind}${
         flags.length ? " " + flags.join(" ") : ""

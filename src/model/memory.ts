@@ -34,6 +34,7 @@ import {
   MAX_ALLOC_SIZE,
   maxAlign,
 } from "./sizes.ts";
+import { limitVerdict } from "./limit.ts";
 import { ERROR_CONTEXT, mustContext, updateContext } from "./state.ts";
 import type {
   ChunkId,
@@ -71,8 +72,18 @@ export function reallocPath(
   return (chunk.space ?? 0) - CHUNK_HEADER >= size ? "in-place" : "move";
 }
 
-/** What a request can expect from the heap in `state` (see the file header). */
+/**
+ * What a request can expect from the heap and the memory limits in `state`
+ * (see the file header and `limit.ts`): the stricter of the two verdicts.
+ */
 export function memoryVerdict(state: ModelState, req: MemoryRequest): MemoryVerdict {
+  const heap = heapVerdict(state, req);
+  if (heap === "fails") return heap;
+  const limit = limitVerdict(state, req);
+  return limit === "succeeds" ? heap : limit;
+}
+
+function heapVerdict(state: ModelState, req: MemoryRequest): MemoryVerdict {
   switch (req.op) {
     case "create":
       if (state.heap === "plenty") return "succeeds";

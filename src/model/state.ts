@@ -43,6 +43,7 @@ export function newContext(
     callbacks: [],
     holdsMemory: false,
     chunkLimit: chunkLimitOf(spec),
+    limit: null,
   };
 }
 

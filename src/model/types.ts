@@ -58,6 +58,11 @@ export interface ModelContext {
    * one size it accepts.
    */
   readonly chunkLimit: number;
+  /**
+   * `MemoryContextSetLimit`: the most bytes of `mem_allocated` this context's
+   * subtree may take from the heap, or null for no limit of its own.
+   */
+  readonly limit: number | null;
 }
 
 /** One live chunk. */
@@ -121,7 +126,8 @@ export type RefusalKind =
   | "top-context"
   | "cycle"
   | "holds-current"
-  | "bad-parameters";
+  | "bad-parameters"
+  | "bad-limit";
 
 /** A refused call: what kind of refusal, and PostgreSQL's (or palloc's) primary message. */
 export interface Refusal {
@@ -158,4 +164,4 @@ export type MemoryRequest =
     readonly size: number | bigint;
     readonly flags?: number;
   }
-  | { readonly op: "create"; readonly spec: ContextSpec };
+  | { readonly op: "create"; readonly spec: ContextSpec; readonly parent?: CtxId };

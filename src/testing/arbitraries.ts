@@ -22,6 +22,8 @@ import {
   LifetimeCmd,
   type LifetimeVerb,
   LimitCmd,
+  LIMITS,
+  MemLimitCmd,
   RecoverCmd,
   SetParentCmd,
   SwitchCmd,
@@ -41,6 +43,7 @@ export type CommandKind =
   | "switch"
   | "isempty"
   | "limit"
+  | "memlimit"
   | "recover";
 
 /** How often each kind of command is generated (missing: never), and which sizes. */
@@ -154,6 +157,12 @@ export function commandArbitraries(fc: FastCheck, mix: Mix): Arbitrary<Base>[] {
     switch: index.map((c) => new SwitchCmd(c)),
     isempty: index.map((c) => new IsEmptyCmd(c)),
     limit: fc.boolean().map((b) => new LimitCmd(b)),
+    memlimit: fc.tuple(
+      index,
+      mix.sizes === "invalid"
+        ? fc.constantFrom<number | null>(...LIMITS, -1, 0.5)
+        : fc.constantFrom<number | null>(...LIMITS),
+    ).map(([c, b]) => new MemLimitCmd(c, b)),
     recover: fc.constant(new RecoverCmd()),
   };
   const out: Arbitrary<Base>[] = [];

@@ -38,6 +38,7 @@ import {
   MemoryContextStatsLines,
   TopMemoryContext,
 } from "../mcxt.ts";
+import { MemoryContextGetLimit } from "../mcxt_limit.ts";
 import * as M from "../model/mod.ts";
 import { type ModelBox, patternMismatch, type World } from "./world.ts";
 
@@ -108,6 +109,9 @@ function checkTree(box: ModelBox, w: World): void {
     const m = M.mustContext(s, id);
     if (c.id === 0) fail(box, w, `${m.name} is dead in palloc`);
     if (c.name !== m.name) fail(box, w, `context #${id} is called ${c.name}, not ${m.name}`);
+    if (MemoryContextGetLimit(c) !== m.limit) {
+      fail(box, w, `${m.name}'s limit is ${MemoryContextGetLimit(c)}, model ${m.limit}`);
+    }
   }
 }
 
@@ -258,6 +262,41 @@ function checkCounters(box: ModelBox, w: World): void {
       w,
       `context freelists hold ${dead}, model says ${s.asetFreelists.map((l) => l.length)}`,
     );
+  }
+}
+
+/** `mem_allocated` summed over the real subtree of every context the model gives a limit. */
+export function limitedTotals(box: ModelBox, w: World): Map<M.CtxId, number> {
+  const out = new Map<M.CtxId, number>();
+  for (const c of box.state.contexts.values()) {
+    if (c.limit !== null) out.set(c.id, MemoryContextMemAllocated(w.real(c.id), true));
+  }
+  return out;
+}
+
+/**
+ * The limit rule after a command: a limited subtree within its limit stays
+ * within it, one already past it (a limit is not retroactive) does not grow.
+ * `before` is `limitedTotals` before the command.
+ */
+export function checkLimits(
+  box: ModelBox,
+  w: World,
+  before: ReadonlyMap<M.CtxId, number>,
+  label: string,
+): void {
+  for (const [id, total] of limitedTotals(box, w)) {
+    const limit = M.mustContext(box.state, id).limit!;
+    const was = before.get(id);
+    if (was === undefined) continue; // limited by this very command: not retroactive
+    if (total > Math.max(limit, was)) {
+      fail(
+        box,
+        w,
+        `${label}: ${M.nameOf(box.state, id)}'s subtree holds ${total} bytes, ` +
+          `past its limit ${limit} (it held ${was})`,
+      );
+    }
   }
 }
 

@@ -18,7 +18,7 @@ import { SlabContextCreate } from "../slab.ts";
 import * as R from "../mcxt.ts";
 import * as M from "../model/mod.ts";
 import type { Expectation, Operation } from "../trace/types.ts";
-import { checkWorld, fail } from "./checks.ts";
+import { checkLimits, checkWorld, fail, limitedTotals } from "./checks.ts";
 import {
   allocate,
   type AllocHow,
@@ -36,13 +36,21 @@ export abstract class Base implements Command<ModelBox, World> {
   check(_m: Readonly<ModelBox>): boolean {
     return true;
   }
+  /**
+   * True while the command may move memory into a limited subtree without
+   * asking the heap (set-parent, a recycled AllocSet): the limit check after
+   * it takes the new totals as they are.
+   */
+  movesMemory = false;
   /** Counts, logs and runs the command, then checks the whole world. */
   run(m: ModelBox, w: World): void {
     counters.commands++;
     w.log.push(this.toString());
+    const before = limitedTotals(m, w);
     this.act(m, w);
     w.sweep(m.state);
     checkWorld(m, w);
+    if (!this.movesMemory) checkLimits(m, w, before, this.toString());
   }
   /** The command's own work, on the model and on palloc. */
   abstract act(m: ModelBox, w: World): void;
@@ -81,12 +89,13 @@ export class CreateCmd extends Base {
           return BumpContextCreate(p, nm, sp.minContextSize, sp.initBlockSize, sp.maxBlockSize);
       }
     };
-    const req = { op: "create", spec: sp } as const;
+    const req = { op: "create", spec: sp, parent } as const;
     const model = M.createContext(s, parent, nm, sp);
     const entry = w.record(createOp(nm, M.nameOf(s, parent), sp), expectations(model));
     const { out, real } = execute(m, w, `${this}`, model, create, req);
     entry.expect = expectations(out);
     if (out.ok && real.ok && "ctx" in out) {
+      this.movesMemory = w.pending.length === 0; // recycled from AllocSet's context freelist
       w.ctx.set(out.ctx as M.CtxId, real.value);
       w.specOf.set(real.value, sp);
       w.adopt(real.value);

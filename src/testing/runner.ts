@@ -122,10 +122,34 @@ export const PROPERTIES: Record<string, PropertyConfig> = {
         setparent: 3,
         switch: 2,
         callback: 1,
+        memlimit: 1,
       },
     },
     numRuns: 600,
     maxCommands: 80,
+  },
+  limits: {
+    name: "limits",
+    about: "a subtree's memory limit refuses blocks past it with a catchable out of memory in " +
+      "that subtree only, and a limited subtree never grows past its limit",
+    mix: {
+      sizes: "large",
+      weights: {
+        memlimit: 3,
+        create: 4,
+        alloc: 7,
+        realloc: 3,
+        free: 2,
+        lifetime: 2,
+        setparent: 1,
+        callback: 1,
+        limit: 1,
+        fill: 1,
+        recover: 1,
+      },
+    },
+    numRuns: 400,
+    maxCommands: 100,
   },
 };
 
