@@ -253,6 +253,10 @@ function checkCounters(box: ModelBox, w: World): void {
     if (list === null || blocks !== 1) fail(box, w, `deleted context ${c.name} still holds memory`);
     dead[list]++;
   }
+  for (const [p, list] of w.foreignCached) {
+    held += heap.sizeOf(p);
+    dead[list]++;
+  }
   if (held !== heap.held) {
     fail(box, w, `heap holds ${heap.held} bytes, the blocks add up to ${held}`);
   }

@@ -10,7 +10,7 @@
  * describe themselves from their constructor arguments only.
  */
 import type { Command } from "./fast_check.ts";
-import { AllocSetContextCreate } from "../aset.ts";
+import { type AllocSetContext, AllocSetContextCreate } from "../aset.ts";
 import { heap } from "../context.ts";
 import { BumpContextCreate } from "../bump.ts";
 import { GenerationContextCreate } from "../generation.ts";
@@ -98,6 +98,14 @@ export class CreateCmd extends Base {
       this.movesMemory = w.pending.length === 0; // recycled from AllocSet's context freelist
       w.ctx.set(out.ctx as M.CtxId, real.value);
       w.specOf.set(real.value, sp);
+      if (w.foreignCached.has(real.value.header)) {
+        // Recycled a context user code left in AllocSet's cache: its chunk limit is the real one.
+        const id = out.ctx as M.CtxId;
+        const limit = (real.value as AllocSetContext).allocChunkLimit;
+        const contexts = new Map(m.state.contexts);
+        contexts.set(id, { ...M.mustContext(m.state, id), chunkLimit: limit });
+        m.state = { ...m.state, contexts };
+      }
       w.adopt(real.value);
       w.attribute(real.value);
     } else if (w.pending.length > 0) fail(m, w, `${this} failed but kept heap blocks`);

@@ -324,3 +324,48 @@ export function testProperty(fc: FastCheck, cfg: PropertyConfig): () => void {
     if (result.failed) throw new Error(result.report);
   };
 }
+
+/** Options of `checkAgainstModel`. */
+export interface CheckOptions extends RunParams {
+  /** More commands to mix in: the caller's own (e.g. `UserCodeCmd`s), as fast-check arbitraries. */
+  extraCommands?: readonly Arbitrary<ModelCommand>[];
+  /** Names the run in the report and the trace file (default "model"). */
+  name?: string;
+  /** What the run is about, for the report. */
+  about?: string;
+  /** Longest command list (default 60). */
+  maxCommands?: number;
+  /** Read PALLOC_PROP_SEED/PATH/REPLAY/RUNS from the environment (default true). */
+  fromEnv?: boolean;
+}
+
+/**
+ * Random command lists of `commands` and `extraCommands`, each run on a
+ * fresh palloc beside the model, every invariant checked after every
+ * command. Throws an Error with the report (seed, path, replay line, the
+ * shrunk commands, the model and MemoryContextStats side by side, and where
+ * the counterexample trace was written); returns the run's figures otherwise.
+ */
+export function checkAgainstModel(
+  fc: FastCheck,
+  commands: readonly Arbitrary<ModelCommand>[],
+  options: CheckOptions = {},
+): RunResult {
+  const numRuns = options.numRuns ?? 100;
+  const env = options.fromEnv === false ? { numRuns } : paramsFromEnv(numRuns);
+  const result = runCommands(fc, {
+    name: options.name ?? "model",
+    about: options.about ?? "palloc agrees with the model after every command",
+    commands: [...commands, ...(options.extraCommands ?? [])],
+    numRuns,
+    maxCommands: options.maxCommands ?? 60,
+  }, {
+    ...options,
+    seed: options.seed ?? env.seed,
+    path: options.path ?? env.path,
+    replayPath: options.replayPath ?? env.replayPath,
+    numRuns: env.numRuns,
+  });
+  if (result.failed) throw new Error(result.report);
+  return result;
+}

@@ -100,6 +100,13 @@ export class World {
   readonly tokens = new Map<ChunkId, string>();
   /** Live heap blocks → the context that took them. */
   readonly blocks = new Map<number, MemoryContext>();
+  /**
+   * Header blocks of AllocSet contexts that user code (`UserCodeCmd`)
+   * created and deleted and AllocSet keeps for reuse, with the context
+   * freelist each is on (0 default sizes, 1 small sizes). The model counts
+   * them on its freelists; no real context object is known for them.
+   */
+  readonly foreignCached = new Map<number, 0 | 1>();
   /** Blocks taken during the current command, not yet attributed. */
   pending: number[] = [];
   /** Callback ids in the order their functions ran. */
@@ -152,6 +159,7 @@ export class World {
     const freeChecked = h.freeChecked.bind(h);
     const forget = (ptr: number): void => {
       this.blocks.delete(ptr);
+      this.foreignCached.delete(ptr);
       const i = this.pending.indexOf(ptr);
       if (i >= 0) this.pending.splice(i, 1);
     };
@@ -185,6 +193,7 @@ export class World {
   /** A recycled AllocSet reuses a dead context's header block: it now belongs to `ctx`. */
   adopt(ctx: MemoryContext): void {
     if (this.blocks.has(ctx.header)) this.blocks.set(ctx.header, ctx);
+    if (this.foreignCached.delete(ctx.header)) this.blocks.set(ctx.header, ctx);
   }
 
   /** The real context of live model context `id`. */
