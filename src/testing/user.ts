@@ -10,7 +10,9 @@
  *   every context outside `ctx`'s subtree must keep its counters exactly, and
  *   no context may appear outside it.
  * - **No leak (with `leavesEmpty`).** When it returns, `ctx`'s subtree holds
- *   no more used bytes than the fresh context did, and no child context.
+ *   no more bytes in chunks than the fresh context did, and no child
+ *   context. (Code aborted by an error need not clean up: deleting `ctx` does,
+ *   as error recovery does in PostgreSQL.)
  * - **Out of memory is fine.** Under an exhausted heap or a memory limit,
  *   the code may raise palloc's out-of-memory error (SQLSTATE 53200): it is
  *   caught, as error recovery would, and the run goes on. Any other error
@@ -108,9 +110,11 @@ export class UserCodeCmd<T> extends Base {
     const fresh = snapshotTree(ctx);
     const before = outside(m, w, id);
     const previous = R.MemoryContextSwitchTo(ctx);
+    let aborted = false;
     try {
       this.code.run(ctx, this.input);
     } catch (e) {
+      aborted = true;
       if (!(e instanceof PgError && e.sqlstate === ERRCODE_OUT_OF_MEMORY)) {
         fail(m, w, `${this}: the user code raised ${e instanceof Error ? e.stack : e}`);
       }
@@ -124,7 +128,7 @@ export class UserCodeCmd<T> extends Base {
     if (after.length !== before.length || changed.length > 0) {
       fail(m, w, `${this}: the user code changed contexts outside its own: ${changed.join("; ")}`);
     }
-    if (this.code.leavesEmpty) {
+    if (this.code.leavesEmpty && !aborted) {
       const grew = diffTrees(fresh, snapshotTree(ctx));
       if (grew.length > 0) {
         fail(m, w, `${this}: the user code leaked:\n  ${grew.join("\n  ")}`);

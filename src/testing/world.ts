@@ -91,22 +91,22 @@ export function patternMismatch(
 /** The real palloc one property run drives, and what it knows about it. */
 export class World {
   /** Live model contexts → real contexts. */
-  readonly ctx = new Map<CtxId, MemoryContext>();
+  readonly ctx: Map<CtxId, MemoryContext> = new Map();
   /** The spec each real context was created with (kept after its death). */
-  readonly specOf = new Map<MemoryContext, ContextSpec>();
+  readonly specOf: Map<MemoryContext, ContextSpec> = new Map();
   /** Live model chunks → real chunks. */
-  readonly chunks = new Map<ChunkId, RealChunk>();
+  readonly chunks: Map<ChunkId, RealChunk> = new Map();
   /** Model chunks → the trace token that names them. */
-  readonly tokens = new Map<ChunkId, string>();
+  readonly tokens: Map<ChunkId, string> = new Map();
   /** Live heap blocks → the context that took them. */
-  readonly blocks = new Map<number, MemoryContext>();
+  readonly blocks: Map<number, MemoryContext> = new Map();
   /**
    * Header blocks of AllocSet contexts that user code (`UserCodeCmd`)
    * created and deleted and AllocSet keeps for reuse, with the context
    * freelist each is on (0 default sizes, 1 small sizes). The model counts
    * them on its freelists; no real context object is known for them.
    */
-  readonly foreignCached = new Map<number, 0 | 1>();
+  readonly foreignCached: Map<number, 0 | 1> = new Map();
   /** Blocks taken during the current command, not yet attributed. */
   pending: number[] = [];
   /** Callback ids in the order their functions ran. */
