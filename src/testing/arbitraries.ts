@@ -29,7 +29,16 @@ import {
   SwitchCmd,
 } from "./commands_tree.ts";
 
-/** Command kinds a mix can weigh. */
+/**
+ * Command kinds a mix can weigh.
+ *
+ * @example
+ * ```ts
+ * import { type CommandKind, PROPERTIES } from "@palloc/palloc/testing";
+ * const kinds = Object.keys(PROPERTIES.limits.mix.weights) as CommandKind[];
+ * console.assert(kinds.includes("memlimit"));
+ * ```
+ */
 export type CommandKind =
   | "create"
   | "alloc"
@@ -46,7 +55,17 @@ export type CommandKind =
   | "memlimit"
   | "recover";
 
-/** How often each kind of command is generated (missing: never), and which sizes. */
+/**
+ * How often each kind of command is generated (missing: never), and which sizes.
+ *
+ * @example
+ * ```ts
+ * import { type Mix, propertyKit } from "@palloc/palloc/testing";
+ * import fc from "fast-check";
+ * const churn: Mix = { sizes: "valid", weights: { create: 1, alloc: 5, free: 4 } };
+ * console.assert(propertyKit(fc).commands(churn).length === 10);
+ * ```
+ */
 export interface Mix {
   /** Relative weights. */
   readonly weights: Partial<Record<CommandKind, number>>;

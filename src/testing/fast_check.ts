@@ -8,13 +8,36 @@
  * it stays so.
  */
 
-/** A generator of values of type `T` (fast-check's `Arbitrary<T>`, as far as the kit uses it). */
+/**
+ * A generator of values of type `T` (fast-check's `Arbitrary<T>`, as far as the kit uses it).
+ *
+ * @example
+ * ```ts
+ * import { type Arbitrary } from "@palloc/palloc/testing";
+ * import fc from "fast-check";
+ * const sizes: Arbitrary<number> = fc.nat({ max: 8192 }); // fast-check's own arbitraries fit
+ * console.assert(typeof sizes.map === "function");
+ * ```
+ */
 export interface Arbitrary<T> {
   /** The arbitrary of `mapper`'s results. */
   map<U>(mapper: (t: T) => U): Arbitrary<U>;
 }
 
-/** One step of a model-based test (fast-check's `Command<Model, Real>`). */
+/**
+ * One step of a model-based test (fast-check's `Command<Model, Real>`).
+ *
+ * @example
+ * ```ts
+ * import { type Command } from "@palloc/palloc/testing";
+ * const noop: Command<{ n: number }, null> = {
+ *   check: () => true,
+ *   run: (m) => void m.n++,
+ *   toString: () => "noop",
+ * };
+ * console.assert(noop.toString() === "noop");
+ * ```
+ */
 export interface Command<Model extends object, Real> {
   /** May the command run in this model state? */
   check(m: Readonly<Model>): boolean;
@@ -24,13 +47,37 @@ export interface Command<Model extends object, Real> {
   toString(): string;
 }
 
-/** A fast-check property over values of `T` (opaque to the kit). */
+/**
+ * A fast-check property over values of `T` (opaque to the kit).
+ *
+ * @example
+ * ```ts
+ * import { type FastCheck, type Property } from "@palloc/palloc/testing";
+ * import fc from "fast-check";
+ * const kit: FastCheck = fc;
+ * const p: Property<[number]> = kit.property(kit.nat({ max: 9 }), (n) => void n);
+ * console.assert(!kit.check(p, { numRuns: 3 }).failed);
+ * ```
+ */
 export interface Property<T> {
   /** fast-check's own run entry (never called by the kit). */
   run(v: T): unknown;
 }
 
-/** What `fc.check` found. */
+/**
+ * What `fc.check` found.
+ *
+ * @example
+ * ```ts
+ * import { type FastCheck, type RunDetails } from "@palloc/palloc/testing";
+ * import fc from "fast-check";
+ * const kit: FastCheck = fc;
+ * const d: RunDetails = kit.check(kit.property(kit.nat({ max: 9 }), (n) => {
+ *   if (n > 5) throw new Error("too big");
+ * }), { seed: 1, numRuns: 50 });
+ * console.assert(d.failed && d.counterexample !== null);
+ * ```
+ */
 export interface RunDetails {
   /** True when a counterexample was found. */
   readonly failed: boolean;
@@ -44,7 +91,16 @@ export interface RunDetails {
   readonly errorInstance: unknown;
 }
 
-/** Parameters of `fc.check` the kit passes. */
+/**
+ * Parameters of `fc.check` the kit passes.
+ *
+ * @example
+ * ```ts
+ * import { type CheckParameters } from "@palloc/palloc/testing";
+ * const replay: CheckParameters = { seed: 42, path: "3:1", endOnFailure: true };
+ * console.assert(replay.seed === 42);
+ * ```
+ */
 export interface CheckParameters {
   /** The seed. */
   seed?: number;
@@ -56,7 +112,19 @@ export interface CheckParameters {
   endOnFailure?: boolean;
 }
 
-/** `fc.oneof`'s weighted entry. */
+/**
+ * `fc.oneof`'s weighted entry.
+ *
+ * @example
+ * ```ts
+ * import { type FastCheck, type WeightedArbitrary } from "@palloc/palloc/testing";
+ * import fc from "fast-check";
+ * const kit: FastCheck = fc;
+ * const often: WeightedArbitrary<number> = { arbitrary: kit.constant(1), weight: 9 };
+ * const rare: WeightedArbitrary<number> = { arbitrary: kit.constant(2), weight: 1 };
+ * console.assert(typeof kit.oneof(often, rare).map === "function");
+ * ```
+ */
 export interface WeightedArbitrary<T> {
   /** The arbitrary. */
   arbitrary: Arbitrary<T>;
@@ -64,7 +132,17 @@ export interface WeightedArbitrary<T> {
   weight: number;
 }
 
-/** The fast-check functions the kit calls; pass fast-check's default export. */
+/**
+ * The fast-check functions the kit calls; pass fast-check's default export.
+ *
+ * @example
+ * ```ts
+ * import { type FastCheck } from "@palloc/palloc/testing";
+ * import fc from "fast-check";
+ * const mine: FastCheck = fc; // fast-check 4's module is one
+ * console.assert(mine.check(mine.property(mine.boolean(), () => {}), { numRuns: 5 }).failed === false);
+ * ```
+ */
 export interface FastCheck {
   /** `fc.nat({ max })`. */
   nat(constraints: { max: number }): Arbitrary<number>;

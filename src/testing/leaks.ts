@@ -17,17 +17,47 @@
  * path, then the tree before and after (MemoryContextStats lines).
  */
 import { AssertionError } from "node:assert";
-import { type ContextLike, memoryContextOf } from "../api/handle.ts";
 import { ALLOC_BLOCKHDRSZ, ASET_CONTEXT_SIZE, B_OWNER } from "../aset.ts";
 import { BUMP_BLOCKHDRSZ } from "../bump_block.ts";
 import { GENERATION_BLOCKHDRSZ } from "../generation_block.ts";
 import { SLAB_BLOCKHDRSZ } from "../slab_block.ts";
-import { heap, type MemoryContext } from "../context.ts";
+import { heap, MemoryContext } from "../context.ts";
 import { TopMemoryContext } from "../mcxt.ts";
 import { MemoryContextCountersOf } from "../mcxt_tree.ts";
 import { MemoryContextStatsLines } from "../stats.ts";
 
-/** One context of a snapshot: its path and PostgreSQL's counters. */
+/**
+ * A context as the kit's checks take it: a `MemoryContext` (the PostgreSQL
+ * face) or anything holding one, such as the TypeScript face's `Context`.
+ *
+ * @example
+ * ```ts
+ * import { Context } from "@palloc/palloc";
+ * import type { AnyContext } from "@palloc/palloc/testing";
+ * const top = Context.init();
+ * const both: AnyContext[] = [top, top.memoryContext];
+ * console.assert(both.length === 2);
+ * ```
+ */
+export type AnyContext = MemoryContext | { readonly memoryContext: MemoryContext };
+
+/** The `MemoryContext` of either face. */
+export function contextOf(ctx: AnyContext): MemoryContext {
+  return ctx instanceof MemoryContext ? ctx : ctx.memoryContext;
+}
+
+/**
+ * One context of a snapshot: its path and PostgreSQL's counters.
+ *
+ * @example
+ * ```ts
+ * import { type ContextFigures, snapshotTree } from "@palloc/palloc/testing";
+ * import { Context } from "@palloc/palloc";
+ * const top = Context.init();
+ * const f: ContextFigures = snapshotTree(top).contexts.get("TopMemoryContext")!;
+ * console.assert(f.totalspace === 8192 && f.used === 240);
+ * ```
+ */
 export interface ContextFigures {
   /** Names from the snapshot's root, joined by " / " (a repeated sibling name gets `#2`, `#3`…). */
   readonly path: string;
@@ -45,7 +75,18 @@ export interface ContextFigures {
   readonly chunkBytes: number;
 }
 
-/** A subtree's figures, by path, with the MemoryContextStats text they came from. */
+/**
+ * A subtree's figures, by path, with the MemoryContextStats text they came from.
+ *
+ * @example
+ * ```ts
+ * import { snapshotTree, type TreeSnapshot } from "@palloc/palloc/testing";
+ * import { Context } from "@palloc/palloc";
+ * const top = Context.init();
+ * const snap: TreeSnapshot = snapshotTree(top);
+ * console.assert(snap.contexts.has("TopMemoryContext / ErrorContext"));
+ * ```
+ */
 export interface TreeSnapshot {
   /** The figures of every context, in pre-order. */
   readonly contexts: ReadonlyMap<string, ContextFigures>;
@@ -92,8 +133,8 @@ function headerBytes(ctx: MemoryContext): number {
  * console.assert(snapshotTree(req).contexts.get("request")!.used === 376);
  * ```
  */
-export function snapshotTree(root: ContextLike): TreeSnapshot {
-  const top = memoryContextOf(root);
+export function snapshotTree(root: AnyContext): TreeSnapshot {
+  const top = contextOf(root);
   const contexts = new Map<string, ContextFigures>();
   let treeHeld = 0;
   const stack: Array<[MemoryContext, string]> = [[top, top.name]];
@@ -206,8 +247,8 @@ function around<T>(fn: () => T, check: () => void): T {
  * });
  * ```
  */
-export function assertNoLeak<T>(ctx: ContextLike, fn: () => T): T {
-  const root = memoryContextOf(ctx);
+export function assertNoLeak<T>(ctx: AnyContext, fn: () => T): T {
+  const root = contextOf(ctx);
   const before = snapshotTree(root);
   return around(fn, () => {
     const after = snapshotTree(root);

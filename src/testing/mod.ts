@@ -68,7 +68,6 @@ import { commandArbitraries, type Mix } from "./arbitraries.ts";
 import type { Arbitrary, FastCheck } from "./fast_check.ts";
 import {
   checkAgainstModel,
-  type CheckOptions,
   type ModelCommand,
   PROPERTIES,
   type PropertyConfig,
@@ -80,7 +79,7 @@ import {
 import { type UserCode, UserCodeCmd } from "./user.ts";
 
 export { assertNoLeak, diffTrees, expectHeapUnchanged, snapshotTree } from "./leaks.ts";
-export type { ContextFigures, TreeSnapshot } from "./leaks.ts";
+export type { AnyContext, ContextFigures, TreeSnapshot } from "./leaks.ts";
 export { assertStats, type ExpectedStats } from "./stats.ts";
 export type {
   Arbitrary,
@@ -92,43 +91,95 @@ export type {
   WeightedArbitrary,
 } from "./fast_check.ts";
 export type { CommandKind, Mix } from "./arbitraries.ts";
-export {
-  type CheckOptions,
-  type CommandRun,
-  type ModelCommand,
-  PROPERTIES,
-  type PropertyConfig,
-  type RunParams,
-  type RunResult,
-} from "./runner.ts";
-export { USER_CONTEXT_SPEC, type UserCode, UserCodeCmd } from "./user.ts";
-export { Base as PallocCommand } from "./commands.ts";
-export { counters, type ModelBox, World } from "./world.ts";
-export { checkWorld } from "./checks.ts";
-export { allocate, contexts, execute, pick } from "./exec.ts";
+export { PROPERTIES, type PropertyConfig, type RunParams, type RunResult } from "./runner.ts";
+export type { UserCode } from "./user.ts";
+// The palloc types the kit's signatures name (documented with the main entry point).
+export type {
+  ContextMethods,
+  MemoryContext,
+  MemoryContextCallback,
+  MemoryContextCounters,
+} from "../context.ts";
 
-/** The model-based testing machinery, bound to the caller's fast-check. */
+/**
+ * A command of the kit's model-based runs, as the kit hands it out
+ * (`commands`, `userCommand`); opaque to callers, who only combine them.
+ *
+ * @example
+ * ```ts
+ * import fc from "fast-check";
+ * import { type Arbitrary, type KitCommand, propertyKit } from "@palloc/palloc/testing";
+ * const kit = propertyKit(fc);
+ * const noop = kit.userCommand({ name: "noop", run: () => {} }, fc.constant(0));
+ * const all: Arbitrary<KitCommand>[] = [...kit.commands("tree"), ...noop];
+ * console.assert(!kit.checkAgainstModel(all, { numRuns: 3, outDir: null }).failed);
+ * ```
+ */
+export interface KitCommand {
+  /** The command, for reports (it names its arguments, not its targets). */
+  toString(): string;
+}
+
+/**
+ * Options of `checkAgainstModel`: `RunParams` (seed, path, replay path,
+ * runs, endOnFailure, trace directory) and the run's own.
+ *
+ * @example
+ * ```ts
+ * import type { KitCheckOptions } from "@palloc/palloc/testing";
+ * const quick: KitCheckOptions = { numRuns: 10, maxCommands: 20, outDir: null, fromEnv: false };
+ * console.assert(quick.numRuns === 10);
+ * ```
+ */
+export interface KitCheckOptions extends RunParams {
+  /** Your own commands (e.g. from `userCommand`), mixed in with the kit's. */
+  extraCommands?: readonly Arbitrary<KitCommand>[];
+  /** Names the run in the report and the trace file (default "model"). */
+  name?: string;
+  /** What the run is about, for the report. */
+  about?: string;
+  /** Longest command list (default 60). */
+  maxCommands?: number;
+  /** Read PALLOC_PROP_SEED/PATH/REPLAY/RUNS from the environment (default true). */
+  fromEnv?: boolean;
+}
+
+/**
+ * The model-based testing machinery, bound to the caller's fast-check (see
+ * `propertyKit`).
+ *
+ * @example
+ * ```ts
+ * import fc from "fast-check";
+ * import { type PropertyKit, propertyKit } from "@palloc/palloc/testing";
+ * const kit: PropertyKit = propertyKit(fc);
+ * console.assert(kit.commands("oom").length > 10);
+ * ```
+ */
 export interface PropertyKit {
   /**
    * The kit's command arbitraries: those of one of palloc's own properties
    * (`"tree"`, `"chunks"`, `"counters"`, `"oom"`, `"refusals"`, `"limits"`;
-   * default `"tree"`), or of a mix of your own weights.
+   * default `"tree"`), or of a mix of your own weights (each arbitrary once
+   * per unit of weight).
    */
-  commands(mix?: keyof typeof PROPERTIES | Mix): Arbitrary<ModelCommand>[];
+  commands(mix?: keyof typeof PROPERTIES | Mix): Arbitrary<KitCommand>[];
   /**
-   * Your code as a command (`UserCodeCmd`): `run(ctx, input)` on a fresh
-   * context under a random live one, with `input` from your arbitrary;
-   * `weight` copies (default 3) so it comes up often among the kit's.
+   * Your code as a command: `run(ctx, input)` on a fresh context under a
+   * random live one, with `input` from your arbitrary, checked by the rules
+   * of `UserCode`; `weight` copies (default 3) so it comes up often.
    */
-  userCommand<T>(
-    code: UserCode<T>,
-    input: Arbitrary<T>,
-    weight?: number,
-  ): Arbitrary<ModelCommand>[];
-  /** `checkAgainstModel` (see `runner.ts`): throws the report on a counterexample. */
+  userCommand<T>(code: UserCode<T>, input: Arbitrary<T>, weight?: number): Arbitrary<KitCommand>[];
+  /**
+   * Random command lists, each run on a fresh palloc beside the model, every
+   * invariant checked after every command. Throws an Error with the report
+   * (seed, path and replay line, the shrunk commands, the model and
+   * MemoryContextStats side by side, the counterexample trace's path);
+   * returns the run's figures otherwise.
+   */
   checkAgainstModel(
-    commands: readonly Arbitrary<ModelCommand>[],
-    options?: CheckOptions,
+    commands: readonly Arbitrary<KitCommand>[],
+    options?: KitCheckOptions,
   ): RunResult;
   /** Runs one of palloc's own properties once; never throws for a counterexample. */
   runProperty(cfg: PropertyConfig, params?: RunParams): RunResult;
@@ -157,7 +208,11 @@ export function propertyKit(fc: FastCheck): PropertyKit {
       const arb = fc.tuple(index, input).map(([p, x]) => new UserCodeCmd(code, p, x));
       return Array.from({ length: weight }, () => arb);
     },
-    checkAgainstModel: (commands, options) => checkAgainstModel(fc, commands, options),
+    checkAgainstModel: (commands, options = {}) =>
+      checkAgainstModel(fc, commands as readonly Arbitrary<ModelCommand>[], {
+        ...options,
+        extraCommands: options.extraCommands as readonly Arbitrary<ModelCommand>[] | undefined,
+      }),
     runProperty: (cfg, params) => runProperty(fc, cfg, params),
     testProperty: (cfg) => testProperty(fc, cfg),
   };

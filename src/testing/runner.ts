@@ -25,7 +25,17 @@ import { counters, type ModelBox, World } from "./world.ts";
 /** A command of the model-based runs: it acts on the model box and on the real world. */
 export type ModelCommand = Command<ModelBox, World>;
 
-/** One property: a name, what it is about, its command mix and its size in CI. */
+/**
+ * One property: a name, what it is about, its command mix and its size in CI.
+ *
+ * @example
+ * ```ts
+ * import { type PropertyConfig, PROPERTIES, propertyKit } from "@palloc/palloc/testing";
+ * import fc from "fast-check";
+ * const small: PropertyConfig = { ...PROPERTIES.tree, numRuns: 5, maxCommands: 20 };
+ * console.assert(!propertyKit(fc).runProperty(small).failed);
+ * ```
+ */
 export interface PropertyConfig {
   /** Short name (also the trace file's prefix). */
   readonly name: string;
@@ -39,7 +49,15 @@ export interface PropertyConfig {
   readonly maxCommands: number;
 }
 
-/** The properties (all of them check everything after every command; their mixes differ). */
+/**
+ * The properties (all of them check everything after every command; their mixes differ).
+ *
+ * @example
+ * ```ts
+ * import { PROPERTIES } from "@palloc/palloc/testing";
+ * console.log(Object.keys(PROPERTIES)); // tree, chunks, counters, oom, refusals, limits
+ * ```
+ */
 export const PROPERTIES: Record<string, PropertyConfig> = {
   tree: {
     name: "tree",
@@ -153,7 +171,17 @@ export const PROPERTIES: Record<string, PropertyConfig> = {
   },
 };
 
-/** How to run a property. */
+/**
+ * How to run a property.
+ *
+ * @example
+ * ```ts
+ * import { propertyKit, PROPERTIES, type RunParams } from "@palloc/palloc/testing";
+ * import fc from "fast-check";
+ * const params: RunParams = { seed: 7, numRuns: 5, outDir: null };
+ * console.assert(propertyKit(fc).runProperty(PROPERTIES.oom, params).seed === 7);
+ * ```
+ */
 export interface RunParams {
   /** fast-check seed (random when absent). */
   seed?: number;
@@ -169,7 +197,17 @@ export interface RunParams {
   outDir?: string | null;
 }
 
-/** What a run found. */
+/**
+ * What a run found.
+ *
+ * @example
+ * ```ts
+ * import { propertyKit, PROPERTIES, type RunResult } from "@palloc/palloc/testing";
+ * import fc from "fast-check";
+ * const r: RunResult = propertyKit(fc).runProperty(PROPERTIES.chunks, { numRuns: 5 });
+ * console.assert(!r.failed && r.commands > 0 && r.report === "");
+ * ```
+ */
 export interface RunResult {
   /** True when a counterexample was found. */
   failed: boolean;

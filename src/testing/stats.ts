@@ -4,13 +4,24 @@
  * whole tree (MemoryContextStats of TopMemoryContext) when they differ.
  */
 import { AssertionError } from "node:assert";
-import { type ContextLike, memoryContextOf } from "../api/handle.ts";
+import { type AnyContext, contextOf } from "./leaks.ts";
 import { TopMemoryContext } from "../mcxt.ts";
 import { MemoryContextCountersOf, MemoryContextMemConsumed } from "../mcxt_tree.ts";
 import { MemoryContextStatsLine, MemoryContextStatsLines } from "../stats.ts";
 import { newCounters } from "../context.ts";
 
-/** The figures `assertStats` can check; each one left out is not checked. */
+/**
+ * The figures `assertStats` can check; each one left out is not checked.
+ *
+ * @example
+ * ```ts
+ * import { assertStats, type ExpectedStats } from "@palloc/palloc/testing";
+ * import { Context } from "@palloc/palloc";
+ * const top = Context.init();
+ * const fresh: ExpectedStats = { nblocks: 1, freechunks: 0, used: 240 };
+ * assertStats(top.child.aset("request"), fresh);
+ * ```
+ */
 export interface ExpectedStats {
   /** Bytes of the context's blocks (`N total`). */
   totalspace?: number;
@@ -47,8 +58,8 @@ export interface ExpectedStats {
  * assertStats(req, "8192 total in 1 blocks; 7816 free (0 chunks); 376 used");
  * ```
  */
-export function assertStats(ctx: ContextLike, expected: ExpectedStats | string): void {
-  const c = memoryContextOf(ctx);
+export function assertStats(ctx: AnyContext, expected: ExpectedStats | string): void {
+  const c = contextOf(ctx);
   const problems: string[] = [];
   if (typeof expected === "string") {
     const line = MemoryContextStatsLine(c);

@@ -43,7 +43,32 @@ export const USER_CONTEXT_SPEC: M.ContextSpec = {
   maxBlockSize: 8 << 20,
 };
 
-/** What a user command runs, and what it promises. */
+/**
+ * What a user command runs, and what it promises.
+ *
+ * @example
+ * ```ts
+ * import { propertyKit, type UserCode } from "@palloc/palloc/testing";
+ * import fc from "fast-check";
+ * import { MemoryContextAlloc } from "@palloc/palloc";
+ * const leaky: UserCode<number> = {
+ *   name: "leaky",
+ *   leavesEmpty: true,
+ *   run: (ctx, n) => void MemoryContextAlloc(ctx, n), // never freed
+ * };
+ * const kit = propertyKit(fc);
+ * let report = "";
+ * try {
+ *   kit.checkAgainstModel(kit.commands("chunks"), {
+ *     extraCommands: kit.userCommand(leaky, fc.nat(100)),
+ *     outDir: null,
+ *   });
+ * } catch (e) {
+ *   report = (e as Error).message;
+ * }
+ * console.assert(report.includes("the user code leaked"));
+ * ```
+ */
 export interface UserCode<T> {
   /** Names the command in reports and the context it runs in. */
   readonly name: string;
