@@ -24,6 +24,7 @@
  * @module
  */
 export * from "./src/mcxt/mod.ts";
+export { MemoryContextGetLimit, MemoryContextSetLimit } from "./src/mcxt/limit.ts";
 export {
   type ContextMethods,
   heap,

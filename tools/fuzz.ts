@@ -21,8 +21,8 @@
  * found, which must be 0) and exits 1 when anything failed. Counterexamples
  * go to DIR (default `test-output/`).
  */
-import { PROPERTIES, type PropertyConfig, runProperty } from "../spec/properties/runner_test.ts";
-import { counters } from "../spec/properties/world_test.ts";
+import { PROPERTIES, type PropertyConfig, runProperty } from "../spec/properties/properties.ts";
+import { counters } from "../spec/properties/properties.ts";
 import { formatHardeningFigures, fuzzHardening } from "../spec/hardening/fuzz/driver.ts";
 import { replayRound } from "../spec/hardening/fuzz/run.ts";
 

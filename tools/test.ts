@@ -56,8 +56,11 @@ try {
 
 // 1. spec/: Deno's test runner; its summary gives the counts.
 {
-  console.log("== spec/ (deno test)");
-  const { code, out } = await run(["test", "-A", "--parallel", "spec/"], { DENO_JOBS: "2" });
+  console.log("== spec/ and examples/*/ (deno test)");
+  // examples/*/ hold example projects whose own *_test.ts files run here too.
+  const { code, out } = await run(["test", "-A", "--parallel", "spec/", "examples/"], {
+    DENO_JOBS: "2",
+  });
   const text = strip(out);
   const m = /(ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/.exec(text);
   if (m) {

@@ -9,8 +9,8 @@ import { TopMemoryContext } from "../../src/mcxt/mod.ts";
 import { parseTrace } from "../../src/trace/parse.ts";
 import { replayTrace } from "../../src/trace/replay.ts";
 import type { TraceEntry } from "../../src/trace/types.ts";
-import { api, counterexampleTrace } from "./trace_test.ts";
-import { fillPattern, patternMismatch, World } from "./world_test.ts";
+import { api, counterexampleTrace } from "../../src/testing/trace.ts";
+import { fillPattern, patternMismatch, World } from "../../src/testing/world.ts";
 
 Deno.test("a fresh world attributes TopMemoryContext's and ErrorContext's blocks", () => {
   const w = new World();

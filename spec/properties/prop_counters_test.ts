@@ -1,8 +1,8 @@
 /**
  * Property "counters": the counters keep their identities.
- * See `runner_test.ts` for its command mix and size, `checks_test.ts` for
+ * See `src/testing/runner.ts` for its command mix and size, `src/testing/checks.ts` for
  * what is checked after every command.
  */
-import { PROPERTIES, testProperty } from "./runner_test.ts";
+import { PROPERTIES, testProperty } from "./properties.ts";
 
 Deno.test("property: the counters keep their identities", testProperty(PROPERTIES.counters));

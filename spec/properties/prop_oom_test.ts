@@ -1,9 +1,9 @@
 /**
  * Property "oom": an exhausted heap fails requests, and ErrorContext's reserve holds.
- * See `runner_test.ts` for its command mix and size, `checks_test.ts` for
+ * See `src/testing/runner.ts` for its command mix and size, `src/testing/checks.ts` for
  * what is checked after every command.
  */
-import { PROPERTIES, testProperty } from "./runner_test.ts";
+import { PROPERTIES, testProperty } from "./properties.ts";
 
 Deno.test(
   "property: an exhausted heap fails requests, and ErrorContext's reserve holds",

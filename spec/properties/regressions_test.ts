@@ -5,10 +5,10 @@
  * caught.
  */
 import fc from "fast-check";
-import type { Base } from "./commands_test.ts";
-import { AllocCmd, CreateCmd } from "./commands_test.ts";
-import { LifetimeCmd } from "./commands_tree_test.ts";
-import { World } from "./world_test.ts";
+import type { Base } from "../../src/testing/commands.ts";
+import { AllocCmd, CreateCmd } from "../../src/testing/commands.ts";
+import { LifetimeCmd } from "../../src/testing/commands_tree.ts";
+import { World } from "../../src/testing/world.ts";
 
 const SMALL_ASET = { kind: "aset", minContextSize: 0, initBlockSize: 1024, maxBlockSize: 8192 };
 

@@ -24,6 +24,7 @@ import {
   type MemoryContextCounters,
 } from "../mcxt/context.ts";
 import { MemoryContextAllocAligned } from "../alignedalloc.ts";
+import { MemoryContextGetLimit, MemoryContextSetLimit } from "../mcxt/limit.ts";
 import {
   CurrentMemoryContext,
   MemoryContextAlloc,
@@ -179,6 +180,35 @@ export class Context implements Disposable {
   /** `MemoryContextIsEmpty`: no children and no chunk. */
   get isEmpty(): boolean {
     return MemoryContextIsEmpty(this.memoryContext);
+  }
+
+  /**
+   * The subtree's memory limit in bytes (`MemoryContextGetLimit` /
+   * `MemoryContextSetLimit`), or null for none: a block that would take the
+   * `mem_allocated` of this context and its descendants past it raises out of
+   * memory (NULL under NO_OOM), in this subtree only.
+   *
+   * @example
+   * ```ts
+   * import { Context } from "./context.ts";
+   * const top = Context.init();
+   * const req = top.child.aset("request");
+   * req.limit = 16 * 1024;
+   * let refused = false;
+   * try {
+   *   req.alloc(20_000);
+   * } catch {
+   *   refused = true; // out of memory, in "request" only
+   * }
+   * console.assert(refused && top.alloc(20_000) > 0);
+   * ```
+   */
+  get limit(): number | null {
+    return MemoryContextGetLimit(this.memoryContext);
+  }
+
+  set limit(bytes: number | null) {
+    MemoryContextSetLimit(this.memoryContext, bytes);
   }
 
   /** `MemoryContextAlloc`: `size` bytes; returns the pointer (a heap offset). */

@@ -49,6 +49,7 @@ import {
   B_PREV,
   FREE_MARK,
 } from "./block.ts";
+import { MemoryContextBlockMalloc, MemoryContextBlockRealloc } from "../mcxt/limit.ts";
 
 /** `AllocSetFreeIndex`: the freelist index for a request of `size` ≤ the chunk limit. */
 function AllocSetFreeIndex(size: number): number {
@@ -97,7 +98,7 @@ function AllocSetFreelistDamaged(set: AllocSetContext, fidx: number, chunk: numb
 function AllocSetAllocLarge(set: AllocSetContext, size: number, flags: number): number {
   MemoryContextCheckSize(set, size, flags);
   const blksize = MAXALIGN(size) + ALLOC_BLOCKHDRSZ + ALLOC_CHUNKHDRSZ;
-  const block = heap.malloc(blksize);
+  const block = MemoryContextBlockMalloc(set, blksize);
   if (block === 0) return MemoryContextAllocationFailure(set, size, flags);
   set.memAllocated += blksize;
   const m = heap.i32;
@@ -148,11 +149,11 @@ function AllocSetAllocFromNewBlock(
   const chunkSize = 8 << fidx;
   const required = chunkSize + ALLOC_BLOCKHDRSZ + ALLOC_CHUNKHDRSZ;
   while (blksize < required) blksize *= 2;
-  let block = heap.malloc(blksize);
+  let block = MemoryContextBlockMalloc(set, blksize);
   while (block === 0 && blksize > 1024 * 1024) {
     blksize /= 2;
     if (blksize < required) break;
-    block = heap.malloc(blksize);
+    block = MemoryContextBlockMalloc(set, blksize);
   }
   if (block === 0) return MemoryContextAllocationFailure(set, size, flags);
 
@@ -258,7 +259,7 @@ export function AllocSetRealloc(pointer: number, size: number, flags: number): n
     MemoryContextCheckSize(set, size, flags);
     const blksize = MAXALIGN(size) + ALLOC_BLOCKHDRSZ + ALLOC_CHUNKHDRSZ;
     const oldblksize = m[(block >>> 2) + B_ENDPTR] - block;
-    const newblock = heap.realloc(block, blksize);
+    const newblock = MemoryContextBlockRealloc(set, block, oldblksize, blksize);
     if (newblock === 0) return MemoryContextAllocationFailure(set, size, flags);
     m = heap.i32;
     set.memAllocated += blksize - oldblksize;

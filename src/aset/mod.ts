@@ -164,7 +164,7 @@ export function AllocSetContextCreate(
     minContextSize,
     initBlockSize,
   );
-  const header = ContextMallocHeader(firstBlockSize, name);
+  const header = ContextMallocHeader(firstBlockSize, name, parent);
 
   const set = new AllocSetContext();
   const keeper = header + ASET_CONTEXT_SIZE;

@@ -25,6 +25,7 @@ import {
   W_PREV,
 } from "./block.ts";
 import { BumpIndexInsert } from "./index.ts";
+import { MemoryContextBlockMalloc } from "../mcxt/limit.ts";
 
 /**
  * `BumpAlloc`: the fast path. `size` bytes (MAXALIGNed) from the current
@@ -48,7 +49,7 @@ export function BumpAlloc(context: MemoryContext, size: number, flags: number): 
 function BumpAllocLarge(set: BumpContext, size: number, flags: number): number {
   MemoryContextCheckSize(set, size, flags);
   const blksize = MAXALIGN(size) + BUMP_CHUNKHDRSZ + BUMP_BLOCKHDRSZ;
-  const block = heap.malloc(blksize);
+  const block = MemoryContextBlockMalloc(set, blksize);
   if (block === 0) return MemoryContextAllocationFailure(set, size, flags);
   set.memAllocated += blksize;
   // The block is full from the start: freeptr = endptr.
@@ -80,7 +81,7 @@ function BumpAllocFromNewBlock(
   const required = chunkSize + BUMP_CHUNKHDRSZ + BUMP_BLOCKHDRSZ;
   if (blksize < required) blksize = 2 ** Math.ceil(Math.log2(required));
 
-  const block = heap.malloc(blksize);
+  const block = MemoryContextBlockMalloc(set, blksize);
   if (block === 0) return MemoryContextAllocationFailure(set, size, flags);
   set.memAllocated += blksize;
   BumpBlockInit(block, blksize);

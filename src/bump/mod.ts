@@ -114,7 +114,7 @@ export function BumpContextCreate(
     minContextSize,
     initBlockSize,
   );
-  const header = ContextMallocHeader(allocSize, name);
+  const header = ContextMallocHeader(allocSize, name, parent);
 
   const set = new BumpContext();
   registerContext(set, header);

@@ -39,6 +39,7 @@ import {
   type GenerationContext,
   GenerationListPushHead,
 } from "./block.ts";
+import { MemoryContextBlockMalloc } from "../mcxt/limit.ts";
 
 /** `pg_nextpower2_size_t` for sizes a heap can hold. */
 function nextPowerOf2(n: number): number {
@@ -66,7 +67,7 @@ function GenerationAllocLarge(set: GenerationContext, size: number, flags: numbe
   const chunkSize = Math.ceil(size / 8) * 8;
   const blksize = chunkSize + GENERATION_CHUNKHDRSZ + GENERATION_BLOCKHDRSZ;
 
-  const block = heap.malloc(blksize);
+  const block = MemoryContextBlockMalloc(set, blksize);
   if (block === 0) return MemoryContextAllocationFailure(set, size, flags);
 
   set.memAllocated += blksize;
@@ -99,7 +100,7 @@ function GenerationAllocFromNewBlock(
   const required = chunkSize + GENERATION_CHUNKHDRSZ + GENERATION_BLOCKHDRSZ;
   if (blksize < required) blksize = nextPowerOf2(required);
 
-  const block = heap.malloc(blksize);
+  const block = MemoryContextBlockMalloc(set, blksize);
   if (block === 0) return MemoryContextAllocationFailure(set, size, flags);
 
   set.memAllocated += blksize;

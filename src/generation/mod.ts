@@ -120,7 +120,7 @@ export function GenerationContextCreate(
     minContextSize,
     initBlockSize,
   );
-  const header = ContextMallocHeader(allocSize, name);
+  const header = ContextMallocHeader(allocSize, name, parent);
 
   const set = new GenerationContext();
   registerContext(set, header);

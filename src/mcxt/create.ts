@@ -15,9 +15,10 @@
  * The error texts must not change: the conformance vectors check them byte
  * for byte, as they check the `mem_allocated` the keeper size leads to.
  */
-import { heap, MemoryContextCreateFailure } from "./context.ts";
+import { type MemoryContext, MemoryContextCreateFailure } from "./context.ts";
 import { elogError } from "../elog.ts";
 import { MEMORYCHUNK_MAX_BLOCKOFFSET } from "../memorychunk.ts";
+import { MemoryContextBlockMalloc } from "./limit.ts";
 
 /**
  * The block-size parameter check of Generation and Bump: every size a
@@ -70,8 +71,12 @@ export function ContextKeeperMallocSize(
  * "Failed while creating memory context" out-of-memory error when the heap
  * is full.
  */
-export function ContextMallocHeader(size: number, name: string): number {
-  const header = heap.malloc(size);
+export function ContextMallocHeader(
+  size: number,
+  name: string,
+  parent: MemoryContext | null,
+): number {
+  const header = MemoryContextBlockMalloc(parent, size);
   if (header === 0) MemoryContextCreateFailure(name);
   return header;
 }

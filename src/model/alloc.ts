@@ -24,15 +24,42 @@ import { chunkSpaceOf, exactSize, isDedicated, sizeIsValid } from "./sizes.ts";
 import { contextOf, mustContext, nameOf, putChunk, putContext } from "./state.ts";
 import type { ChunkId, CtxId, ModelChunk, ModelState, Outcome } from "./types.ts";
 
-/** What an allocating verb returns: the new chunk, or null (NULL under NO_OOM). */
+/**
+ * What an allocating verb returns: the new chunk, or null (NULL under NO_OOM).
+ *
+ * @example
+ * ```ts
+ * import { alloc, type Allocated, initialState, TOP } from "@palloc/palloc/model";
+ * const a: Allocated = alloc(initialState(), TOP, -1);
+ * console.assert(!a.ok && a.refusal.kind === "invalid-size");
+ * ```
+ */
 export type Allocated = Outcome<{ chunk: ChunkId | null }>;
 
-/** `MemoryContextAlloc(ctx, size)`. */
+/**
+ * `MemoryContextAlloc(ctx, size)`.
+ *
+ * @example
+ * ```ts
+ * import { alloc, initialState, TOP } from "@palloc/palloc/model";
+ * const a = alloc(initialState(), TOP, 100);
+ * console.assert(a.ok && a.chunk !== null && a.state.chunks.get(a.chunk)?.size === 100);
+ * ```
+ */
 export function alloc(state: ModelState, ctx: CtxId, size: number | bigint): Allocated {
   return allocIn(state, ctx, size, 0, false);
 }
 
-/** `MemoryContextAllocExtended(ctx, size, flags)` (flags: HUGE, NO_OOM, ZERO). */
+/**
+ * `MemoryContextAllocExtended(ctx, size, flags)` (flags: HUGE, NO_OOM, ZERO).
+ *
+ * @example
+ * ```ts
+ * import { ALLOC_NO_OOM, allocExtended, exhaustHeap, initialState, TOP } from "@palloc/palloc/model";
+ * const a = allocExtended(exhaustHeap(initialState()), TOP, 100_000, ALLOC_NO_OOM);
+ * console.assert(a.ok && a.chunk === null); // NULL instead of an error
+ * ```
+ */
 export function allocExtended(
   state: ModelState,
   ctx: CtxId,
@@ -42,7 +69,16 @@ export function allocExtended(
   return allocIn(state, ctx, size, flags, true);
 }
 
-/** `palloc(size)`: `alloc` in the current context. */
+/**
+ * `palloc(size)`: `alloc` in the current context.
+ *
+ * @example
+ * ```ts
+ * import { initialState, palloc } from "@palloc/palloc/model";
+ * const a = palloc(initialState(), 8);
+ * console.assert(a.ok && a.chunk !== null);
+ * ```
+ */
 export function palloc(state: ModelState, size: number | bigint): Allocated {
   return alloc(state, state.current, size);
 }

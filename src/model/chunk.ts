@@ -34,7 +34,16 @@ import { CHUNK_HEADER, exactSize, maxAlign, sizeIsValid } from "./sizes.ts";
 import { dropChunk, mustContext, putChunk } from "./state.ts";
 import type { ChunkId, CtxId, ModelChunk, ModelState, Outcome } from "./types.ts";
 
-/** The live chunk `id`, or the refusal for a dead or foreign one. */
+/**
+ * The live chunk `id`, or the refusal for a dead or foreign one.
+ *
+ * @example
+ * ```ts
+ * import { initialState, lookupChunk } from "@palloc/palloc/model";
+ * const r = lookupChunk(initialState(), 5, "pfree");
+ * console.assert("refusal" in r && r.refusal.kind === "foreign-pointer");
+ * ```
+ */
 export function lookupChunk(
   state: ModelState,
   id: ChunkId,
@@ -49,7 +58,19 @@ function isBump(state: ModelState, chunk: ModelChunk): boolean {
   return mustContext(state, chunk.ctx).spec.kind === "bump";
 }
 
-/** `pfree(chunk)`. */
+/**
+ * `pfree(chunk)`.
+ *
+ * @example
+ * ```ts
+ * import { alloc, free, initialState, TOP } from "@palloc/palloc/model";
+ * const a = alloc(initialState(), TOP, 8);
+ * if (!a.ok || a.chunk === null) throw new Error("no chunk");
+ * const f = free(a.state, a.chunk);
+ * console.assert(f.ok && f.state.chunks.size === 0);
+ * console.assert(!free(f.state, a.chunk).ok); // a dead chunk
+ * ```
+ */
 export function free(state: ModelState, id: ChunkId): Outcome {
   const chunk = lookupChunk(state, id, "pfree");
   if ("ok" in chunk) return chunk;
@@ -57,7 +78,18 @@ export function free(state: ModelState, id: ChunkId): Outcome {
   return { ok: true, state: dropChunk(state, id) };
 }
 
-/** `GetMemoryChunkContext(chunk)`. */
+/**
+ * `GetMemoryChunkContext(chunk)`.
+ *
+ * @example
+ * ```ts
+ * import { alloc, initialState, owner, TOP } from "@palloc/palloc/model";
+ * const a = alloc(initialState(), TOP, 8);
+ * if (!a.ok || a.chunk === null) throw new Error("no chunk");
+ * const o = owner(a.state, a.chunk);
+ * console.assert(o.ok && o.ctx === TOP);
+ * ```
+ */
 export function owner(state: ModelState, id: ChunkId): Outcome<{ ctx: CtxId }> {
   const chunk = lookupChunk(state, id, "GetMemoryChunkContext");
   if ("ok" in chunk) return chunk;
@@ -65,7 +97,18 @@ export function owner(state: ModelState, id: ChunkId): Outcome<{ ctx: CtxId }> {
   return { ok: true, state, ctx: chunk.ctx };
 }
 
-/** `GetMemoryChunkSpace(chunk)`: bytes the chunk occupies, its header included. */
+/**
+ * `GetMemoryChunkSpace(chunk)`: bytes the chunk occupies, its header included.
+ *
+ * @example
+ * ```ts
+ * import { alloc, initialState, space, TOP } from "@palloc/palloc/model";
+ * const a = alloc(initialState(), TOP, 100);
+ * if (!a.ok || a.chunk === null) throw new Error("no chunk");
+ * const sp = space(a.state, a.chunk);
+ * console.assert(sp.ok && sp.space === 136);
+ * ```
+ */
 export function space(state: ModelState, id: ChunkId): Outcome<{ space: number }> {
   const chunk = lookupChunk(state, id, "GetMemoryChunkSpace");
   if ("ok" in chunk) return chunk;
@@ -79,6 +122,15 @@ export function space(state: ModelState, id: ChunkId): Outcome<{ space: number }
  * `repalloc(chunk, size)` (flags 0) or `repalloc_extended(chunk, size,
  * flags)`. Returns the chunk (same identity), or null under NO_OOM when the
  * heap refused.
+ *
+ * @example
+ * ```ts
+ * import { alloc, initialState, realloc, TOP } from "@palloc/palloc/model";
+ * const a = alloc(initialState(), TOP, 8);
+ * if (!a.ok || a.chunk === null) throw new Error("no chunk");
+ * const r = realloc(a.state, a.chunk, 1000);
+ * console.assert(r.ok && r.state.chunks.get(a.chunk)?.size === 1000);
+ * ```
  */
 export function realloc(
   state: ModelState,

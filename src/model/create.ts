@@ -24,7 +24,16 @@ import { asetFreelistOf, slabFits } from "./sizes.ts";
 import { contextOf, mustContext, nameOf, newContext, putContext } from "./state.ts";
 import type { ContextSpec, CtxId, ModelState, Outcome } from "./types.ts";
 
-/** What `createContext` returns: the new context's identity. */
+/**
+ * What `createContext` returns: the new context's identity.
+ *
+ * @example
+ * ```ts
+ * import { type Created, createGeneration, initialState, TOP } from "@palloc/palloc/model";
+ * const made: Created = createGeneration(initialState(), TOP, "g", 0, 8192, 8 << 20);
+ * console.assert(made.ok && typeof made.ctx === "number");
+ * ```
+ */
 export type Created = Outcome<{ ctx: CtxId }>;
 
 const MAX_BLOCK = 0x3fffffff;
@@ -33,7 +42,15 @@ function aligned(n: number): boolean {
   return Number.isSafeInteger(n) && n % 8 === 0;
 }
 
-/** Why these parameters break PostgreSQL's assertions, or null when they are fine. */
+/**
+ * Why these parameters break PostgreSQL's assertions, or null when they are fine.
+ *
+ * @example
+ * ```ts
+ * import { specProblem } from "@palloc/palloc/model";
+ * console.assert(specProblem({ kind: "aset", minContextSize: 0, initBlockSize: 100, maxBlockSize: 8192 }) === "initBlockSize");
+ * ```
+ */
 export function specProblem(spec: ContextSpec): string | null {
   if (spec.kind === "slab") {
     if (!Number.isSafeInteger(spec.blockSize) || spec.blockSize <= 0) return "slab block size";
@@ -48,7 +65,16 @@ export function specProblem(spec: ContextSpec): string | null {
   return null;
 }
 
-/** `AllocSetContextCreate` / `GenerationContextCreate` / `BumpContextCreate` / `SlabContextCreate`. */
+/**
+ * `AllocSetContextCreate` / `GenerationContextCreate` / `BumpContextCreate` / `SlabContextCreate`.
+ *
+ * @example
+ * ```ts
+ * import { createContext, initialState, TOP } from "@palloc/palloc/model";
+ * const made = createContext(initialState(), TOP, "s", { kind: "slab", blockSize: 64, chunkSize: 100 });
+ * console.assert(!made.ok && made.refusal.kind === "slab-block-too-small");
+ * ```
+ */
 export function createContext(
   state: ModelState,
   parent: CtxId,
@@ -61,7 +87,7 @@ export function createContext(
   if (spec.kind === "slab" && !slabFits(spec.blockSize, spec.chunkSize)) {
     return slabTooSmall(state, spec.blockSize, Math.max(spec.chunkSize, 8));
   }
-  const req = { op: "create", spec } as const;
+  const req = { op: "create", spec, parent } as const;
   if (memoryVerdict(state, req) === "fails") return outOfMemoryRefusal(state);
   const id = state.nextCtx;
   const list = asetFreelistOf(spec);
@@ -83,7 +109,16 @@ export function createContext(
   return { ok: true, state: next, ctx: id };
 }
 
-/** `AllocSetContextCreate(parent, name, min, init, max)`. */
+/**
+ * `AllocSetContextCreate(parent, name, min, init, max)`.
+ *
+ * @example
+ * ```ts
+ * import { createAllocSet, initialState, TOP } from "@palloc/palloc/model";
+ * const made = createAllocSet(initialState(), TOP, "work", 0, 8192, 8 << 20);
+ * console.assert(made.ok && made.state.contexts.get(made.ctx)?.name === "work");
+ * ```
+ */
 export function createAllocSet(
   state: ModelState,
   parent: CtxId,
@@ -100,7 +135,16 @@ export function createAllocSet(
   });
 }
 
-/** `GenerationContextCreate(parent, name, min, init, max)`. */
+/**
+ * `GenerationContextCreate(parent, name, min, init, max)`.
+ *
+ * @example
+ * ```ts
+ * import { createGeneration, initialState, TOP } from "@palloc/palloc/model";
+ * const made = createGeneration(initialState(), TOP, "gen", 0, 8192, 8 << 20);
+ * console.assert(made.ok);
+ * ```
+ */
 export function createGeneration(
   state: ModelState,
   parent: CtxId,
@@ -117,7 +161,16 @@ export function createGeneration(
   });
 }
 
-/** `BumpContextCreate(parent, name, min, init, max)`. */
+/**
+ * `BumpContextCreate(parent, name, min, init, max)`.
+ *
+ * @example
+ * ```ts
+ * import { createBump, initialState, TOP } from "@palloc/palloc/model";
+ * const made = createBump(initialState(), TOP, "bump", 0, 8192, 8 << 20);
+ * console.assert(made.ok);
+ * ```
+ */
 export function createBump(
   state: ModelState,
   parent: CtxId,
@@ -134,7 +187,16 @@ export function createBump(
   });
 }
 
-/** `SlabContextCreate(parent, name, blockSize, chunkSize)`. */
+/**
+ * `SlabContextCreate(parent, name, blockSize, chunkSize)`.
+ *
+ * @example
+ * ```ts
+ * import { createSlab, initialState, TOP } from "@palloc/palloc/model";
+ * const made = createSlab(initialState(), TOP, "slab", 8192, 64);
+ * console.assert(made.ok);
+ * ```
+ */
 export function createSlab(
   state: ModelState,
   parent: CtxId,

@@ -7,7 +7,15 @@
 import { TOP } from "./state.ts";
 import type { ModelState } from "./types.ts";
 
-/** Every invariant `state` breaks, in words; empty when it is sound. */
+/**
+ * Every invariant `state` breaks, in words; empty when it is sound.
+ *
+ * @example
+ * ```ts
+ * import { initialState, modelViolations } from "@palloc/palloc/model";
+ * console.assert(modelViolations(initialState()).length === 0);
+ * ```
+ */
 export function modelViolations(state: ModelState): string[] {
   const bad: string[] = [];
   const top = state.contexts.get(TOP);
@@ -44,7 +52,15 @@ export function modelViolations(state: ModelState): string[] {
   return bad;
 }
 
-/** A readable dump of the tree, one context per line, its chunks listed after it. */
+/**
+ * A readable dump of the tree, one context per line, its chunks listed after it.
+ *
+ * @example
+ * ```ts
+ * import { describeModel, initialState } from "@palloc/palloc/model";
+ * console.log(describeModel(initialState())); // one line per context, chunks after it
+ * ```
+ */
 export function describeModel(state: ModelState): string {
   const lines: string[] = [`current: ${state.names.get(state.current)}; heap: ${state.heap}`];
   const visit = (id: number, depth: number): void => {
@@ -52,7 +68,11 @@ export function describeModel(state: ModelState): string {
     if (ctx === undefined) return;
     const chunks = [...state.chunks.values()].filter((c) => c.ctx === id)
       .map((c) => `${c.id}:${c.size}`);
-    const flags = [ctx.isReset ? "reset" : "", ctx.holdsMemory ? "holds" : ""].filter((f) => f);
+    const flags = [
+      ctx.isReset ? "reset" : "",
+      ctx.holdsMemory ? "holds" : "",
+      ctx.limit === null ? "" : `limit=${ctx.limit}`,
+    ].filter((f) => f);
     lines.push(
       `${"  ".repeat(depth)}${ctx.name} (#${id} ${ctx.spec.kind}${
         flags.length ? " " + flags.join(" ") : ""

@@ -33,7 +33,18 @@ import {
 import { deletionOrder, isSelfOrAncestor, subtree } from "./tree.ts";
 import type { CallbackId, CtxId, ModelState, Outcome } from "./types.ts";
 
-/** What a reset or delete verb returns: the callbacks that ran, in the order they ran. */
+/**
+ * What a reset or delete verb returns: the callbacks that ran, in the order they ran.
+ *
+ * @example
+ * ```ts
+ * import { type Fired, initialState, registerCallback, reset, ERROR_CONTEXT } from "@palloc/palloc/model";
+ * const s = registerCallback(initialState(), ERROR_CONTEXT, "cb");
+ * if (!s.ok) throw new Error(s.refusal.message);
+ * const r: Fired = reset(s.state, ERROR_CONTEXT);
+ * console.assert(r.ok && r.fired.join() === "cb");
+ * ```
+ */
 export type Fired = Outcome<{ fired: readonly CallbackId[] }>;
 
 interface Step {
@@ -101,7 +112,18 @@ function deleteChildrenStep(state: ModelState, id: CtxId): Step {
   return { state: next, fired };
 }
 
-/** `MemoryContextReset`: deletes every descendant of `id`, then resets `id`. */
+/**
+ * `MemoryContextReset`: deletes every descendant of `id`, then resets `id`.
+ *
+ * @example
+ * ```ts
+ * import { alloc, ERROR_CONTEXT, initialState, reset } from "@palloc/palloc/model";
+ * const a = alloc(initialState(), ERROR_CONTEXT, 10);
+ * if (!a.ok) throw new Error(a.refusal.message);
+ * const r = reset(a.state, ERROR_CONTEXT);
+ * console.assert(r.ok && r.state.chunks.size === 0);
+ * ```
+ */
 export function reset(state: ModelState, id: CtxId): Fired {
   if (contextOf(state, id) === undefined) return deadContext(state, nameOf(state, id));
   const holder = childHoldingCurrent(state, id);
@@ -111,14 +133,34 @@ export function reset(state: ModelState, id: CtxId): Fired {
   return { ok: true, state: done.state, fired: [...gone.fired, ...done.fired] };
 }
 
-/** `MemoryContextResetOnly`: frees every chunk of `id`; its children are untouched. */
+/**
+ * `MemoryContextResetOnly`: frees every chunk of `id`; its children are untouched.
+ *
+ * @example
+ * ```ts
+ * import { alloc, initialState, resetOnly, TOP } from "@palloc/palloc/model";
+ * const a = alloc(initialState(), TOP, 10);
+ * if (!a.ok) throw new Error(a.refusal.message);
+ * const r = resetOnly(a.state, TOP);
+ * console.assert(r.ok && r.state.chunks.size === 0 && r.state.contexts.size === 2);
+ * ```
+ */
 export function resetOnly(state: ModelState, id: CtxId): Fired {
   if (contextOf(state, id) === undefined) return deadContext(state, nameOf(state, id));
   const step = resetOnlyStep(state, id);
   return { ok: true, state: step.state, fired: step.fired };
 }
 
-/** `MemoryContextResetChildren`: resets every descendant of `id` (not `id`), in pre-order. */
+/**
+ * `MemoryContextResetChildren`: resets every descendant of `id` (not `id`), in pre-order.
+ *
+ * @example
+ * ```ts
+ * import { initialState, resetChildren, TOP } from "@palloc/palloc/model";
+ * const r = resetChildren(initialState(), TOP);
+ * console.assert(r.ok && r.state.contexts.size === 2); // children are reset, not deleted
+ * ```
+ */
 export function resetChildren(state: ModelState, id: CtxId): Fired {
   if (contextOf(state, id) === undefined) return deadContext(state, nameOf(state, id));
   let next = state;
@@ -131,7 +173,16 @@ export function resetChildren(state: ModelState, id: CtxId): Fired {
   return { ok: true, state: next, fired };
 }
 
-/** `MemoryContextDelete`: deletes `id` and every descendant, bottom-up. */
+/**
+ * `MemoryContextDelete`: deletes `id` and every descendant, bottom-up.
+ *
+ * @example
+ * ```ts
+ * import { deleteContext, initialState, TOP } from "@palloc/palloc/model";
+ * const d = deleteContext(initialState(), TOP);
+ * console.assert(!d.ok && d.refusal.kind === "top-context");
+ * ```
+ */
 export function deleteContext(state: ModelState, id: CtxId): Fired {
   const ctx = contextOf(state, id);
   if (ctx === undefined) return deadContext(state, nameOf(state, id));
@@ -141,7 +192,16 @@ export function deleteContext(state: ModelState, id: CtxId): Fired {
   return { ok: true, state: step.state, fired: step.fired };
 }
 
-/** `MemoryContextDeleteChildren`: deletes every descendant of `id`; `id` stays. */
+/**
+ * `MemoryContextDeleteChildren`: deletes every descendant of `id`; `id` stays.
+ *
+ * @example
+ * ```ts
+ * import { deleteChildren, ERROR_CONTEXT, initialState, TOP } from "@palloc/palloc/model";
+ * const d = deleteChildren(initialState(), TOP);
+ * console.assert(d.ok && !d.state.contexts.has(ERROR_CONTEXT));
+ * ```
+ */
 export function deleteChildren(state: ModelState, id: CtxId): Fired {
   if (contextOf(state, id) === undefined) return deadContext(state, nameOf(state, id));
   const holder = childHoldingCurrent(state, id);

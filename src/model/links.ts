@@ -17,7 +17,16 @@ import { contextOf, mustContext, nameOf, putContext, updateContext } from "./sta
 import { isSelfOrAncestor } from "./tree.ts";
 import type { CallbackId, CtxId, ModelState, Outcome } from "./types.ts";
 
-/** `MemoryContextSetParent(id, parent)`. */
+/**
+ * `MemoryContextSetParent(id, parent)`.
+ *
+ * @example
+ * ```ts
+ * import { ERROR_CONTEXT, initialState, setParent, TOP } from "@palloc/palloc/model";
+ * const r = setParent(initialState(), TOP, ERROR_CONTEXT);
+ * console.assert(!r.ok && r.refusal.kind === "top-context");
+ * ```
+ */
 export function setParent(state: ModelState, id: CtxId, parent: CtxId): Outcome {
   const ctx = contextOf(state, id);
   if (ctx === undefined) return deadContext(state, nameOf(state, id));
@@ -35,7 +44,16 @@ export function setParent(state: ModelState, id: CtxId, parent: CtxId): Outcome 
   return { ok: true, state: next };
 }
 
-/** `MemoryContextRegisterResetCallback(id, cb)`; `cb` is the caller's token. */
+/**
+ * `MemoryContextRegisterResetCallback(id, cb)`; `cb` is the caller's token.
+ *
+ * @example
+ * ```ts
+ * import { initialState, registerCallback, TOP } from "@palloc/palloc/model";
+ * const r = registerCallback(initialState(), TOP, "mine");
+ * console.assert(r.ok && r.state.contexts.get(TOP)?.callbacks[0] === "mine");
+ * ```
+ */
 export function registerCallback(state: ModelState, id: CtxId, cb: CallbackId): Outcome {
   const ctx = contextOf(state, id);
   if (ctx === undefined) return deadContext(state, nameOf(state, id));
@@ -43,7 +61,16 @@ export function registerCallback(state: ModelState, id: CtxId, cb: CallbackId): 
   return { ok: true, state: next };
 }
 
-/** `MemoryContextSwitchTo(id)`: returns the previous current context. */
+/**
+ * `MemoryContextSwitchTo(id)`: returns the previous current context.
+ *
+ * @example
+ * ```ts
+ * import { ERROR_CONTEXT, initialState, switchTo, TOP } from "@palloc/palloc/model";
+ * const r = switchTo(initialState(), ERROR_CONTEXT);
+ * console.assert(r.ok && r.previous === TOP && r.state.current === ERROR_CONTEXT);
+ * ```
+ */
 export function switchTo(state: ModelState, id: CtxId): Outcome<{ previous: CtxId }> {
   if (contextOf(state, id) === undefined) return deadContext(state, nameOf(state, id));
   return { ok: true, state: { ...state, current: id }, previous: state.current };

@@ -34,6 +34,7 @@ import {
   MAX_ALLOC_SIZE,
   maxAlign,
 } from "./sizes.ts";
+import { limitVerdict } from "./limit.ts";
 import { ERROR_CONTEXT, mustContext, updateContext } from "./state.ts";
 import type {
   ChunkId,
@@ -45,12 +46,29 @@ import type {
   Outcome,
 } from "./types.ts";
 
-/** The heap gives nothing more from now on (a limit of zero). */
+/**
+ * The heap gives nothing more from now on (a limit of zero).
+ *
+ * @example
+ * ```ts
+ * import { alloc, exhaustHeap, initialState, TOP } from "@palloc/palloc/model";
+ * const a = alloc(exhaustHeap(initialState()), TOP, 100_000);
+ * console.assert(!a.ok && a.refusal.message === "out of memory");
+ * ```
+ */
 export function exhaustHeap(state: ModelState): ModelState {
   return { ...state, heap: "exhausted" };
 }
 
-/** The heap serves every ordinary request again (the limit is lifted). */
+/**
+ * The heap serves every ordinary request again (the limit is lifted).
+ *
+ * @example
+ * ```ts
+ * import { exhaustHeap, initialState, replenishHeap } from "@palloc/palloc/model";
+ * console.assert(replenishHeap(exhaustHeap(initialState())).heap === "plenty");
+ * ```
+ */
 export function replenishHeap(state: ModelState): ModelState {
   return { ...state, heap: "plenty" };
 }
@@ -59,6 +77,14 @@ export function replenishHeap(state: ModelState): ModelState {
  * How a realloc of `chunk` to `size` is served: "in-place" (same chunk, no
  * heap involved), "block" (an AllocSet dedicated block resized by the
  * heap's realloc) or "move" (a new chunk is allocated, the old one freed).
+ *
+ * @example
+ * ```ts
+ * import { alloc, initialState, reallocPath, TOP } from "@palloc/palloc/model";
+ * const a = alloc(initialState(), TOP, 10);
+ * if (!a.ok || a.chunk === null) throw new Error("no chunk");
+ * console.assert(reallocPath(a.state, a.state.chunks.get(a.chunk)!, 12) === "in-place");
+ * ```
  */
 export function reallocPath(
   state: ModelState,
@@ -71,8 +97,25 @@ export function reallocPath(
   return (chunk.space ?? 0) - CHUNK_HEADER >= size ? "in-place" : "move";
 }
 
-/** What a request can expect from the heap in `state` (see the file header). */
+/**
+ * What a request can expect from the heap and the memory limits in `state`
+ * (see the file header and `limit.ts`): the stricter of the two verdicts.
+ *
+ * @example
+ * ```ts
+ * import { exhaustHeap, initialState, memoryVerdict, TOP } from "@palloc/palloc/model";
+ * const s = exhaustHeap(initialState());
+ * console.assert(memoryVerdict(s, { op: "alloc", ctx: TOP, size: 100 }) === "may-fail");
+ * ```
+ */
 export function memoryVerdict(state: ModelState, req: MemoryRequest): MemoryVerdict {
+  const heap = heapVerdict(state, req);
+  if (heap === "fails") return heap;
+  const limit = limitVerdict(state, req);
+  return limit === "succeeds" ? heap : limit;
+}
+
+function heapVerdict(state: ModelState, req: MemoryRequest): MemoryVerdict {
   switch (req.op) {
     case "create":
       if (state.heap === "plenty") return "succeeds";
@@ -123,6 +166,13 @@ export function spendReserve(state: ModelState, ctx: CtxId, chunk: ModelChunk): 
  * small request in ErrorContext uses up the reserve until its next reset.
  * Nothing else changes: a failed realloc leaves the chunk as it was, a
  * failed create leaves no context.
+ *
+ * @example
+ * ```ts
+ * import { initialState, outOfMemory, TOP } from "@palloc/palloc/model";
+ * const o = outOfMemory(initialState(), { op: "alloc", ctx: TOP, size: 10 });
+ * console.assert(!o.ok && o.refusal.kind === "out-of-memory");
+ * ```
  */
 export function outOfMemory(
   state: ModelState,

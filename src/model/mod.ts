@@ -111,5 +111,6 @@ export {
 } from "./lifetime.ts";
 export { registerCallback, setParent, switchTo } from "./links.ts";
 export { exhaustHeap, memoryVerdict, outOfMemory, reallocPath, replenishHeap } from "./memory.ts";
+export { limitVerdict, setLimit, strictestLimit } from "./limit.ts";
 export { recoverFromError } from "./recovery.ts";
 export { describeModel, modelViolations } from "./invariants.ts";

@@ -12,7 +12,17 @@ import { type Fired, reset } from "./lifetime.ts";
 import { ERROR_CONTEXT, TOP } from "./state.ts";
 import type { ModelState } from "./types.ts";
 
-/** Switch to TopMemoryContext, then reset ErrorContext; returns the callbacks that ran. */
+/**
+ * Switch to TopMemoryContext, then reset ErrorContext; returns the callbacks that ran.
+ *
+ * @example
+ * ```ts
+ * import { ERROR_CONTEXT, initialState, recoverFromError, switchTo, TOP } from "@palloc/palloc/model";
+ * const s = switchTo(initialState(), ERROR_CONTEXT);
+ * const r = recoverFromError(s.state);
+ * console.assert(r.ok && r.state.current === TOP);
+ * ```
+ */
 export function recoverFromError(state: ModelState): Fired {
   const switched: ModelState = { ...state, current: TOP };
   if (!switched.contexts.has(ERROR_CONTEXT)) return { ok: true, state: switched, fired: [] };

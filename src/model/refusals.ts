@@ -100,6 +100,11 @@ export function holdsCurrent(state: ModelState, name: string): Outcome<never> {
   );
 }
 
+/** A memory limit that is not a non-negative safe integer (palloc's own; PostgreSQL has none). */
+export function badLimit(state: ModelState, bytes: number, name: string): Outcome<never> {
+  return refuse(state, "bad-limit", `invalid memory limit ${bytes} for memory context "${name}"`);
+}
+
 /** Parameters PostgreSQL only asserts on (block sizes below 1 KB, unaligned, out of order). */
 export function badParameters(state: ModelState, what: string): Outcome<never> {
   return refuse(state, "bad-parameters", `invalid memory context parameters: ${what}`);

@@ -6,19 +6,51 @@
 import { chunkLimitOf } from "./sizes.ts";
 import type { ChunkId, ContextSpec, CtxId, ModelChunk, ModelContext, ModelState } from "./types.ts";
 
-/** TopMemoryContext's identity. */
+/**
+ * TopMemoryContext's identity.
+ *
+ * @example
+ * ```ts
+ * import { initialState, TOP } from "@palloc/palloc/model";
+ * console.assert(initialState().contexts.get(TOP)?.children.length === 1);
+ * ```
+ */
 export const TOP: CtxId = 0;
-/** ErrorContext's identity. */
+/**
+ * ErrorContext's identity.
+ *
+ * @example
+ * ```ts
+ * import { ERROR_CONTEXT, initialState, nameOf } from "@palloc/palloc/model";
+ * console.assert(nameOf(initialState(), ERROR_CONTEXT) === "ErrorContext");
+ * ```
+ */
 export const ERROR_CONTEXT: CtxId = 1;
 
-/** TopMemoryContext's sizes (`ALLOCSET_DEFAULT_SIZES`). */
+/**
+ * TopMemoryContext's sizes (`ALLOCSET_DEFAULT_SIZES`).
+ *
+ * @example
+ * ```ts
+ * import { TOP_SPEC } from "@palloc/palloc/model";
+ * console.assert(TOP_SPEC.kind === "aset" && TOP_SPEC.maxBlockSize === 8 * 1024 * 1024);
+ * ```
+ */
 export const TOP_SPEC: ContextSpec = {
   kind: "aset",
   minContextSize: 0,
   initBlockSize: 8192,
   maxBlockSize: 8 * 1024 * 1024,
 };
-/** ErrorContext's sizes: 8 KB min, init and max, so its keeper block is its reserve. */
+/**
+ * ErrorContext's sizes: 8 KB min, init and max, so its keeper block is its reserve.
+ *
+ * @example
+ * ```ts
+ * import { ERROR_SPEC } from "@palloc/palloc/model";
+ * console.assert(ERROR_SPEC.kind === "aset" && ERROR_SPEC.initBlockSize === 8192);
+ * ```
+ */
 export const ERROR_SPEC: ContextSpec = {
   kind: "aset",
   minContextSize: 8192,
@@ -43,12 +75,20 @@ export function newContext(
     callbacks: [],
     holdsMemory: false,
     chunkLimit: chunkLimitOf(spec),
+    limit: null,
   };
 }
 
 /**
  * The state `MemoryContextInit` makes: TopMemoryContext with ErrorContext as
  * its only child, TopMemoryContext current, no chunks, the heap plentiful.
+ *
+ * @example
+ * ```ts
+ * import { initialState, TOP } from "@palloc/palloc/model";
+ * const s = initialState();
+ * console.assert(s.current === TOP && s.contexts.size === 2 && s.chunks.size === 0);
+ * ```
  */
 export function initialState(): ModelState {
   const top = { ...newContext(TOP, "TopMemoryContext", TOP_SPEC, null), children: [ERROR_CONTEXT] };
@@ -66,19 +106,45 @@ export function initialState(): ModelState {
   };
 }
 
-/** The live context `id`, or undefined. */
+/**
+ * The live context `id`, or undefined.
+ *
+ * @example
+ * ```ts
+ * import { contextOf, initialState, TOP } from "@palloc/palloc/model";
+ * console.assert(contextOf(initialState(), TOP)?.name === "TopMemoryContext");
+ * console.assert(contextOf(initialState(), 99) === undefined);
+ * ```
+ */
 export function contextOf(state: ModelState, id: CtxId): ModelContext | undefined {
   return state.contexts.get(id);
 }
 
-/** The live context `id`; throws when there is none (for use after validation). */
+/**
+ * The live context `id`; throws when there is none (for use after validation).
+ *
+ * @example
+ * ```ts
+ * import { initialState, mustContext, TOP } from "@palloc/palloc/model";
+ * console.assert(mustContext(initialState(), TOP).parent === null);
+ * ```
+ */
 export function mustContext(state: ModelState, id: CtxId): ModelContext {
   const ctx = state.contexts.get(id);
   if (ctx === undefined) throw new Error(`model: no live context ${id}`);
   return ctx;
 }
 
-/** A display name for a context identity, live or not. */
+/**
+ * A display name for a context identity, live or not.
+ *
+ * @example
+ * ```ts
+ * import { initialState, nameOf } from "@palloc/palloc/model";
+ * console.assert(nameOf(initialState(), 0) === "TopMemoryContext");
+ * console.assert(nameOf(initialState(), 42) === "#42");
+ * ```
+ */
 export function nameOf(state: ModelState, id: CtxId): string {
   return state.names.get(id) ?? `#${id}`;
 }
@@ -124,7 +190,17 @@ export function dropChunksOf(state: ModelState, ctx: CtxId): ModelState {
   return chunks === null ? state : { ...state, chunks };
 }
 
-/** The live chunks of context `ctx`, oldest first. */
+/**
+ * The live chunks of context `ctx`, oldest first.
+ *
+ * @example
+ * ```ts
+ * import { alloc, chunksOf, initialState, TOP } from "@palloc/palloc/model";
+ * const a = alloc(initialState(), TOP, 10);
+ * if (!a.ok) throw new Error(a.refusal.message);
+ * console.assert(chunksOf(a.state, TOP).length === 1);
+ * ```
+ */
 export function chunksOf(state: ModelState, ctx: CtxId): readonly ModelChunk[] {
   return [...state.chunks.values()].filter((c) => c.ctx === ctx);
 }

@@ -17,17 +17,41 @@ import { contextOf, mustContext, nameOf, TOP } from "./state.ts";
 import type { CtxId, ModelState, Outcome } from "./types.ts";
 import { deadContext } from "./refusals.ts";
 
-/** The parent of a live context (null for TopMemoryContext). */
+/**
+ * The parent of a live context (null for TopMemoryContext).
+ *
+ * @example
+ * ```ts
+ * import { ERROR_CONTEXT, initialState, parentOf, TOP } from "@palloc/palloc/model";
+ * console.assert(parentOf(initialState(), ERROR_CONTEXT) === TOP);
+ * ```
+ */
 export function parentOf(state: ModelState, id: CtxId): CtxId | null {
   return mustContext(state, id).parent;
 }
 
-/** The children of a live context, newest first. */
+/**
+ * The children of a live context, newest first.
+ *
+ * @example
+ * ```ts
+ * import { childrenOf, ERROR_CONTEXT, initialState, TOP } from "@palloc/palloc/model";
+ * console.assert(childrenOf(initialState(), TOP)[0] === ERROR_CONTEXT);
+ * ```
+ */
 export function childrenOf(state: ModelState, id: CtxId): readonly CtxId[] {
   return mustContext(state, id).children;
 }
 
-/** Depth below TopMemoryContext (TopMemoryContext is 0, its children 1, …). */
+/**
+ * Depth below TopMemoryContext (TopMemoryContext is 0, its children 1, …).
+ *
+ * @example
+ * ```ts
+ * import { ERROR_CONTEXT, initialState, levelOf } from "@palloc/palloc/model";
+ * console.assert(levelOf(initialState(), ERROR_CONTEXT) === 1);
+ * ```
+ */
 export function levelOf(state: ModelState, id: CtxId): number {
   let level = 0;
   for (let p = mustContext(state, id).parent; p !== null; p = mustContext(state, p).parent) {
@@ -36,7 +60,16 @@ export function levelOf(state: ModelState, id: CtxId): number {
   return level;
 }
 
-/** True when `ancestor` is `id` or lies on the path from `id` up to the root. */
+/**
+ * True when `ancestor` is `id` or lies on the path from `id` up to the root.
+ *
+ * @example
+ * ```ts
+ * import { ERROR_CONTEXT, initialState, isSelfOrAncestor, TOP } from "@palloc/palloc/model";
+ * console.assert(isSelfOrAncestor(initialState(), TOP, ERROR_CONTEXT));
+ * console.assert(!isSelfOrAncestor(initialState(), ERROR_CONTEXT, TOP));
+ * ```
+ */
 export function isSelfOrAncestor(state: ModelState, ancestor: CtxId, id: CtxId): boolean {
   for (let c: CtxId | null = id; c !== null; c = mustContext(state, c).parent) {
     if (c === ancestor) return true;
@@ -48,6 +81,12 @@ export function isSelfOrAncestor(state: ModelState, ancestor: CtxId, id: CtxId):
  * `id` and its descendants in PostgreSQL's walk order: pre-order, a parent
  * before its children, children newest first (`MemoryContextTraverseNext`,
  * `MemoryContextStats`, `MemoryContextResetChildren`).
+ *
+ * @example
+ * ```ts
+ * import { initialState, subtree, TOP } from "@palloc/palloc/model";
+ * console.assert(subtree(initialState(), TOP).length === 2);
+ * ```
  */
 export function subtree(state: ModelState, id: CtxId): readonly CtxId[] {
   const out: CtxId[] = [];
@@ -63,6 +102,14 @@ export function subtree(state: ModelState, id: CtxId): readonly CtxId[] {
  * The order `MemoryContextDelete(id)` deletes `id`'s subtree: always descend
  * to the newest child until a leaf, delete it, climb back and repeat — so
  * every context goes after all its descendants, and siblings go newest first.
+ *
+ * @example
+ * ```ts
+ * import { createAllocSet, deletionOrder, initialState, TOP } from "@palloc/palloc/model";
+ * const a = createAllocSet(initialState(), TOP, "a", 0, 1024, 8192);
+ * if (!a.ok) throw new Error(a.refusal.message);
+ * console.assert(deletionOrder(a.state, a.ctx).at(-1) === a.ctx);
+ * ```
  */
 export function deletionOrder(state: ModelState, id: CtxId): readonly CtxId[] {
   const out: CtxId[] = [];
@@ -74,7 +121,15 @@ export function deletionOrder(state: ModelState, id: CtxId): readonly CtxId[] {
   return out;
 }
 
-/** Every live context, in the order `MemoryContextStats(TopMemoryContext)` prints them. */
+/**
+ * Every live context, in the order `MemoryContextStats(TopMemoryContext)` prints them.
+ *
+ * @example
+ * ```ts
+ * import { allContexts, ERROR_CONTEXT, initialState, TOP } from "@palloc/palloc/model";
+ * console.assert(allContexts(initialState()).join() === [TOP, ERROR_CONTEXT].join());
+ * ```
+ */
 export function allContexts(state: ModelState): readonly CtxId[] {
   return subtree(state, TOP);
 }
@@ -85,7 +140,15 @@ export function hasLiveChunks(state: ModelState, id: CtxId): boolean {
   return false;
 }
 
-/** `MemoryContextIsEmpty` of a live context (see the file header for the rules). */
+/**
+ * `MemoryContextIsEmpty` of a live context (see the file header for the rules).
+ *
+ * @example
+ * ```ts
+ * import { ERROR_CONTEXT, initialState, isEmptyNow } from "@palloc/palloc/model";
+ * console.assert(isEmptyNow(initialState(), ERROR_CONTEXT));
+ * ```
+ */
 export function isEmptyNow(state: ModelState, id: CtxId): boolean {
   const ctx = mustContext(state, id);
   if (ctx.children.length > 0) return false;
@@ -100,7 +163,16 @@ export function isEmptyNow(state: ModelState, id: CtxId): boolean {
   }
 }
 
-/** `MemoryContextIsEmpty(id)`, refusing a dead context. */
+/**
+ * `MemoryContextIsEmpty(id)`, refusing a dead context.
+ *
+ * @example
+ * ```ts
+ * import { initialState, isEmpty, TOP } from "@palloc/palloc/model";
+ * const e = isEmpty(initialState(), TOP);
+ * console.assert(e.ok && e.empty === false); // it has a child
+ * ```
+ */
 export function isEmpty(state: ModelState, id: CtxId): Outcome<{ empty: boolean }> {
   if (contextOf(state, id) === undefined) return deadContext(state, nameOf(state, id));
   return { ok: true, state, empty: isEmptyNow(state, id) };

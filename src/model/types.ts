@@ -10,17 +10,63 @@
  * the caller's own tokens.
  */
 
-/** A context's identity in the model. TopMemoryContext is 0, ErrorContext 1. */
+/**
+ * A context's identity in the model. TopMemoryContext is 0, ErrorContext 1.
+ *
+ * @example
+ * ```ts
+ * import { type CtxId, TOP } from "@palloc/palloc/model";
+ * const id: CtxId = TOP;
+ * console.assert(id === 0);
+ * ```
+ */
 export type CtxId = number;
-/** A chunk's identity in the model; it survives `realloc`, even when the chunk moves. */
+/**
+ * A chunk's identity in the model; it survives `realloc`, even when the chunk moves.
+ *
+ * @example
+ * ```ts
+ * import { alloc, type ChunkId, initialState, TOP } from "@palloc/palloc/model";
+ * const a = alloc(initialState(), TOP, 1);
+ * const id: ChunkId | null = a.ok ? a.chunk : null;
+ * console.assert(id === 1);
+ * ```
+ */
 export type ChunkId = number;
-/** The caller's name for a reset callback (need not be unique). */
+/**
+ * The caller's name for a reset callback (need not be unique).
+ *
+ * @example
+ * ```ts
+ * import { type CallbackId, registerCallback, initialState, TOP } from "@palloc/palloc/model";
+ * const cb: CallbackId = "flush";
+ * console.assert(registerCallback(initialState(), TOP, cb).ok);
+ * ```
+ */
 export type CallbackId = string;
 
-/** The four context types of PostgreSQL 18. */
+/**
+ * The four context types of PostgreSQL 18.
+ *
+ * @example
+ * ```ts
+ * import { type ContextKind, initialState, TOP } from "@palloc/palloc/model";
+ * const kind: ContextKind = initialState().contexts.get(TOP)!.spec.kind;
+ * console.assert(kind === "aset");
+ * ```
+ */
 export type ContextKind = "aset" | "generation" | "slab" | "bump";
 
-/** Parameters of a context, as its creator takes them. */
+/**
+ * Parameters of a context, as its creator takes them.
+ *
+ * @example
+ * ```ts
+ * import { type ContextSpec, createContext, initialState, TOP } from "@palloc/palloc/model";
+ * const spec: ContextSpec = { kind: "bump", minContextSize: 0, initBlockSize: 8192, maxBlockSize: 8192 };
+ * console.assert(createContext(initialState(), TOP, "b", spec).ok);
+ * ```
+ */
 export type ContextSpec =
   | {
     readonly kind: "aset" | "generation" | "bump";
@@ -30,7 +76,16 @@ export type ContextSpec =
   }
   | { readonly kind: "slab"; readonly blockSize: number; readonly chunkSize: number };
 
-/** One live context. */
+/**
+ * One live context.
+ *
+ * @example
+ * ```ts
+ * import { type ModelContext, initialState, TOP } from "@palloc/palloc/model";
+ * const top: ModelContext = initialState().contexts.get(TOP)!;
+ * console.assert(top.isReset && top.limit === null);
+ * ```
+ */
 export interface ModelContext {
   /** Its identity. */
   readonly id: CtxId;
@@ -58,9 +113,25 @@ export interface ModelContext {
    * one size it accepts.
    */
   readonly chunkLimit: number;
+  /**
+   * `MemoryContextSetLimit`: the most bytes of `mem_allocated` this context's
+   * subtree may take from the heap, or null for no limit of its own.
+   */
+  readonly limit: number | null;
 }
 
-/** One live chunk. */
+/**
+ * One live chunk.
+ *
+ * @example
+ * ```ts
+ * import { alloc, type ModelChunk, initialState, TOP } from "@palloc/palloc/model";
+ * const a = alloc(initialState(), TOP, 100_000);
+ * if (!a.ok || a.chunk === null) throw new Error("no chunk");
+ * const c: ModelChunk = a.state.chunks.get(a.chunk)!;
+ * console.assert(c.dedicated); // above TopMemoryContext's chunk limit
+ * ```
+ */
 export interface ModelChunk {
   /** Its identity. */
   readonly id: ChunkId;
@@ -74,10 +145,28 @@ export interface ModelChunk {
   readonly dedicated: boolean;
 }
 
-/** Whether the heap can still hand out new blocks. */
+/**
+ * Whether the heap can still hand out new blocks.
+ *
+ * @example
+ * ```ts
+ * import { exhaustHeap, type HeapCondition, initialState } from "@palloc/palloc/model";
+ * const h: HeapCondition = exhaustHeap(initialState()).heap;
+ * console.assert(h === "exhausted");
+ * ```
+ */
 export type HeapCondition = "plenty" | "exhausted";
 
-/** The whole model: the tree, the live chunks, the current context and the heap's condition. */
+/**
+ * The whole model: the tree, the live chunks, the current context and the heap's condition.
+ *
+ * @example
+ * ```ts
+ * import { initialState, type ModelState } from "@palloc/palloc/model";
+ * const s: ModelState = initialState();
+ * console.assert(s.nextCtx === 2 && s.nextChunk === 1);
+ * ```
+ */
 export interface ModelState {
   /** Live contexts by identity. */
   readonly contexts: ReadonlyMap<CtxId, ModelContext>;
@@ -107,7 +196,17 @@ export interface ModelState {
   readonly asetFreelists: readonly [readonly number[], readonly number[]];
 }
 
-/** Why a call is refused. */
+/**
+ * Why a call is refused.
+ *
+ * @example
+ * ```ts
+ * import { free, initialState, type RefusalKind } from "@palloc/palloc/model";
+ * const r = free(initialState(), 3);
+ * const kind: RefusalKind | null = r.ok ? null : r.refusal.kind;
+ * console.assert(kind === "foreign-pointer");
+ * ```
+ */
 export type RefusalKind =
   | "dead-context"
   | "dead-pointer"
@@ -121,9 +220,20 @@ export type RefusalKind =
   | "top-context"
   | "cycle"
   | "holds-current"
-  | "bad-parameters";
+  | "bad-parameters"
+  | "bad-limit";
 
-/** A refused call: what kind of refusal, and PostgreSQL's (or palloc's) primary message. */
+/**
+ * A refused call: what kind of refusal, and PostgreSQL's (or palloc's) primary message.
+ *
+ * @example
+ * ```ts
+ * import { alloc, initialState, type Refusal, TOP } from "@palloc/palloc/model";
+ * const a = alloc(initialState(), TOP, 2 ** 31);
+ * const why: Refusal | null = a.ok ? null : a.refusal;
+ * console.assert(why?.message === "invalid memory alloc request size 2147483648");
+ * ```
+ */
 export interface Refusal {
   /** The kind, for programs. */
   readonly kind: RefusalKind;
@@ -136,15 +246,40 @@ export interface Refusal {
  * refusal. A refusal carries the state after the failed call too: it equals
  * the state before except where PostgreSQL changes something before it
  * refuses (documented per operation).
+ *
+ * @example
+ * ```ts
+ * import { initialState, type Outcome, switchTo, TOP } from "@palloc/palloc/model";
+ * const o: Outcome<{ previous: number }> = switchTo(initialState(), TOP);
+ * console.assert(o.ok);
+ * ```
  */
 export type Outcome<T extends object = Record<never, never>> =
   | ({ readonly ok: true; readonly state: ModelState } & Readonly<T>)
   | { readonly ok: false; readonly state: ModelState; readonly refusal: Refusal };
 
-/** What the heap's condition lets a request expect. */
+/**
+ * What the heap's condition lets a request expect.
+ *
+ * @example
+ * ```ts
+ * import { initialState, memoryVerdict, type MemoryVerdict, TOP } from "@palloc/palloc/model";
+ * const v: MemoryVerdict = memoryVerdict(initialState(), { op: "alloc", ctx: TOP, size: 10 });
+ * console.assert(v === "succeeds");
+ * ```
+ */
 export type MemoryVerdict = "succeeds" | "may-fail" | "fails";
 
-/** A request that may need memory from the heap. */
+/**
+ * A request that may need memory from the heap.
+ *
+ * @example
+ * ```ts
+ * import { initialState, memoryVerdict, type MemoryRequest, TOP_SPEC } from "@palloc/palloc/model";
+ * const req: MemoryRequest = { op: "create", spec: TOP_SPEC };
+ * console.assert(memoryVerdict(initialState(), req) === "succeeds");
+ * ```
+ */
 export type MemoryRequest =
   | {
     readonly op: "alloc";
@@ -158,4 +293,4 @@ export type MemoryRequest =
     readonly size: number | bigint;
     readonly flags?: number;
   }
-  | { readonly op: "create"; readonly spec: ContextSpec };
+  | { readonly op: "create"; readonly spec: ContextSpec; readonly parent?: CtxId };

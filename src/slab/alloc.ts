@@ -37,6 +37,7 @@ import {
   SlabListIsEmpty,
   SlabListPushHead,
 } from "./block.ts";
+import { MemoryContextBlockMalloc } from "../mcxt/limit.ts";
 
 /** `SlabBlocklistIndex`: list 0 for no free chunk, 1 or 2 by range otherwise. */
 export function SlabBlocklistIndex(slab: SlabContext, nfree: number): number {
@@ -78,7 +79,7 @@ function SlabAllocFromNewBlock(slab: SlabContext, size: number, flags: number): 
     block = node - SLAB_BLOCK_NODE;
     chunk = SlabBlockGetNextFreeChunk(block, slab.fullChunkSize);
   } else {
-    block = heap.malloc(slab.blockSize);
+    block = MemoryContextBlockMalloc(slab, slab.blockSize);
     if (block === 0) return MemoryContextAllocationFailure(slab, size, flags);
     slab.memAllocated += slab.blockSize;
     chunk = SlabBlockInit(slab.header, block, slab.chunksPerBlock, slab.fullChunkSize);

@@ -131,7 +131,7 @@ export function SlabContextCreate(
     );
   }
 
-  const header = ContextMallocHeader(SLAB_CONTEXT_SIZE, name);
+  const header = ContextMallocHeader(SLAB_CONTEXT_SIZE, name, parent);
 
   const slab = new SlabContext();
   registerContext(slab, header);

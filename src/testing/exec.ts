@@ -9,12 +9,12 @@
  * Also here: the live lists commands pick from, and `allocate`, the one
  * allocation path shared by the allocating commands.
  */
-import { heap, MCXT_ALLOC_ZERO, type MemoryContext } from "../../src/mcxt/context.ts";
-import * as R from "../../src/mcxt/mod.ts";
-import * as M from "../../src/model/mod.ts";
-import type { Expectation, Operation } from "../../src/trace/types.ts";
-import { attempt, fail, snapshot, unchanged } from "./checks_test.ts";
-import { counters, fillPattern, type ModelBox, type World } from "./world_test.ts";
+import { heap, MCXT_ALLOC_ZERO, type MemoryContext } from "../mcxt/context.ts";
+import * as R from "../mcxt/mod.ts";
+import * as M from "../model/mod.ts";
+import type { Expectation, Operation } from "../trace/types.ts";
+import { attempt, fail, snapshot, unchanged } from "./checks.ts";
+import { counters, fillPattern, type ModelBox, type World } from "./world.ts";
 
 /** What `attempt` returns. */
 export type Real<T> = { ok: true; value: T } | { ok: false; error: Error };

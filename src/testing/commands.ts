@@ -9,16 +9,16 @@
  * command stays meaningful when shrinking removes the ones before it. They
  * describe themselves from their constructor arguments only.
  */
-import type fc from "fast-check";
-import { AllocSetContextCreate } from "../../src/aset/mod.ts";
-import { heap } from "../../src/mcxt/context.ts";
-import { BumpContextCreate } from "../../src/bump/mod.ts";
-import { GenerationContextCreate } from "../../src/generation/mod.ts";
-import { SlabContextCreate } from "../../src/slab/mod.ts";
-import * as R from "../../src/mcxt/mod.ts";
-import * as M from "../../src/model/mod.ts";
-import type { Expectation, Operation } from "../../src/trace/types.ts";
-import { checkWorld, fail } from "./checks_test.ts";
+import type { Command } from "./fast_check.ts";
+import { type AllocSetContext, AllocSetContextCreate } from "../aset/mod.ts";
+import { heap } from "../mcxt/context.ts";
+import { BumpContextCreate } from "../bump/mod.ts";
+import { GenerationContextCreate } from "../generation/mod.ts";
+import { SlabContextCreate } from "../slab/mod.ts";
+import * as R from "../mcxt/mod.ts";
+import * as M from "../model/mod.ts";
+import type { Expectation, Operation } from "../trace/types.ts";
+import { checkLimits, checkWorld, fail, limitedTotals } from "./checks.ts";
 import {
   allocate,
   type AllocHow,
@@ -27,22 +27,30 @@ import {
   expectations,
   namedChunks,
   pick,
-} from "./exec_test.ts";
-import { counters, fillPattern, type ModelBox, patternMismatch, type World } from "./world_test.ts";
+} from "./exec.ts";
+import { counters, fillPattern, type ModelBox, patternMismatch, type World } from "./world.ts";
 
 /** Shared shape: count, log, act, forget the dead, check everything. */
-export abstract class Base implements fc.Command<ModelBox, World> {
+export abstract class Base implements Command<ModelBox, World> {
   /** Every command can run in any state (targets are picked modulo the live lists). */
   check(_m: Readonly<ModelBox>): boolean {
     return true;
   }
+  /**
+   * True while the command may move memory into a limited subtree without
+   * asking the heap (set-parent, a recycled AllocSet): the limit check after
+   * it takes the new totals as they are.
+   */
+  movesMemory = false;
   /** Counts, logs and runs the command, then checks the whole world. */
   run(m: ModelBox, w: World): void {
     counters.commands++;
     w.log.push(this.toString());
+    const before = limitedTotals(m, w);
     this.act(m, w);
     w.sweep(m.state);
     checkWorld(m, w);
+    if (!this.movesMemory) checkLimits(m, w, before, this.toString());
   }
   /** The command's own work, on the model and on palloc. */
   abstract act(m: ModelBox, w: World): void;
@@ -81,14 +89,23 @@ export class CreateCmd extends Base {
           return BumpContextCreate(p, nm, sp.minContextSize, sp.initBlockSize, sp.maxBlockSize);
       }
     };
-    const req = { op: "create", spec: sp } as const;
+    const req = { op: "create", spec: sp, parent } as const;
     const model = M.createContext(s, parent, nm, sp);
     const entry = w.record(createOp(nm, M.nameOf(s, parent), sp), expectations(model));
     const { out, real } = execute(m, w, `${this}`, model, create, req);
     entry.expect = expectations(out);
     if (out.ok && real.ok && "ctx" in out) {
+      this.movesMemory = w.pending.length === 0; // recycled from AllocSet's context freelist
       w.ctx.set(out.ctx as M.CtxId, real.value);
       w.specOf.set(real.value, sp);
+      if (w.foreignCached.has(real.value.header)) {
+        // Recycled a context user code left in AllocSet's cache: its chunk limit is the real one.
+        const id = out.ctx as M.CtxId;
+        const limit = (real.value as AllocSetContext).allocChunkLimit;
+        const contexts = new Map(m.state.contexts);
+        contexts.set(id, { ...M.mustContext(m.state, id), chunkLimit: limit });
+        m.state = { ...m.state, contexts };
+      }
       w.adopt(real.value);
       w.attribute(real.value);
     } else if (w.pending.length > 0) fail(m, w, `${this} failed but kept heap blocks`);

@@ -21,16 +21,16 @@
  * is filled with the same pattern, so the whole chunk always matches it.
  */
 import assert from "node:assert/strict";
-import { heap, type MemoryContext } from "../../src/mcxt/context.ts";
+import { heap, type MemoryContext } from "../mcxt/context.ts";
 import {
   CurrentMemoryContext,
   ErrorContext,
   MemoryContextInit,
   TopMemoryContext,
-} from "../../src/mcxt/mod.ts";
-import type { ChunkId, ContextSpec, CtxId, ModelState } from "../../src/model/mod.ts";
-import { ERROR_CONTEXT, ERROR_SPEC, initialState, TOP, TOP_SPEC } from "../../src/model/mod.ts";
-import type { Expectation, Operation, TraceEntry } from "../../src/trace/types.ts";
+} from "../mcxt/mod.ts";
+import type { ChunkId, ContextSpec, CtxId, ModelState } from "../model/mod.ts";
+import { ERROR_CONTEXT, ERROR_SPEC, initialState, TOP, TOP_SPEC } from "../model/mod.ts";
+import type { Expectation, Operation, TraceEntry } from "../trace/types.ts";
 
 /** Bytes the heap may grow to: far beyond any valid request the generators make. */
 export const WORLD_HEAP_BYTES = 256 << 20;
@@ -91,15 +91,22 @@ export function patternMismatch(
 /** The real palloc one property run drives, and what it knows about it. */
 export class World {
   /** Live model contexts → real contexts. */
-  readonly ctx = new Map<CtxId, MemoryContext>();
+  readonly ctx: Map<CtxId, MemoryContext> = new Map();
   /** The spec each real context was created with (kept after its death). */
-  readonly specOf = new Map<MemoryContext, ContextSpec>();
+  readonly specOf: Map<MemoryContext, ContextSpec> = new Map();
   /** Live model chunks → real chunks. */
-  readonly chunks = new Map<ChunkId, RealChunk>();
+  readonly chunks: Map<ChunkId, RealChunk> = new Map();
   /** Model chunks → the trace token that names them. */
-  readonly tokens = new Map<ChunkId, string>();
+  readonly tokens: Map<ChunkId, string> = new Map();
   /** Live heap blocks → the context that took them. */
-  readonly blocks = new Map<number, MemoryContext>();
+  readonly blocks: Map<number, MemoryContext> = new Map();
+  /**
+   * Header blocks of AllocSet contexts that user code (`UserCodeCmd`)
+   * created and deleted and AllocSet keeps for reuse, with the context
+   * freelist each is on (0 default sizes, 1 small sizes). The model counts
+   * them on its freelists; no real context object is known for them.
+   */
+  readonly foreignCached: Map<number, 0 | 1> = new Map();
   /** Blocks taken during the current command, not yet attributed. */
   pending: number[] = [];
   /** Callback ids in the order their functions ran. */
@@ -152,6 +159,7 @@ export class World {
     const freeChecked = h.freeChecked.bind(h);
     const forget = (ptr: number): void => {
       this.blocks.delete(ptr);
+      this.foreignCached.delete(ptr);
       const i = this.pending.indexOf(ptr);
       if (i >= 0) this.pending.splice(i, 1);
     };
@@ -185,6 +193,7 @@ export class World {
   /** A recycled AllocSet reuses a dead context's header block: it now belongs to `ctx`. */
   adopt(ctx: MemoryContext): void {
     if (this.blocks.has(ctx.header)) this.blocks.set(ctx.header, ctx);
+    if (this.foreignCached.delete(ctx.header)) this.blocks.set(ctx.header, ctx);
   }
 
   /** The real context of live model context `id`. */

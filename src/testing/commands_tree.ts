@@ -10,14 +10,15 @@
  * TopMemoryContext may be the target of `delete` and `setparent`: the
  * model refuses both, and palloc must too.
  */
-import { heap } from "../../src/mcxt/context.ts";
-import * as R from "../../src/mcxt/mod.ts";
-import { FlushErrorState } from "../../src/postgres.ts";
-import * as M from "../../src/model/mod.ts";
-import { fail } from "./checks_test.ts";
-import { Base } from "./commands_test.ts";
-import { allocate, contexts, execute, expectations, pick } from "./exec_test.ts";
-import type { ModelBox, World } from "./world_test.ts";
+import { heap } from "../mcxt/context.ts";
+import * as R from "../mcxt/mod.ts";
+import { MemoryContextSetLimit } from "../mcxt/limit.ts";
+import { FlushErrorState } from "../postgres.ts";
+import * as M from "../model/mod.ts";
+import { fail } from "./checks.ts";
+import { Base } from "./commands.ts";
+import { allocate, contexts, execute, expectations, pick } from "./exec.ts";
+import type { ModelBox, World } from "./world.ts";
 
 /** The reset and delete verbs. */
 export type LifetimeVerb = "reset" | "resetonly" | "resetchildren" | "delete" | "deletechildren";
@@ -93,6 +94,7 @@ export class SetParentCmd extends Base {
       expectations(model),
     );
     entry.expect = expectations(execute(m, w, `${this}`, model, real).out);
+    this.movesMemory = true;
   }
   /** The command, from its constructor arguments only. */
   toString(): string {
@@ -190,6 +192,30 @@ export class LimitCmd extends Base {
   /** The command, from its constructor arguments only. */
   toString(): string {
     return this.exhausted ? "limit(0)" : "limit(none)";
+  }
+}
+
+/** Limits a context's subtree could get (null lifts one; -1 and 0.5 are refused). */
+export const LIMITS: readonly (number | null)[] = [null, 0, 1024, 8192, 16384, 40000, 1 << 20];
+
+/**
+ * `MemoryContextSetLimit` of the `ctx`-th context to `bytes` (no trace verb:
+ * written as nothing, so a counterexample trace replays without limits).
+ */
+export class MemLimitCmd extends Base {
+  /** Keeps the arguments; the command picks its targets when it runs. */
+  constructor(readonly ctx: number, readonly bytes: number | null) {
+    super();
+  }
+  /** Runs the command on the model and on palloc. */
+  act(m: ModelBox, w: World): void {
+    const id = pick(contexts(m.state), this.ctx);
+    const model = M.setLimit(m.state, id, this.bytes);
+    execute(m, w, `${this}`, model, () => MemoryContextSetLimit(w.real(id), this.bytes));
+  }
+  /** The command, from its constructor arguments only. */
+  toString(): string {
+    return `memlimit(ctx ${this.ctx}, ${this.bytes})`;
   }
 }
 

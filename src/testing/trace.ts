@@ -13,11 +13,11 @@
  * bytes. Switching the current context has no trace verb; a counterexample
  * that depends on it replays without the switch (the header says so).
  */
-import { loadPallocApi, type PallocApi } from "../../src/trace/api.ts";
-import { ReplayEngine } from "../../src/trace/replay.ts";
-import type { Expectation, TraceEntry } from "../../src/trace/types.ts";
-import { formatExpectation, formatOperation } from "../../src/trace/write.ts";
-import { CONFORMANCE_HEAP } from "../../src/trace/replay.ts";
+import { loadPallocApi, type PallocApi } from "../trace/api.ts";
+import { ReplayEngine } from "../trace/replay.ts";
+import type { Expectation, TraceEntry } from "../trace/types.ts";
+import { formatExpectation, formatOperation } from "../trace/write.ts";
+import { CONFORMANCE_HEAP } from "../trace/replay.ts";
 
 const MODEL_KINDS = new Set(["error", "null", "fired", "space", "owner", "bool"]);
 /** The palloc API the trace writer replays through (also what conformance uses). */

@@ -5,8 +5,8 @@
  * of command possible, and every property checks everything after every
  * command.
  */
-import fc from "fast-check";
-import * as M from "../../src/model/mod.ts";
+import type { Arbitrary, FastCheck } from "./fast_check.ts";
+import * as M from "../model/mod.ts";
 import {
   AllocCmd,
   type Base,
@@ -15,19 +15,30 @@ import {
   FreeCmd,
   InspectCmd,
   ReallocCmd,
-} from "./commands_test.ts";
+} from "./commands.ts";
 import {
   CallbackCmd,
   IsEmptyCmd,
   LifetimeCmd,
   type LifetimeVerb,
   LimitCmd,
+  LIMITS,
+  MemLimitCmd,
   RecoverCmd,
   SetParentCmd,
   SwitchCmd,
-} from "./commands_tree_test.ts";
+} from "./commands_tree.ts";
 
-/** Command kinds a mix can weigh. */
+/**
+ * Command kinds a mix can weigh.
+ *
+ * @example
+ * ```ts
+ * import { type CommandKind, PROPERTIES } from "@palloc/palloc/testing";
+ * const kinds = Object.keys(PROPERTIES.limits.mix.weights) as CommandKind[];
+ * console.assert(kinds.includes("memlimit"));
+ * ```
+ */
 export type CommandKind =
   | "create"
   | "alloc"
@@ -41,9 +52,20 @@ export type CommandKind =
   | "switch"
   | "isempty"
   | "limit"
+  | "memlimit"
   | "recover";
 
-/** How often each kind of command is generated (missing: never), and which sizes. */
+/**
+ * How often each kind of command is generated (missing: never), and which sizes.
+ *
+ * @example
+ * ```ts
+ * import { type Mix, propertyKit } from "@palloc/palloc/testing";
+ * import fc from "fast-check";
+ * const churn: Mix = { sizes: "valid", weights: { create: 1, alloc: 5, free: 4 } };
+ * console.assert(propertyKit(fc).commands(churn).length === 10);
+ * ```
+ */
 export interface Mix {
   /** Relative weights. */
   readonly weights: Partial<Record<CommandKind, number>>;
@@ -51,37 +73,46 @@ export interface Mix {
   readonly sizes: "valid" | "invalid" | "large";
 }
 
-const index = fc.nat({ max: 1 << 16 });
+/** Indices commands pick their targets with (modulo the live list). */
+export function indexArb(fc: FastCheck): Arbitrary<number> {
+  return fc.nat({ max: 1 << 16 });
+}
 
 /** Request sizes that can be served, from empty to beyond every chunk limit. */
-export const validSize: fc.Arbitrary<number> = fc.oneof(
-  { arbitrary: fc.integer({ min: 0, max: 64 }), weight: 4 },
-  { arbitrary: fc.integer({ min: 65, max: 1024 }), weight: 3 },
-  { arbitrary: fc.integer({ min: 1025, max: 8192 }), weight: 2 },
-  { arbitrary: fc.integer({ min: 8193, max: 40000 }), weight: 1 },
-);
+export function validSize(fc: FastCheck): Arbitrary<number> {
+  return fc.oneof(
+    { arbitrary: fc.integer({ min: 0, max: 64 }), weight: 4 },
+    { arbitrary: fc.integer({ min: 65, max: 1024 }), weight: 3 },
+    { arbitrary: fc.integer({ min: 1025, max: 8192 }), weight: 2 },
+    { arbitrary: fc.integer({ min: 8193, max: 40000 }), weight: 1 },
+  );
+}
 
 /** Sizes every verb refuses, around MaxAllocSize, 2^53 and MaxAllocHugeSize. */
-export const invalidSize: fc.Arbitrary<number | bigint> = fc.constantFrom<number | bigint>(
-  0x40000000,
-  2 ** 32,
-  2 ** 53,
-  -1,
-  2n ** 63n,
-  2n ** 64n - 1n,
-);
+export function invalidSize(fc: FastCheck): Arbitrary<number | bigint> {
+  return fc.constantFrom<number | bigint>(
+    0x40000000,
+    2 ** 32,
+    2 ** 53,
+    -1,
+    2n ** 63n,
+    2n ** 64n - 1n,
+  );
+}
 
-function sizes(kind: Mix["sizes"]): fc.Arbitrary<number | bigint> {
+/** Request sizes of a mix's kind. */
+export function sizeArb(fc: FastCheck, kind: Mix["sizes"]): Arbitrary<number | bigint> {
+  const valid: Arbitrary<number | bigint> = validSize(fc);
   if (kind === "invalid") {
-    return fc.oneof({ arbitrary: validSize, weight: 3 }, { arbitrary: invalidSize, weight: 1 });
+    return fc.oneof({ arbitrary: valid, weight: 3 }, { arbitrary: invalidSize(fc), weight: 1 });
   }
   if (kind === "large") {
     return fc.oneof(
-      { arbitrary: validSize, weight: 2 },
+      { arbitrary: valid, weight: 2 },
       { arbitrary: fc.integer({ min: 8193, max: 70000 }), weight: 1 },
     );
   }
-  return validSize;
+  return valid;
 }
 
 const blockSizes: ReadonlyArray<readonly [number, number, number]> = [
@@ -94,7 +125,7 @@ const blockSizes: ReadonlyArray<readonly [number, number, number]> = [
 ];
 
 /** Context parameters for all four types (with `tooSmall`, also slabs that cannot hold a chunk). */
-export function contextSpec(tooSmall: boolean): fc.Arbitrary<M.ContextSpec> {
+export function contextSpec(fc: FastCheck, tooSmall: boolean): Arbitrary<M.ContextSpec> {
   const sized = fc.tuple(
     fc.constantFrom<"aset" | "generation" | "bump">("aset", "generation", "bump"),
     fc.constantFrom(...blockSizes),
@@ -108,17 +139,18 @@ export function contextSpec(tooSmall: boolean): fc.Arbitrary<M.ContextSpec> {
     fc.constantFrom(...(tooSmall ? [64, 1024, 8192] : [1024, 8192, 65536])),
     fc.constantFrom(...(tooSmall ? [0, 24, 100, 2000] : [0, 8, 20, 24, 40, 100, 500])),
   ).map(([blockSize, chunkSize]): M.ContextSpec => ({ kind: "slab", blockSize, chunkSize }));
-  return fc.oneof({ arbitrary: sized, weight: 3 }, { arbitrary: slab, weight: 1 });
+  return fc.oneof<M.ContextSpec>({ arbitrary: sized, weight: 3 }, { arbitrary: slab, weight: 1 });
 }
 
 const FLAGS = [0, M.ALLOC_HUGE, M.ALLOC_NO_OOM, M.ALLOC_ZERO, M.ALLOC_HUGE | M.ALLOC_NO_OOM];
 const VERBS: LifetimeVerb[] = ["reset", "resetonly", "resetchildren", "delete", "deletechildren"];
 
 /** One arbitrary per command kind of `mix`, with its weight. */
-export function commandArbitraries(mix: Mix): fc.Arbitrary<Base>[] {
-  const size = sizes(mix.sizes);
-  const make: Record<CommandKind, fc.Arbitrary<Base>> = {
-    create: fc.tuple(index, contextSpec(mix.sizes === "invalid"))
+export function commandArbitraries(fc: FastCheck, mix: Mix): Arbitrary<Base>[] {
+  const size = sizeArb(fc, mix.sizes);
+  const index = indexArb(fc);
+  const make: Record<CommandKind, Arbitrary<Base>> = {
+    create: fc.tuple(index, contextSpec(fc, mix.sizes === "invalid"))
       .map(([p, s]) => new CreateCmd(p, s)),
     alloc: fc.tuple(
       index,
@@ -144,9 +176,15 @@ export function commandArbitraries(mix: Mix): fc.Arbitrary<Base>[] {
     switch: index.map((c) => new SwitchCmd(c)),
     isempty: index.map((c) => new IsEmptyCmd(c)),
     limit: fc.boolean().map((b) => new LimitCmd(b)),
+    memlimit: fc.tuple(
+      index,
+      mix.sizes === "invalid"
+        ? fc.constantFrom<number | null>(...LIMITS, -1, 0.5)
+        : fc.constantFrom<number | null>(...LIMITS),
+    ).map(([c, b]) => new MemLimitCmd(c, b)),
     recover: fc.constant(new RecoverCmd()),
   };
-  const out: fc.Arbitrary<Base>[] = [];
+  const out: Arbitrary<Base>[] = [];
   for (const [kind, weight] of Object.entries(mix.weights) as Array<[CommandKind, number]>) {
     for (let i = 0; i < weight; i++) out.push(make[kind]);
   }

@@ -25,8 +25,8 @@
  * and the commands so far.
  */
 import assert from "node:assert/strict";
-import { heap, type MemoryContext } from "../../src/mcxt/context.ts";
-import { PgError } from "../../src/elog.ts";
+import { heap, type MemoryContext } from "../mcxt/context.ts";
+import { PgError } from "../elog.ts";
 import {
   CurrentMemoryContext,
   GetMemoryChunkContext,
@@ -37,9 +37,10 @@ import {
   MemoryContextMemConsumed,
   MemoryContextStatsLines,
   TopMemoryContext,
-} from "../../src/mcxt/mod.ts";
-import * as M from "../../src/model/mod.ts";
-import { type ModelBox, patternMismatch, type World } from "./world_test.ts";
+} from "../mcxt/mod.ts";
+import { MemoryContextGetLimit } from "../mcxt/limit.ts";
+import * as M from "../model/mod.ts";
+import { type ModelBox, patternMismatch, type World } from "./world.ts";
 
 /** Bytes of a context header that PostgreSQL does not count in mem_allocated. */
 export function headerOutsideMemAllocated(kind: M.ContextKind): number {
@@ -108,6 +109,9 @@ function checkTree(box: ModelBox, w: World): void {
     const m = M.mustContext(s, id);
     if (c.id === 0) fail(box, w, `${m.name} is dead in palloc`);
     if (c.name !== m.name) fail(box, w, `context #${id} is called ${c.name}, not ${m.name}`);
+    if (MemoryContextGetLimit(c) !== m.limit) {
+      fail(box, w, `${m.name}'s limit is ${MemoryContextGetLimit(c)}, model ${m.limit}`);
+    }
   }
 }
 
@@ -249,6 +253,10 @@ function checkCounters(box: ModelBox, w: World): void {
     if (list === null || blocks !== 1) fail(box, w, `deleted context ${c.name} still holds memory`);
     dead[list]++;
   }
+  for (const [p, list] of w.foreignCached) {
+    held += heap.sizeOf(p);
+    dead[list]++;
+  }
   if (held !== heap.held) {
     fail(box, w, `heap holds ${heap.held} bytes, the blocks add up to ${held}`);
   }
@@ -258,6 +266,41 @@ function checkCounters(box: ModelBox, w: World): void {
       w,
       `context freelists hold ${dead}, model says ${s.asetFreelists.map((l) => l.length)}`,
     );
+  }
+}
+
+/** `mem_allocated` summed over the real subtree of every context the model gives a limit. */
+export function limitedTotals(box: ModelBox, w: World): Map<M.CtxId, number> {
+  const out = new Map<M.CtxId, number>();
+  for (const c of box.state.contexts.values()) {
+    if (c.limit !== null) out.set(c.id, MemoryContextMemAllocated(w.real(c.id), true));
+  }
+  return out;
+}
+
+/**
+ * The limit rule after a command: a limited subtree within its limit stays
+ * within it, one already past it (a limit is not retroactive) does not grow.
+ * `before` is `limitedTotals` before the command.
+ */
+export function checkLimits(
+  box: ModelBox,
+  w: World,
+  before: ReadonlyMap<M.CtxId, number>,
+  label: string,
+): void {
+  for (const [id, total] of limitedTotals(box, w)) {
+    const limit = M.mustContext(box.state, id).limit!;
+    const was = before.get(id);
+    if (was === undefined) continue; // limited by this very command: not retroactive
+    if (total > Math.max(limit, was)) {
+      fail(
+        box,
+        w,
+        `${label}: ${M.nameOf(box.state, id)}'s subtree holds ${total} bytes, ` +
+          `past its limit ${limit} (it held ${was})`,
+      );
+    }
   }
 }
 
