@@ -14,9 +14,9 @@
  * The build refuses its own output when a JavaScript file imports anything but another file of
  * the package or a `node:` module (the library has no runtime dependency), or when an entry
  * point's `.js` or `.d.ts` is missing. The library's entry points are compiled without any
- * platform's types (they must run in Node, Deno and browsers alike); a CLI entry point is compiled
- * in a second pass with Node's types (`@types/node`), since a command line reads files and
- * arguments. TypeScript and `@types/node` are development tools only: the script installs them
+ * platform's types (they must run in Node, Deno and browsers alike); a CLI entry point and the
+ * testing kit (`./testing`) are compiled in a second pass with Node's types (`@types/node`), since a
+ * command line reads files and arguments and a test kit uses `node:assert`. TypeScript and `@types/node` are development tools only: the script installs them
  * at pinned versions into `test-output/npm-tools/` on first use (from npm), then reuses them.
  *
  * The browser bundle (`dist/palloc.mjs`, one self-contained file) is `tools/build_bundle.ts`'s.
@@ -215,8 +215,11 @@ export async function buildNpm(outDir: string = `${DIST}/npm`): Promise<NpmBuild
       await Deno.writeTextFile(config, JSON.stringify(tsconfig, null, 2));
       await tsc(["-p", config], work);
     };
-    await compile("library", entries.filter((e) => !isCli(e)), []);
-    await compile("cli", entries.filter(isCli), ["node"]);
+    // The CLI and the testing kit run under a runtime with Node's built-ins (a command line, a
+    // test runner); every other entry point must compile with no platform's types at all.
+    const onNode = (e: NpmEntry) => isCli(e) || e.key === "./testing";
+    await compile("library", entries.filter((e) => !onNode(e)), []);
+    await compile("node", entries.filter(onNode), ["node"]);
 
     // Declarations keep the sources' `.ts` specifiers; point them at the `.d.ts` files' `.js`
     // twins as the JavaScript does (comment lines, such as JSDoc examples, are left alone).
