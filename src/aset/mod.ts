@@ -47,7 +47,7 @@ import {
 } from "../mcxt/context.ts";
 import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
 import { MCTX_ASET_ID } from "../memorychunk.ts";
-import { resetOnly } from "../mcxt/reset.ts";
+import { MemoryContextResetOnlyVetted } from "../mcxt/reset.ts";
 import {
   AllocSetCheck,
   AllocSetChunkAreas,
@@ -251,7 +251,7 @@ function AllocSetDelete(ctx: MemoryContext): void {
   const set = ctx as AllocSetContext;
   if (set.freeListIndex >= 0) {
     const fl = contextFreelists[set.freeListIndex];
-    if (!set.isReset) resetOnly(set); // its blocks were checked as the delete's
+    if (!set.isReset) MemoryContextResetOnlyVetted(set); // its blocks were checked as the delete's
     if (fl.numFree >= MAX_FREE_CONTEXTS) {
       for (const old of fl.contexts) heap.checkFree(old.header); // all or none go back
       for (const old of fl.contexts) heap.freeChecked(old.header);
