@@ -37,16 +37,15 @@
  * and the block-tail carving above; `aset_check.ts` the self-check.
  */
 import {
+  type ContextMethods,
   heap,
   type MemoryContext,
   MemoryContextCreate,
   onHeapInstalled,
   registerContext,
-  registerMethods,
   unregisterContext,
 } from "../mcxt/context.ts";
 import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
-import { MCTX_ASET_ID } from "../memorychunk.ts";
 import { MemoryContextResetOnlyVetted } from "../mcxt/reset.ts";
 import {
   AllocSetCheck,
@@ -277,7 +276,8 @@ function AllocSetIsEmpty(ctx: MemoryContext): boolean {
   return ctx.isReset;
 }
 
-registerMethods(MCTX_ASET_ID, {
+/** AllocSet's method table, as mcxt dispatches to it. */
+export const AllocSetMethods: ContextMethods = {
   alloc: AllocSetAlloc,
   free: AllocSetFree,
   realloc: AllocSetRealloc,
@@ -290,4 +290,4 @@ registerMethods(MCTX_ASET_ID, {
   check: AllocSetCheck,
   chunkAreas: AllocSetChunkAreas,
   releasedBlocks: AllocSetReleasedBlocks,
-});
+};

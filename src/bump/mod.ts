@@ -33,11 +33,10 @@
 import {
   type ContextMethods,
   heap,
+  MAXALIGN,
   type MemoryContext,
   MemoryContextCreate,
   registerContext,
-  registerHeaderlessLookup,
-  registerMethods,
   unregisterContext,
 } from "../mcxt/context.ts";
 import {
@@ -46,7 +45,7 @@ import {
   ContextKeeperMallocSize,
   ContextMallocHeader,
 } from "../mcxt/create.ts";
-import { MCTX_BUMP_ID, MEMORYCHUNK_MAX_VALUE } from "../memorychunk.ts";
+import { MEMORYCHUNK_MAX_VALUE } from "../memorychunk.ts";
 import {
   BumpAlloc,
   BumpFree,
@@ -195,7 +194,7 @@ export function BumpDelete(context: MemoryContext): void {
  * not one (no bump block contains it, or it is an aligned chunk carved from
  * a bump chunk, which has a real redirect header).
  *
- * Registered with `registerHeaderlessLookup`, so mcxt asks it FIRST in
+ * Bump's `headerlessOwnerOf` method, so mcxt asks it FIRST in
  * pfree / repalloc / GetMemoryChunkSpace / GetMemoryChunkContext, before
  * trusting the bytes in front of the pointer; a context returned here gets
  * its chunk operation dispatched to Bump's methods, which raise. It costs
@@ -220,8 +219,6 @@ export function BumpNoteAlignedChunk(context: MemoryContext, aligned: number): v
   set.alignedChunks.add(aligned);
 }
 
-registerHeaderlessLookup(bumpOwnerOf);
-
 /** `BumpIsEmpty`: true when no block holds a chunk. */
 export function BumpIsEmpty(context: MemoryContext): boolean {
   const u = heap.u32;
@@ -232,7 +229,7 @@ export function BumpIsEmpty(context: MemoryContext): boolean {
   return true;
 }
 
-/** Bump's method table, registered under `MCTX_BUMP_ID`. */
+/** Bump's method table (`MCTX_BUMP_ID` in `mcxt/methods.ts`). */
 export const BumpMethods: ContextMethods = {
   alloc: BumpAlloc,
   free: BumpFree,
@@ -246,6 +243,7 @@ export const BumpMethods: ContextMethods = {
   check: BumpCheck,
   chunkAreas: BumpChunkAreas,
   releasedBlocks: BumpReleasedBlocks,
+  headerlessOwnerOf: bumpOwnerOf,
+  headerlessChunkCapacity: MAXALIGN,
+  noteAlignedChunk: BumpNoteAlignedChunk,
 };
-
-registerMethods(MCTX_BUMP_ID, BumpMethods);

@@ -45,7 +45,6 @@ import {
   type MemoryContext,
   MemoryContextCreate,
   registerContext,
-  registerMethods,
   unregisterContext,
 } from "../mcxt/context.ts";
 import {
@@ -53,7 +52,7 @@ import {
   ContextKeeperMallocSize,
   ContextMallocHeader,
 } from "../mcxt/create.ts";
-import { MCTX_GENERATION_ID, MEMORYCHUNK_MAX_VALUE } from "../memorychunk.ts";
+import { MEMORYCHUNK_MAX_VALUE } from "../memorychunk.ts";
 import {
   GenerationAlloc,
   GenerationFree,
@@ -203,5 +202,3 @@ export const GenerationMethods: ContextMethods = {
   chunkAreas: GenerationChunkAreas,
   releasedBlocks: GenerationReleasedBlocks,
 };
-
-registerMethods(MCTX_GENERATION_ID, GenerationMethods);

@@ -21,7 +21,8 @@
  * 4-bit method id in the chunk header, context operations on `ctx.methods` —
  * the one method table of `context.ts`.
  */
-import { installHeap } from "./context.ts";
+import { installHeap, installMethods } from "./context.ts";
+import { mcxt_methods } from "./methods.ts";
 import { Heap, type HeapOptions } from "../heap/mod.ts";
 import { AllocSetContextCreate } from "../aset/mod.ts";
 import { CheckingInstall } from "../checking/mod.ts";
@@ -57,6 +58,7 @@ export type MemoryContextInitOptions = HeapOptions & {
  * ```
  */
 export function MemoryContextInit(options?: MemoryContextInitOptions): void {
+  installMethods(mcxt_methods);
   installHeap(new Heap(options));
   CheckingInstall(options?.checking === true);
   const top = AllocSetContextCreate(null, "TopMemoryContext", 0, 8 * 1024, 8 * 1024 * 1024);

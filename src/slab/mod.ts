@@ -52,11 +52,10 @@ import {
   type MemoryContext,
   MemoryContextCreate,
   registerContext,
-  registerMethods,
   unregisterContext,
 } from "../mcxt/context.ts";
 import { ContextMallocHeader } from "../mcxt/create.ts";
-import { MCTX_SLAB_ID, MEMORYCHUNK_MAX_BLOCKOFFSET } from "../memorychunk.ts";
+import { MEMORYCHUNK_MAX_BLOCKOFFSET } from "../memorychunk.ts";
 import {
   SlabAlloc,
   SlabFree,
@@ -192,5 +191,3 @@ export const SlabMethods: ContextMethods = {
   chunkAreas: SlabChunkAreas,
   releasedBlocks: SlabReleasedBlocks,
 };
-
-registerMethods(MCTX_SLAB_ID, SlabMethods);
