@@ -31,10 +31,11 @@
  * The freelist heads live where PostgreSQL keeps them, in the context header
  * (words 22, 24, … of the header); scalar parameters live on the JS object.
  *
- * Files: this one owns the context — its layout constants, creation (fresh
- * or from a context freelist), reset, delete, stats and the method table;
- * `aset_alloc.ts` owns the chunks — alloc, free, realloc, the chunk lookups
- * and the block-tail carving above; `aset_check.ts` the self-check.
+ * Files: this one owns the context — creation (fresh or from a context
+ * freelist), reset, delete, emptiness and the method table; `alloc.ts` owns
+ * the chunks — alloc, free, realloc, the chunk lookups and the block-tail
+ * carving above; `block.ts` the layout constants; `inspect.ts` stats and the
+ * self-check.
  */
 import {
   type ContextMethods,

@@ -2,9 +2,9 @@
  * Bump: PostgreSQL 18's context type for many short-lived chunks that are
  * never freed one by one (tuplesort's tuples, HashAgg's table entries).
  *
- * What it owns: the allocation policy and the method table registered under
- * `MCTX_BUMP_ID`; plus `bumpOwnerOf`, which tells mcxt that
- * a pointer is a bump chunk (see `bump_index.ts` for how).
+ * What it owns: the context and its method table (`MCTX_BUMP_ID`); plus
+ * `bumpOwnerOf`, Bump's `headerlessOwnerOf` method, which tells mcxt that a
+ * pointer is a bump chunk (see `index.ts` for how).
  *
  * The policy, in PostgreSQL's terms:
  * - A chunk is the next MAXALIGNed run of bytes of the current block (the
@@ -21,9 +21,10 @@
  *   max-size block) gets a dedicated, exactly sized block at the list's tail,
  *   so the current block stays at the head.
  *
- * Files: the byte layout and block operations are in `bump_block.ts`,
- * stats / emptiness / self-check in `bump_inspect.ts`, the address index in
- * `bump_index.ts`.
+ * Files: this one owns the context (`BumpContextCreate`, `BumpReset`,
+ * `BumpDelete`, `BumpIsEmpty`) and its method table; the chunk operations are
+ * in `alloc.ts`, the byte layout and block operations in `block.ts`, stats
+ * and the self-check in `inspect.ts`, the address index in `index.ts`.
  *
  * Trade-off: the four uint32 parameters also live on the JS object, which is
  * what the code reads; the header bytes are allocated so the accounting is

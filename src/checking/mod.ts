@@ -4,10 +4,9 @@
  * heap with `MemoryContextInit({ checking: true })` and off by default.
  *
  * The machinery lives in this file (the chunk operations) and its three
- * companions — `checking_records.ts` (the side table), `checking_walk.ts`
- * (the per-chunk and per-block checks the types' own checks call) and
- * `checking_tree.ts` (`MemoryContextCheck` and the verification before a
- * reset or delete). mcxt
+ * companions — `records.ts` (the side table), `walk.ts` (the per-chunk and
+ * per-block checks the types' own checks call) and `tree.ts`
+ * (`MemoryContextCheck` and the verification before a reset or delete). mcxt
  * and the context types call in from behind one `if (checking)` per site
  * (allocation, pfree, repalloc, chunk queries, reset, delete, and the types'
  * own moving repalloc), so with the mode off the cost is one predictable

@@ -1,5 +1,5 @@
 /**
- * mcxt_alloc: allocation in a context and the operations on one chunk —
+ * Allocation in a context and the operations on one chunk —
  * PostgreSQL's `MemoryContextAlloc*`, `palloc*`, `pfree`, `repalloc*` and
  * `GetMemoryChunkContext` / `GetMemoryChunkSpace` (mcxt.c).
  *
@@ -7,11 +7,11 @@
  * its context from the pointer alone (`GetMemoryChunkMethodID` in `guard.ts`) and
  * dispatches on that type's method table, so this file never looks at a
  * context's type. In checking mode each operation also keeps the chunk
- * records of `checking.ts` up to date.
+ * records of `checking/mod.ts` up to date.
  *
  * These are the hot paths: each does its entry checks, one method call and,
  * in checking mode only, one bookkeeping call — nothing more. `palloc*` read
- * the live binding `CurrentMemoryContext` of `mcxt.ts`, where it is set.
+ * the live binding `CurrentMemoryContext` of `current.ts`, where it is set.
  */
 import {
   heap,

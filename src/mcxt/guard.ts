@@ -1,5 +1,5 @@
 /**
- * mcxt_guard: the checks every mcxt entry point makes before it touches
+ * The checks every mcxt entry point makes before it touches
  * anything, so a bad argument ends in a typed PgError, never in corruption.
  *
  * - `requestSize`: a caller's size (`number` or `bigint`) becomes the number
@@ -11,7 +11,7 @@
  *   method id of the type owning it — asked of the header-less types first
  *   (Bump), then read from the 4 bits of the chunk header.
  *
- * Kept apart from `mcxt_alloc.ts` and `mcxt_reset.ts`, which both call them,
+ * Kept apart from `alloc.ts` and `reset.ts`, which both call them,
  * so the rules live in one place. These are plain functions with no closure
  * or allocation: they run on every palloc, pfree and repalloc.
  */

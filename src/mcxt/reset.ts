@@ -1,5 +1,5 @@
 /**
- * mcxt_reset: how memory goes away — `MemoryContextReset`, `…ResetOnly`,
+ * How memory goes away — `MemoryContextReset`, `…ResetOnly`,
  * `…ResetChildren`, `MemoryContextDelete`, `…DeleteChildren` and the reset
  * callbacks that run first (mcxt.c).
  *
