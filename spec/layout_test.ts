@@ -89,3 +89,131 @@ Deno.test("layout: src/ has no import cycle", () => {
   const cycle = findCycle(importGraph());
   assert.equal(cycle, null, `import cycle: ${cycle?.join(" → ")}`);
 });
+
+/**
+ * The folder rule of docs/architecture.md, as data: the file in which each of
+ * PostgreSQL's mmgr functions is defined. A context type X's functions go by
+ * verb (`XAlloc`/`XFree`/`XRealloc`/`XGetChunk*` in `src/x/alloc.ts`;
+ * `XContextCreate`/`XReset`/`XDelete`/`XIsEmpty` in `src/x/mod.ts`;
+ * `XStats`/`XCheck` in `src/x/inspect.ts`); mcxt's by concept.
+ */
+const TYPE_FOLDERS: Array<[prefix: string, folder: string]> = [
+  ["AllocSet", "src/aset/"],
+  ["Generation", "src/generation/"],
+  ["Slab", "src/slab/"],
+  ["Bump", "src/bump/"],
+];
+const TYPE_VERBS: Array<[verb: string, file: string]> = [
+  ["ContextCreate", "mod.ts"],
+  ["Reset", "mod.ts"],
+  ["Delete", "mod.ts"],
+  ["IsEmpty", "mod.ts"],
+  ["Alloc", "alloc.ts"],
+  ["Free", "alloc.ts"],
+  ["Realloc", "alloc.ts"],
+  ["GetChunkContext", "alloc.ts"],
+  ["GetChunkSpace", "alloc.ts"],
+  ["Stats", "inspect.ts"],
+  ["Check", "inspect.ts"],
+];
+const MCXT_CONCEPTS: Record<string, string[]> = {
+  "src/mcxt/mod.ts": ["MemoryContextInit"],
+  "src/mcxt/context.ts": [
+    "MemoryContextCreate",
+    "MemoryContextCheckSize",
+    "MemoryContextSizeFailure",
+    "MemoryContextAllocationFailure",
+  ],
+  "src/mcxt/current.ts": ["MemoryContextSwitchTo"],
+  "src/mcxt/guard.ts": ["GetMemoryChunkMethodID"],
+  "src/mcxt/reset.ts": [
+    "MemoryContextReset",
+    "MemoryContextResetOnly",
+    "MemoryContextResetChildren",
+    "MemoryContextDelete",
+    "MemoryContextDeleteOnly",
+    "MemoryContextDeleteChildren",
+    "MemoryContextRegisterResetCallback",
+    "MemoryContextCallResetCallbacks",
+  ],
+  "src/mcxt/tree.ts": [
+    "MemoryContextSetParent",
+    "MemoryContextGetParent",
+    "MemoryContextSetIdentifier",
+    "MemoryContextIsEmpty",
+    "MemoryContextMemAllocated",
+    "MemoryContextMemConsumed",
+    "MemoryContextTraverseNext",
+  ],
+  "src/mcxt/alloc.ts": [
+    "MemoryContextAlloc",
+    "MemoryContextAllocZero",
+    "MemoryContextAllocExtended",
+    "MemoryContextAllocHuge",
+    "palloc",
+    "palloc0",
+    "palloc_extended",
+    "pfree",
+    "repalloc",
+    "repalloc0",
+    "repalloc_extended",
+    "repalloc_huge",
+    "GetMemoryChunkContext",
+    "GetMemoryChunkSpace",
+  ],
+  "src/mcxt/stats.ts": [
+    "MemoryContextStats",
+    "MemoryContextStatsDetail",
+    "MemoryContextStatsInternal",
+  ],
+  "src/checking/tree.ts": ["MemoryContextCheck"],
+  "src/alignedalloc.ts": [
+    "MemoryContextAllocAligned",
+    "palloc_aligned",
+    "AlignedAllocFree",
+    "AlignedAllocRealloc",
+    "AlignedAllocGetChunkContext",
+    "AlignedAllocGetChunkSpace",
+  ],
+};
+
+/** Every PostgreSQL mmgr name with the file the folder rule predicts for it. */
+export function predictedFiles(): Array<[name: string, file: string]> {
+  const out: Array<[string, string]> = [];
+  for (const [prefix, folder] of TYPE_FOLDERS) {
+    for (const [verb, file] of TYPE_VERBS) out.push([prefix + verb, folder + file]);
+  }
+  for (const [file, names] of Object.entries(MCXT_CONCEPTS)) {
+    for (const name of names) out.push([name, file]);
+  }
+  return out;
+}
+
+/** True when `text` defines `name` as a function or a top-level const. */
+export function defines(text: string, name: string): boolean {
+  const re = new RegExp(`^(?:export\\s+)?(?:function\\s+${name}\\s*[(<]|const\\s+${name}\\b)`, "m");
+  return re.test(text);
+}
+
+Deno.test("layout: defines matches a function or const of exactly that name", () => {
+  assert.equal(defines("export function pfree(p: number) {}", "pfree"), true);
+  assert.equal(defines("const palloc0 = 1;", "palloc0"), true);
+  assert.equal(defines("export function pfreeAll() {}", "pfree"), false);
+  assert.equal(defines(" * pfree(p) frees", "pfree"), false);
+});
+
+Deno.test("layout: each PostgreSQL mmgr function is defined in the file the rule predicts", () => {
+  const wrong: string[] = [];
+  for (const [name, file] of predictedFiles()) {
+    let text = "";
+    try {
+      text = Deno.readTextFileSync(new URL(file, root));
+    } catch {
+      wrong.push(`${name}: ${file} does not exist`);
+      continue;
+    }
+    if (!defines(text, name)) wrong.push(`${name}: not defined in ${file}`);
+  }
+  assert.deepEqual(wrong, []);
+  assert.ok(predictedFiles().length >= 80);
+});

@@ -1,6 +1,6 @@
 /**
  * Aligned chunks: `MemoryContextAllocAligned` / `palloc_aligned`, and the
- * redirect methods registered under `MCTX_ALIGNED_REDIRECT_ID` that let
+ * redirect methods (`MCTX_ALIGNED_REDIRECT_ID` in `mcxt/methods.ts`) that let
  * `pfree`, `repalloc`, `GetMemoryChunkContext` and `GetMemoryChunkSpace`
  * work on the pointers they return (PostgreSQL 18's mcxt.c + alignedalloc.c).
  *
@@ -29,10 +29,10 @@
  * past 2^64 into a tiny request; here the sum is exact, so it is refused.
  *
  * Bump: a bump chunk has no header, so mcxt recognises it by address
- * (`bumpOwnerOf`). An aligned chunk inside a bump chunk does have a redirect
- * header and must reach this code first (so that repalloc reports
- * GetMemoryChunkSpace, as PostgreSQL does); it is therefore registered with
- * its Bump context here — the only type-aware line in this file. One
+ * (Bump's `headerlessOwnerOf`). An aligned chunk inside a bump chunk does
+ * have a redirect header and must reach this code first (so that repalloc
+ * reports GetMemoryChunkSpace, as PostgreSQL does); so the context is told
+ * of it through the optional `noteAlignedChunk` method. One
  * ambiguity cannot be resolved by address: a 0-byte aligned chunk whose
  * unaligned chunk was already aligned ends exactly where the next bump chunk
  * starts, so both share one pointer; that pointer is treated as the aligned
@@ -44,7 +44,6 @@ import {
   MCXT_ALLOC_ZERO,
   type MemoryContext,
   MemoryContextAllocationFailure,
-  registerMethods,
 } from "./mcxt/context.ts";
 import { elogError } from "./elog.ts";
 import {
@@ -53,18 +52,16 @@ import {
   chunkIsExternal,
   chunkSetHeader,
   MCTX_ALIGNED_REDIRECT_ID,
-  MCTX_BUMP_ID,
   MEMORYCHUNK_SIZE,
 } from "./memorychunk.ts";
-import { BumpNoteAlignedChunk } from "./bump/mod.ts";
 import { checking, CheckingNoteAlloc } from "./checking/mod.ts";
+import { CurrentMemoryContext } from "./mcxt/current.ts";
 import {
-  CurrentMemoryContext,
   GetMemoryChunkContext,
   GetMemoryChunkSpace,
   MemoryContextAllocExtended,
   pfree,
-} from "./mcxt/mod.ts";
+} from "./mcxt/alloc.ts";
 
 /** `MAXIMUM_ALIGNOF` of the reference build. */
 const MAXIMUM_ALIGNOF = 8;
@@ -143,7 +140,9 @@ export function MemoryContextAllocAligned(
     alignto,
     MCTX_ALIGNED_REDIRECT_ID,
   );
-  if (context.methodId === MCTX_BUMP_ID) BumpNoteAlignedChunk(context, aligned);
+  if (context.methods.noteAlignedChunk !== undefined) {
+    context.methods.noteAlignedChunk(context, aligned);
+  }
   if ((flags & MCXT_ALLOC_ZERO) !== 0) heap.u8.fill(0, aligned, aligned + Number(size));
   if (checking) CheckingNoteAlloc(aligned, Number(size), AlignedAllocMethods);
   return aligned;
@@ -237,5 +236,3 @@ export const AlignedAllocMethods: ContextMethods = {
   stats: AlignedAllocNotAContext,
   releasedBlocks: AlignedAllocNotAContext,
 };
-
-registerMethods(MCTX_ALIGNED_REDIRECT_ID, AlignedAllocMethods);

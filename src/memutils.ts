@@ -4,7 +4,7 @@
  * build: `MaxAllocSize`, `MaxAllocHugeSize`, `MAXALIGN` and the three flags.
  *
  * They are plain constants with no dependencies, kept apart from the context
- * node (`context.ts`, which re-exports them) so that the heap-facing and the
+ * node (`mcxt/context.ts`, which re-exports them) so that the heap-facing and the
  * API-facing code can share them without pulling in the tree.
  */
 /**

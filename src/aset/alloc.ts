@@ -1,7 +1,8 @@
 /**
- * aset_alloc: AllocSet's chunk operations — the method-table entries for
- * alloc, free, realloc and the two chunk lookups — and the block handling
- * they need (see `aset.ts` for the policy and the memory layout).
+ * AllocSet's chunk operations — `AllocSetAlloc` and its slow paths,
+ * `AllocSetFree`, `AllocSetRealloc`, `AllocSetGetChunkContext`,
+ * `AllocSetGetChunkSpace` — and the block handling they need (see `mod.ts`
+ * for the policy and `block.ts` for the memory layout).
  *
  * `AllocSetAlloc` and the small-chunk branch of `AllocSetFree` are the hot
  * paths: a freelist pop or push, or one bump of the newest block's free

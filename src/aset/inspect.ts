@@ -22,9 +22,8 @@
  * - `mem_allocated` equals the sum of the block sizes;
  * - in checking mode, each chunk's record and sentinel (`CheckingChunkOk`).
  *
- * Kept apart from `aset.ts` (the context) and `aset_alloc.ts` (the
- * allocation paths) so both stay short; like the other types' inspect files
- * it only reads.
+ * Kept apart from `mod.ts` (the context) and `alloc.ts` (the chunk
+ * operations); like the other types' inspect files it only reads.
  */
 import { heap, type MemoryContext, type MemoryContextCounters } from "../mcxt/context.ts";
 import type {} from "../elog.ts";

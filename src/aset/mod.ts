@@ -31,23 +31,23 @@
  * The freelist heads live where PostgreSQL keeps them, in the context header
  * (words 22, 24, … of the header); scalar parameters live on the JS object.
  *
- * Files: this one owns the context — its layout constants, creation (fresh
- * or from a context freelist), reset, delete, stats and the method table;
- * `aset_alloc.ts` owns the chunks — alloc, free, realloc, the chunk lookups
- * and the block-tail carving above; `aset_check.ts` the self-check.
+ * Files: this one owns the context — creation (fresh or from a context
+ * freelist), reset, delete, emptiness and the method table; `alloc.ts` owns
+ * the chunks — alloc, free, realloc, the chunk lookups and the block-tail
+ * carving above; `block.ts` the layout constants; `inspect.ts` stats and the
+ * self-check.
  */
 import {
+  type ContextMethods,
   heap,
   type MemoryContext,
   MemoryContextCreate,
   onHeapInstalled,
   registerContext,
-  registerMethods,
   unregisterContext,
 } from "../mcxt/context.ts";
 import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
-import { MCTX_ASET_ID } from "../memorychunk.ts";
-import { resetOnly } from "../mcxt/reset.ts";
+import { MemoryContextResetOnlyVetted } from "../mcxt/reset.ts";
 import {
   AllocSetCheck,
   AllocSetChunkAreas,
@@ -251,7 +251,7 @@ function AllocSetDelete(ctx: MemoryContext): void {
   const set = ctx as AllocSetContext;
   if (set.freeListIndex >= 0) {
     const fl = contextFreelists[set.freeListIndex];
-    if (!set.isReset) resetOnly(set); // its blocks were checked as the delete's
+    if (!set.isReset) MemoryContextResetOnlyVetted(set); // its blocks were checked as the delete's
     if (fl.numFree >= MAX_FREE_CONTEXTS) {
       for (const old of fl.contexts) heap.checkFree(old.header); // all or none go back
       for (const old of fl.contexts) heap.freeChecked(old.header);
@@ -277,7 +277,8 @@ function AllocSetIsEmpty(ctx: MemoryContext): boolean {
   return ctx.isReset;
 }
 
-registerMethods(MCTX_ASET_ID, {
+/** AllocSet's method table, as mcxt dispatches to it. */
+export const AllocSetMethods: ContextMethods = {
   alloc: AllocSetAlloc,
   free: AllocSetFree,
   realloc: AllocSetRealloc,
@@ -290,4 +291,4 @@ registerMethods(MCTX_ASET_ID, {
   check: AllocSetCheck,
   chunkAreas: AllocSetChunkAreas,
   releasedBlocks: AllocSetReleasedBlocks,
-});
+};

@@ -4,7 +4,7 @@
  * list (PostgreSQL's `dlist`, head inside the context header), and
  * initialising, testing and freeing one block.
  *
- * Kept apart from the policy in `bump.ts` so that the offsets are written
+ * Kept apart from the policy in `mod.ts` and `alloc.ts` so that the offsets are written
  * down once and the policy reads as the algorithm.
  *
  * ```

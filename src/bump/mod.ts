@@ -2,9 +2,9 @@
  * Bump: PostgreSQL 18's context type for many short-lived chunks that are
  * never freed one by one (tuplesort's tuples, HashAgg's table entries).
  *
- * What it owns: the allocation policy and the method table registered under
- * `MCTX_BUMP_ID`; plus `bumpOwnerOf`, which tells mcxt that
- * a pointer is a bump chunk (see `bump_index.ts` for how).
+ * What it owns: the context and its method table (`MCTX_BUMP_ID`); plus
+ * `bumpOwnerOf`, Bump's `headerlessOwnerOf` method, which tells mcxt that a
+ * pointer is a bump chunk (see `index.ts` for how).
  *
  * The policy, in PostgreSQL's terms:
  * - A chunk is the next MAXALIGNed run of bytes of the current block (the
@@ -21,9 +21,10 @@
  *   max-size block) gets a dedicated, exactly sized block at the list's tail,
  *   so the current block stays at the head.
  *
- * Files: the byte layout and block operations are in `bump_block.ts`,
- * stats / emptiness / self-check in `bump_inspect.ts`, the address index in
- * `bump_index.ts`.
+ * Files: this one owns the context (`BumpContextCreate`, `BumpReset`,
+ * `BumpDelete`, `BumpIsEmpty`) and its method table; the chunk operations are
+ * in `alloc.ts`, the byte layout and block operations in `block.ts`, stats
+ * and the self-check in `inspect.ts`, the address index in `index.ts`.
  *
  * Trade-off: the four uint32 parameters also live on the JS object, which is
  * what the code reads; the header bytes are allocated so the accounting is
@@ -33,11 +34,10 @@
 import {
   type ContextMethods,
   heap,
+  MAXALIGN,
   type MemoryContext,
   MemoryContextCreate,
   registerContext,
-  registerHeaderlessLookup,
-  registerMethods,
   unregisterContext,
 } from "../mcxt/context.ts";
 import {
@@ -46,7 +46,7 @@ import {
   ContextKeeperMallocSize,
   ContextMallocHeader,
 } from "../mcxt/create.ts";
-import { MCTX_BUMP_ID, MEMORYCHUNK_MAX_VALUE } from "../memorychunk.ts";
+import { MEMORYCHUNK_MAX_VALUE } from "../memorychunk.ts";
 import {
   BumpAlloc,
   BumpFree,
@@ -195,7 +195,7 @@ export function BumpDelete(context: MemoryContext): void {
  * not one (no bump block contains it, or it is an aligned chunk carved from
  * a bump chunk, which has a real redirect header).
  *
- * Registered with `registerHeaderlessLookup`, so mcxt asks it FIRST in
+ * Bump's `headerlessOwnerOf` method, so mcxt asks it FIRST in
  * pfree / repalloc / GetMemoryChunkSpace / GetMemoryChunkContext, before
  * trusting the bytes in front of the pointer; a context returned here gets
  * its chunk operation dispatched to Bump's methods, which raise. It costs
@@ -220,8 +220,6 @@ export function BumpNoteAlignedChunk(context: MemoryContext, aligned: number): v
   set.alignedChunks.add(aligned);
 }
 
-registerHeaderlessLookup(bumpOwnerOf);
-
 /** `BumpIsEmpty`: true when no block holds a chunk. */
 export function BumpIsEmpty(context: MemoryContext): boolean {
   const u = heap.u32;
@@ -232,7 +230,7 @@ export function BumpIsEmpty(context: MemoryContext): boolean {
   return true;
 }
 
-/** Bump's method table, registered under `MCTX_BUMP_ID`. */
+/** Bump's method table (`MCTX_BUMP_ID` in `mcxt/methods.ts`). */
 export const BumpMethods: ContextMethods = {
   alloc: BumpAlloc,
   free: BumpFree,
@@ -246,6 +244,7 @@ export const BumpMethods: ContextMethods = {
   check: BumpCheck,
   chunkAreas: BumpChunkAreas,
   releasedBlocks: BumpReleasedBlocks,
+  headerlessOwnerOf: bumpOwnerOf,
+  headerlessChunkCapacity: MAXALIGN,
+  noteAlignedChunk: BumpNoteAlignedChunk,
 };
-
-registerMethods(MCTX_BUMP_ID, BumpMethods);

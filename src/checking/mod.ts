@@ -4,10 +4,9 @@
  * heap with `MemoryContextInit({ checking: true })` and off by default.
  *
  * The machinery lives in this file (the chunk operations) and its three
- * companions — `checking_records.ts` (the side table), `checking_walk.ts`
- * (the per-chunk and per-block checks the types' own checks call) and
- * `checking_tree.ts` (`MemoryContextCheck` and the verification before a
- * reset or delete). mcxt
+ * companions — `records.ts` (the side table), `walk.ts` (the per-chunk and
+ * per-block checks the types' own checks call) and `tree.ts`
+ * (`MemoryContextCheck` and the verification before a reset or delete). mcxt
  * and the context types call in from behind one `if (checking)` per site
  * (allocation, pfree, repalloc, chunk queries, reset, delete, and the types'
  * own moving repalloc), so with the mode off the cost is one predictable
@@ -56,12 +55,11 @@ import {
 } from "../mcxt/context.ts";
 import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
 import { elogDataCorrupted } from "../elog.ts";
-import { MCTX_ALIGNED_REDIRECT_ID, MCTX_BUMP_ID, MEMORYCHUNK_SIZE } from "../memorychunk.ts";
+import { MCTX_ALIGNED_REDIRECT_ID, MEMORYCHUNK_SIZE } from "../memorychunk.ts";
 import {
   CheckingRecordedSize,
   headerHash,
   headerUnchanged,
-  maxalign,
   NO_HEADER,
   recordClear,
   recordsClear,
@@ -112,13 +110,14 @@ function methodsOf(p: number): ContextMethods {
   return mcxtMethods[heap.i32[(p - MEMORYCHUNK_SIZE) >>> 2] & 0xf];
 }
 
-function isBump(methods: ContextMethods): boolean {
-  return methods === mcxtMethods[MCTX_BUMP_ID];
+/** True for a type whose chunks carry no header (see `headerlessChunkCapacity`). */
+function isHeaderless(methods: ContextMethods): boolean {
+  return methods.headerlessChunkCapacity !== undefined;
 }
 
 /** Usable bytes from `p` to the end of its chunk (a bump chunk: its size rounded to 8). */
 export function capacityOf(p: number, methods: ContextMethods, size: number): number {
-  if (isBump(methods)) return maxalign(size);
+  if (methods.headerlessChunkCapacity !== undefined) return methods.headerlessChunkCapacity(size);
   if (methods === mcxtMethods[MCTX_ALIGNED_REDIRECT_ID]) {
     // The aligned data runs to the end of the unaligned chunk it was cut from.
     const m = heap.i32;
@@ -185,7 +184,7 @@ export function CheckingWipe(p: number, n: number): void {
  */
 export function CheckingNoteAlloc(p: number, size: number, methods: ContextMethods): void {
   chunksChanged();
-  recordSet(p, size, isBump(methods) ? NO_HEADER : headerHash(p));
+  recordSet(p, size, isHeaderless(methods) ? NO_HEADER : headerHash(p));
   if (size < capacityOf(p, methods, size)) heap.u8[p + size] = SENTINEL_BYTE;
 }
 
@@ -203,7 +202,7 @@ function verifyChunk(p: number, methods: ContextMethods, what: string): number {
       `${what} called with invalid pointer ${p} (not a live chunk)`,
     );
   }
-  if (isBump(methods)) return size;
+  if (isHeaderless(methods)) return size;
   if (!headerUnchanged(p)) elogDataCorrupted(`${what} found the header of chunk ${p} overwritten`);
   // The type's own validation (block owner, bounds) raises before anything is changed.
   if (methods !== mcxtMethods[MCTX_ALIGNED_REDIRECT_ID]) methods.getChunkContext(p);
@@ -215,7 +214,7 @@ function verifyChunk(p: number, methods: ContextMethods, what: string): number {
 export function CheckingFree(p: number, methods: ContextMethods): void {
   chunksChanged();
   const size = verifyChunk(p, methods, "pfree");
-  if (isBump(methods)) return methods.free(p); // raises Bump's error
+  if (isHeaderless(methods)) return methods.free(p); // raises Bump's error
   if (methods === mcxtMethods[MCTX_ALIGNED_REDIRECT_ID]) {
     // Its bytes are wiped when its unaligned chunk is freed, as in PostgreSQL; the free may
     // still be refused there (a bump chunk), so the record goes only once it succeeded.

@@ -1,7 +1,7 @@
 /**
  * Checking mode's side table: for every live chunk handed out through mcxt,
  * its requested size and a hash of its 8-byte header, indexed by the chunk's
- * offset / 8. Part of the checking machinery of `checking.ts` (the only
+ * offset / 8. Part of the checking machinery of `mod.ts` (the only
  * module that writes records); kept in its own file so the representation
  * is written down once.
  *

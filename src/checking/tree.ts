@@ -1,5 +1,5 @@
 /**
- * The whole-tree side of palloc's checking machinery (`checking.ts`):
+ * The whole-tree side of palloc's checking machinery (`mod.ts`):
  * `MemoryContextCheck`, which users and the property tests call, and the
  * verification mcxt runs in checking mode before a reset or delete changes
  * anything, so that damage found then is refused with nothing changed.

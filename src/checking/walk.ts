@@ -5,9 +5,8 @@
  * a block's chunk area against the side table (`CheckingRecordsOk`), and the
  * guards every walk applies before following a link (`CheckingBlockPointerOk`,
  * `CheckingWalkLimit`, `CheckingHeapBlockOk`). Part of the checking machinery
- * of `checking.ts`, which re-exports all of them; split off so that file holds
- * the chunk operations (allocation, pfree, repalloc, release) and this one
- * the walks' side.
+ * of `mod.ts`, which holds the chunk operations (allocation, pfree, repalloc,
+ * release); this file holds the walks' side.
  */
 import { heap, mcxtMethods, type MemoryContext } from "../mcxt/context.ts";
 import type {} from "../elog.ts";

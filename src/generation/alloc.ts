@@ -1,11 +1,11 @@
 /**
- * Generation's allocation paths (PostgreSQL's `GenerationAlloc` and its
- * helpers): carve from the current block, else switch once to the kept
- * empty freeblock, else grow by a new block (sizes doubling up to
- * `maxBlockSize`); a request above `allocChunkLimit` gets a dedicated block
- * holding one external chunk. Apart from `generation.ts` (the context,
- * create, free, reset and delete) so both files stay short, as AllocSet's
- * are split into `aset.ts` and `aset_alloc.ts`.
+ * Generation's chunk operations: `GenerationAlloc` and its slow paths (carve
+ * from the current block, else switch once to the kept empty freeblock, else
+ * grow by a new block with sizes doubling up to `maxBlockSize`; a request
+ * above `allocChunkLimit` gets a dedicated block holding one external chunk),
+ * `GenerationFree`, `GenerationRealloc`, `GenerationGetChunkContext` and
+ * `GenerationGetChunkSpace`. The context itself (create, reset, delete) is
+ * in `mod.ts`, as for every type.
  */
 import { checking, CheckingWipe } from "../checking/mod.ts";
 import {

@@ -10,8 +10,8 @@
  * pointer's header leads to a live chunk of a live Generation block (and is
  * not free-marked), and that the create parameters make a usable context.
  *
- * Keeping the layout here, apart from the policy in `generation.ts` and the
- * read-only walks in `generation_inspect.ts`, means the offsets are written
+ * Keeping the layout here, apart from the policy in `mod.ts`/`alloc.ts` and
+ * the read-only walks in `inspect.ts`, means the offsets are written
  * down once and the policy reads as the algorithm.
  *
  * ```

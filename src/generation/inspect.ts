@@ -1,10 +1,12 @@
 /**
- * Read-only walks over a Generation context's block list: emptiness, the
- * statistics PostgreSQL reports, and a structural self-check.
+ * Read-only walks over a Generation context's block list: the statistics
+ * PostgreSQL reports (`GenerationStats`), a structural self-check
+ * (`GenerationCheck`), and the chunk areas and released blocks checking mode
+ * and mcxt's release check walk.
  *
  * None of these is on an allocation path; they visit every block (stats and
  * check also every chunk header), which is what PostgreSQL does too. Kept
- * apart from `generation.ts` so the allocation policy stays short.
+ * apart from `mod.ts` and `alloc.ts`, as every type's inspect file is.
  *
  * The stats text is PostgreSQL 18's, e.g.
  * `8192 total in 1 blocks (2 chunks); 7968 free (1 chunks); 224 used`:

@@ -2,10 +2,11 @@
  * Generation: PostgreSQL 18's context type for chunks that die roughly in the
  * order they were born (queues, tuplesort's tuples, logical decoding).
  *
- * What it owns: the allocation policy and the method table registered under
- * `MCTX_GENERATION_ID`. The byte layout of blocks and of the context header
- * lives in `generation_block.ts`; stats, emptiness and the self-check in
- * `generation_inspect.ts`.
+ * What it owns: the context — `GenerationContextCreate`, `GenerationReset`,
+ * `GenerationDelete`, `GenerationIsEmpty` — and its method table
+ * (`MCTX_GENERATION_ID`). The chunk operations are in `alloc.ts`, the byte
+ * layout of blocks and of the context header in `block.ts`, stats and the
+ * self-check in `inspect.ts`.
  *
  * The policy, in PostgreSQL's terms:
  * - Chunks are carved front to back from the current block and never reused
@@ -45,7 +46,6 @@ import {
   type MemoryContext,
   MemoryContextCreate,
   registerContext,
-  registerMethods,
   unregisterContext,
 } from "../mcxt/context.ts";
 import {
@@ -53,7 +53,7 @@ import {
   ContextKeeperMallocSize,
   ContextMallocHeader,
 } from "../mcxt/create.ts";
-import { MCTX_GENERATION_ID, MEMORYCHUNK_MAX_VALUE } from "../memorychunk.ts";
+import { MEMORYCHUNK_MAX_VALUE } from "../memorychunk.ts";
 import {
   GenerationAlloc,
   GenerationFree,
@@ -203,5 +203,3 @@ export const GenerationMethods: ContextMethods = {
   chunkAreas: GenerationChunkAreas,
   releasedBlocks: GenerationReleasedBlocks,
 };
-
-registerMethods(MCTX_GENERATION_ID, GenerationMethods);

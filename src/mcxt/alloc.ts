@@ -1,17 +1,17 @@
 /**
- * mcxt_alloc: allocation in a context and the operations on one chunk —
+ * Allocation in a context and the operations on one chunk —
  * PostgreSQL's `MemoryContextAlloc*`, `palloc*`, `pfree`, `repalloc*` and
  * `GetMemoryChunkContext` / `GetMemoryChunkSpace` (mcxt.c).
  *
  * Allocation goes through `ctx.methods.alloc`; every chunk operation finds
- * its context from the pointer alone (`MemoryChunkMethods` in `mcxt_guard.ts`) and
+ * its context from the pointer alone (`GetMemoryChunkMethodID` in `guard.ts`) and
  * dispatches on that type's method table, so this file never looks at a
  * context's type. In checking mode each operation also keeps the chunk
- * records of `checking.ts` up to date.
+ * records of `checking/mod.ts` up to date.
  *
  * These are the hot paths: each does its entry checks, one method call and,
  * in checking mode only, one bookkeeping call — nothing more. `palloc*` read
- * the live binding `CurrentMemoryContext` of `mcxt.ts`, where it is set.
+ * the live binding `CurrentMemoryContext` of `current.ts`, where it is set.
  */
 import {
   heap,
@@ -19,6 +19,7 @@ import {
   MaxAllocSize,
   MCXT_ALLOC_HUGE,
   MCXT_ALLOC_ZERO,
+  mcxtMethods,
   type MemoryContext,
 } from "./context.ts";
 import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
@@ -30,7 +31,7 @@ import {
   CheckingVerify,
 } from "../checking/mod.ts";
 import { CurrentMemoryContext } from "./current.ts";
-import { assertLive, MemoryChunkMethods, requestSize } from "./guard.ts";
+import { assertLive, GetMemoryChunkMethodID, requestSize } from "./guard.ts";
 
 /**
  * `MemoryContextAlloc`: `size` bytes in `ctx`; raises out of memory on failure.
@@ -207,7 +208,7 @@ export function palloc_extended(size: number | bigint, flags: number): number {
  * ```
  */
 export function pfree(pointer: number): void {
-  const methods = MemoryChunkMethods(pointer, "pfree");
+  const methods = mcxtMethods[GetMemoryChunkMethodID(pointer, "pfree")];
   if (checking) return CheckingFree(pointer, methods);
   methods.free(pointer);
 }
@@ -224,7 +225,7 @@ export function pfree(pointer: number): void {
  * ```
  */
 export function repalloc(pointer: number, size: number | bigint): number {
-  const methods = MemoryChunkMethods(pointer, "repalloc");
+  const methods = mcxtMethods[GetMemoryChunkMethodID(pointer, "repalloc")];
   const n = requestSize(size);
   if (checking) return CheckingRealloc(pointer, n, 0, methods);
   return methods.realloc(pointer, n, 0);
@@ -249,7 +250,7 @@ export function repalloc(pointer: number, size: number | bigint): number {
  * ```
  */
 export function repalloc_extended(pointer: number, size: number | bigint, flags: number): number {
-  const methods = MemoryChunkMethods(pointer, "repalloc");
+  const methods = mcxtMethods[GetMemoryChunkMethodID(pointer, "repalloc")];
   const n = requestSize(size);
   if (checking) return CheckingRealloc(pointer, n, flags, methods);
   return methods.realloc(pointer, n, flags);
@@ -319,7 +320,7 @@ export function repalloc0(pointer: number, oldSize: number, size: number): numbe
  * ```
  */
 export function GetMemoryChunkContext(pointer: number): MemoryContext {
-  const methods = MemoryChunkMethods(pointer, "GetMemoryChunkContext");
+  const methods = mcxtMethods[GetMemoryChunkMethodID(pointer, "GetMemoryChunkContext")];
   if (checking) CheckingVerify(pointer, methods, "GetMemoryChunkContext");
   return methods.getChunkContext(pointer);
 }
@@ -340,7 +341,7 @@ export function GetMemoryChunkContext(pointer: number): MemoryContext {
  * ```
  */
 export function GetMemoryChunkSpace(pointer: number): number {
-  const methods = MemoryChunkMethods(pointer, "GetMemoryChunkSpace");
+  const methods = mcxtMethods[GetMemoryChunkMethodID(pointer, "GetMemoryChunkSpace")];
   if (checking) CheckingVerify(pointer, methods, "GetMemoryChunkSpace");
   return methods.getChunkSpace(pointer);
 }

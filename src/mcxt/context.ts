@@ -5,8 +5,9 @@
  * lives in, and the size checks and failure paths every type calls.
  *
  * This file imports nothing from the types or from mcxt, so a type module can
- * depend on it without a cycle. A type registers its methods here once, at
- * load time, under its method id (see `memorychunk.ts`).
+ * depend on it without a cycle. The method table itself is listed once, in
+ * `methods.ts` (PostgreSQL's `mcxt_methods[]`); `MemoryContextInit` installs
+ * it here, where mcxt's dispatch reads it (see `memorychunk.ts` for the ids).
  *
  * Representation, drawn once:
  *
@@ -150,6 +151,24 @@ export interface ContextMethods {
    * blocks (a cycle in a damaged list).
    */
   releasedBlocks(ctx: MemoryContext, deleting: boolean, visit: (block: number) => void): void;
+  /**
+   * Only for a type whose chunks carry no header (Bump): the context owning
+   * `pointer` when it is one of its chunks, else null. mcxt asks it before
+   * it trusts the 8 bytes in front of a pointer.
+   */
+  headerlessOwnerOf?(pointer: number): MemoryContext | null;
+  /**
+   * Only for a type whose chunks carry no header (Bump): the usable bytes of
+   * a chunk of `size` requested bytes. Checking mode then neither records nor
+   * verifies a header, and leaves pfree/repalloc to the type's own error.
+   */
+  headerlessChunkCapacity?(size: number): number;
+  /**
+   * Told by `MemoryContextAllocAligned` that `aligned` (with a redirect
+   * header) was cut from one of `ctx`'s chunks; a type without headers needs
+   * it to tell the two apart.
+   */
+  noteAlignedChunk?(ctx: MemoryContext, aligned: number): void;
 }
 
 /**
@@ -220,12 +239,27 @@ const bogusMethods: ContextMethods = {
   releasedBlocks: unknownMethod,
 };
 
-/** The method table, indexed by the 4-bit method id of a chunk header. */
+/**
+ * The method table mcxt dispatches through, indexed by the 4-bit method id of
+ * a chunk header; unused ids raise "invalid pointer". Its contents are
+ * `mcxt_methods` of `methods.ts`, installed by `installMethods`.
+ */
 export const mcxtMethods: ContextMethods[] = new Array(16).fill(bogusMethods);
 
-/** Installs a type's methods under its id (called once by each type module). */
-export function registerMethods(methodId: number, methods: ContextMethods): void {
-  mcxtMethods[methodId] = methods;
+/**
+ * The `headerlessOwnerOf` methods of the table (Bump's), asked before a
+ * chunk header is trusted; derived from the table by `installMethods`.
+ */
+export const headerlessLookups: Array<(pointer: number) => MemoryContext | null> = [];
+
+/** Makes `table` (id → methods, null for an unused id) the one mcxt dispatches through. */
+export function installMethods(table: ReadonlyArray<ContextMethods | null>): void {
+  headerlessLookups.length = 0;
+  for (let id = 0; id < mcxtMethods.length; id++) {
+    const methods = table[id] ?? bogusMethods;
+    mcxtMethods[id] = methods;
+    if (methods.headerlessOwnerOf !== undefined) headerlessLookups.push(methods.headerlessOwnerOf);
+  }
 }
 
 /**
@@ -382,17 +416,4 @@ export function MemoryContextCreate(
   } else {
     node.nextchild = null;
   }
-}
-
-/**
- * Types whose chunks carry no header (Bump) register a lookup here: given a
- * pointer, the owning context when the pointer is one of its chunks, else
- * null. mcxt asks these lookups before it trusts the 8 bytes in front of a
- * pointer, so it never dispatches on bytes that are not a header.
- */
-export const headerlessLookups: Array<(pointer: number) => MemoryContext | null> = [];
-
-/** Registers a header-less chunk lookup (see `headerlessLookups`). */
-export function registerHeaderlessLookup(lookup: (pointer: number) => MemoryContext | null): void {
-  headerlessLookups.push(lookup);
 }

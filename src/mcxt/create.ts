@@ -1,5 +1,5 @@
 /**
- * context_create: the steps the context types' Create functions share —
+ * The steps the context types' Create functions share —
  * checking the three block-size parameters, sizing and obtaining the one
  * malloc that holds a context header (and its keeper block), and deriving
  * `allocChunkLimit` from the largest block size.

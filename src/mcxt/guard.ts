@@ -1,5 +1,5 @@
 /**
- * mcxt_guard: the checks every mcxt entry point makes before it touches
+ * The checks every mcxt entry point makes before it touches
  * anything, so a bad argument ends in a typed PgError, never in corruption.
  *
  * - `requestSize`: a caller's size (`number` or `bigint`) becomes the number
@@ -7,16 +7,15 @@
  *   exact text (`setExactSizeText`) so error messages print it as PostgreSQL
  *   would. Negative, fractional or non-numeric sizes are refused here.
  * - `assertLive`: the context is a live context of the current heap.
- * - `MemoryChunkMethods`: the pointer has a chunk pointer's shape, and the method
- *   table of the type owning it — asked of the header-less types first
- *   (Bump), then read from the 4-bit method id in the chunk header.
+ * - `GetMemoryChunkMethodID`: the pointer has a chunk pointer's shape, and the
+ *   method id of the type owning it — asked of the header-less types first
+ *   (Bump), then read from the 4 bits of the chunk header.
  *
- * Kept apart from `mcxt_alloc.ts` and `mcxt_reset.ts`, which both call them,
+ * Kept apart from `alloc.ts` and `reset.ts`, which both call them,
  * so the rules live in one place. These are plain functions with no closure
  * or allocation: they run on every palloc, pfree and repalloc.
  */
 import {
-  type ContextMethods,
   headerlessLookups,
   heap,
   mcxtMethods,
@@ -65,17 +64,20 @@ function assertPointerShape(pointer: number, what: string): void {
   }
 }
 
-/** The method table serving the chunk at `pointer`, or a typed error. */
-export function MemoryChunkMethods(pointer: number, what: string): ContextMethods {
+/**
+ * `GetMemoryChunkMethodID`: the method id of the type owning the chunk at
+ * `pointer` (mcxt then looks it up in `mcxtMethods`), or a typed error.
+ */
+export function GetMemoryChunkMethodID(pointer: number, what: string): number {
   assertPointerShape(pointer, what);
   for (let i = 0; i < headerlessLookups.length; i++) {
     const owner = headerlessLookups[i](pointer);
-    if (owner !== null) return owner.methods;
+    if (owner !== null) return owner.methodId;
   }
   const m = heap.i32;
   const hdr = (pointer - MEMORYCHUNK_SIZE) >>> 2;
-  const methods = mcxtMethods[m[hdr] & 0xf];
-  if (methods === mcxtMethods[0]) {
+  const id = m[hdr] & 0xf;
+  if (mcxtMethods[id] === mcxtMethods[0]) {
     const hex = (m[hdr + 1] >>> 0).toString(16).padStart(8, "0") +
       (m[hdr] >>> 0).toString(16).padStart(8, "0");
     throw new PgError(
@@ -83,5 +85,5 @@ export function MemoryChunkMethods(pointer: number, what: string): ContextMethod
       `${what} called with invalid pointer ${pointer} (header 0x${hex})`,
     );
   }
-  return methods;
+  return id;
 }

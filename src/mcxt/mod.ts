@@ -1,27 +1,27 @@
 /**
  * mcxt: the memory-context system's entry point and the PostgreSQL-named API.
  *
- * What it owns: starting the system on a heap (`MemoryContextInit`), the
- * three live bindings every caller reads — `TopMemoryContext`,
- * `ErrorContext`, `CurrentMemoryContext` — and `MemoryContextSwitchTo`.
- * They are `export let`, which only this module may assign; the other mcxt
- * files read them.
+ * What it owns: starting the system on a heap (`MemoryContextInit`: the
+ * method table, the heap, TopMemoryContext and ErrorContext).
  *
  * The rest of mcxt.c's API lives beside it, one concern a file, and is
- * re-exported here so `mcxt.ts` stays the one import path:
+ * re-exported here so `mcxt/mod.ts` stays the one import path:
  *
- * - `mcxt_alloc.ts`: allocation in a context and chunk operations that find
+ * - `current.ts`: the live bindings `TopMemoryContext`, `ErrorContext`,
+ *   `CurrentMemoryContext` and `MemoryContextSwitchTo` (a leaf);
+ * - `alloc.ts`: allocation in a context and chunk operations that find
  *   their context from the pointer alone (`palloc`, `pfree`, `repalloc`, …);
- * - `mcxt_reset.ts`: reset, delete and the reset callbacks;
- * - `mcxt_tree.ts`: walking and re-parenting the tree, emptiness and totals;
- * - `mcxt_guard.ts`: the entry checks on sizes, contexts and pointers;
- * - `stats.ts`: statistics printing; `checking.ts`: `MemoryContextCheck`.
+ * - `reset.ts`: reset, delete and the reset callbacks;
+ * - `tree.ts`: walking and re-parenting the tree, emptiness and totals;
+ * - `guard.ts`: the entry checks on sizes, contexts and pointers;
+ * - `stats.ts`: statistics printing; `../checking/tree.ts`: `MemoryContextCheck`.
  *
  * mcxt never looks at a context's type: chunk operations dispatch on the
  * 4-bit method id in the chunk header, context operations on `ctx.methods` —
  * the one method table of `context.ts`.
  */
-import { installHeap } from "./context.ts";
+import { installHeap, installMethods } from "./context.ts";
+import { mcxt_methods } from "./methods.ts";
 import { Heap, type HeapOptions } from "../heap/mod.ts";
 import { AllocSetContextCreate } from "../aset/mod.ts";
 import { CheckingInstall } from "../checking/mod.ts";
@@ -29,7 +29,7 @@ import { setStandardContexts } from "./current.ts";
 
 /**
  * What `MemoryContextInit` accepts: the heap's options, and `checking` to run
- * this heap in checking mode (records, sentinels, wiping; see `checking.ts`).
+ * this heap in checking mode (records, sentinels, wiping; see `../checking/mod.ts`).
  *
  * @example
  * ```ts
@@ -39,7 +39,7 @@ import { setStandardContexts } from "./current.ts";
  * ```
  */
 export type MemoryContextInitOptions = HeapOptions & {
-  /** Checking mode for this heap (default false): see `checking.ts`. */
+  /** Checking mode for this heap (default false): see `../checking/mod.ts`. */
   checking?: boolean;
 };
 
@@ -57,6 +57,7 @@ export type MemoryContextInitOptions = HeapOptions & {
  * ```
  */
 export function MemoryContextInit(options?: MemoryContextInitOptions): void {
+  installMethods(mcxt_methods);
   installHeap(new Heap(options));
   CheckingInstall(options?.checking === true);
   const top = AllocSetContextCreate(null, "TopMemoryContext", 0, 8 * 1024, 8 * 1024 * 1024);

@@ -1,5 +1,5 @@
 /**
- * mcxt_reset: how memory goes away — `MemoryContextReset`, `…ResetOnly`,
+ * How memory goes away — `MemoryContextReset`, `…ResetOnly`,
  * `…ResetChildren`, `MemoryContextDelete`, `…DeleteChildren` and the reset
  * callbacks that run first (mcxt.c).
  *
@@ -47,7 +47,7 @@ export function MemoryContextReset(ctx: MemoryContext): void {
     HeapCheckRelease(ctx, ctx.isReset ? NONE : RESET, DELETE);
   }
   while (ctx.firstchild !== null) deleteTree(ctx.firstchild);
-  if (!ctx.isReset) resetOnly(ctx);
+  if (!ctx.isReset) MemoryContextResetOnlyVetted(ctx);
 }
 
 /**
@@ -74,7 +74,7 @@ export function MemoryContextResetOnly(ctx: MemoryContext): void {
   assertLive(ctx);
   if (!ctx.isReset) {
     HeapCheckRelease(ctx, RESET, NONE);
-    resetOnly(ctx);
+    MemoryContextResetOnlyVetted(ctx);
   }
 }
 
@@ -83,7 +83,7 @@ export function MemoryContextResetOnly(ctx: MemoryContext): void {
  * delete that resets first: its blocks were checked as the delete's);
  * checking mode verifies here.
  */
-export function resetOnly(ctx: MemoryContext): void {
+export function MemoryContextResetOnlyVetted(ctx: MemoryContext): void {
   if (checking) CheckingBeforeRelease(ctx, false);
   if (ctx.resetCbs !== null) {
     MemoryContextCallResetCallbacks(ctx);
@@ -117,7 +117,7 @@ export function MemoryContextResetChildren(ctx: MemoryContext): void {
   if (checking) CheckingBeforeRelease(ctx, true);
   HeapCheckRelease(ctx, NONE, RESET);
   for (let c = ctx.firstchild; c !== null; c = MemoryContextTraverseNext(c, ctx)) {
-    if (!c.isReset) resetOnly(c);
+    if (!c.isReset) MemoryContextResetOnlyVetted(c);
   }
 }
 

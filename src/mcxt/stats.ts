@@ -72,7 +72,7 @@ export function MemoryContextStatsLines(
 ): string[] {
   const out: string[] = [];
   const grand = newCounters();
-  statsInternal(ctx, 1, maxLevel, maxChildren, grand, out, logForm);
+  MemoryContextStatsInternal(ctx, 1, maxLevel, maxChildren, grand, out, logForm);
   out.push(
     `Grand total: ${grand.totalspace} bytes in ${grand.nblocks} blocks; ${grand.freespace} free (${grand.freechunks} chunks); ${
       grand.totalspace - grand.freespace
@@ -81,7 +81,7 @@ export function MemoryContextStatsLines(
   return out;
 }
 
-function statsInternal(
+function MemoryContextStatsInternal(
   ctx: MemoryContext,
   level: number,
   maxLevel: number,
@@ -96,7 +96,7 @@ function statsInternal(
   let ichild = 0;
   if (level <= maxLevel) {
     for (; child !== null && ichild < maxChildren; child = child.nextchild, ichild++) {
-      statsInternal(child, level + 1, maxLevel, maxChildren, totals, out, logForm);
+      MemoryContextStatsInternal(child, level + 1, maxLevel, maxChildren, totals, out, logForm);
     }
   }
   if (child !== null) {

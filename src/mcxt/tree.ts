@@ -1,5 +1,5 @@
 /**
- * mcxt_tree: the shape of the context tree and what can be asked of it —
+ * The shape of the context tree and what can be asked of it —
  * the pre-order walk (`MemoryContextTraverseNext`), moving a subtree
  * (`MemoryContextSetParent`), the parent and identifier, emptiness, and the
  * memory totals of a context or a subtree.
@@ -7,7 +7,7 @@
  * The tree is PostgreSQL's: each context points to its parent, its first
  * child and its two siblings (newest child first), and a walk needs no stack
  * or allocation. Resetting and deleting, which also change the tree, are in
- * `mcxt_reset.ts`; it unlinks a deleted context with `unlinkFromParent`.
+ * `reset.ts`; it unlinks a deleted context with `unlinkFromParent`.
  */
 import type { MemoryContext, MemoryContextCounters } from "./context.ts";
 import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";

@@ -4,9 +4,9 @@
  * `SLAB_BLOCKLIST_COUNT` lists by how many free chunks they have (list 0:
  * none), and an allocation takes from the fullest list that has room, so
  * nearly empty blocks drain and can be cached or given back. A new block
- * comes from the cache of empty blocks before the heap. Apart from
- * `slab.ts` (the context, create, free, reset and delete) so both stay
- * short.
+ * comes from the cache of empty blocks before the heap. Also
+ * `SlabFree`, `SlabRealloc`, `SlabGetChunkContext` and `SlabGetChunkSpace`;
+ * the context itself (create, reset, delete) is in `mod.ts`.
  */
 import { elogError } from "../elog.ts";
 import {

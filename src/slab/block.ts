@@ -5,8 +5,8 @@
  * `SlabBlock` (64-bit build, no MEMORY_CONTEXT_CHECKING) and the list
  * operations on them: the circular doubly linked lists (`dlist`) that hold
  * blocks by fullness, and the counted list (`dclist`) of cached empty blocks.
- * The allocation policy lives in `slab.ts`; stats and the self-check in
- * `slab_inspect.ts`. Writing the offsets down once here keeps the policy
+ * The allocation policy lives in `mod.ts` and `alloc.ts`; stats and the
+ * self-check in `inspect.ts`. Writing the offsets down once here keeps the policy
  * readable as the algorithm.
  *
  * ```

@@ -1,10 +1,11 @@
 /**
- * Read-only walks over a Slab context: `SlabIsEmpty`, `SlabStats` and
- * `SlabCheck`.
+ * Read-only walks over a Slab context: `SlabStats`, `SlabCheck`, and the
+ * chunk areas and released blocks checking mode and mcxt's release check
+ * walk.
  *
  * None of these is on an allocation path. Stats visit every block, as
  * PostgreSQL does; the check also visits every chunk. Kept apart from
- * `slab.ts` so the allocation policy stays short.
+ * `mod.ts` and `alloc.ts`, as every type's inspect file is.
  *
  * The stats text is PostgreSQL 18's, e.g.
  * `8368 total in 1 blocks; 0 empty blocks; 7952 free (71 chunks); 416 used`:

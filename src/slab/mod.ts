@@ -4,9 +4,10 @@
  * rounding to size classes, no fragmentation between sizes, and blocks that
  * empty out as their objects die are given back or recycled.
  *
- * What it owns: the allocation policy and the method table registered under
- * `MCTX_SLAB_ID`. Byte layout and list operations live in `slab_block.ts`;
- * stats, emptiness and the self-check in `slab_inspect.ts`.
+ * What it owns: the context — `SlabContextCreate`, `SlabReset`,
+ * `SlabDelete`, `SlabIsEmpty` — and its method table (`MCTX_SLAB_ID`). The
+ * chunk operations are in `alloc.ts`, byte layout and list operations in
+ * `block.ts`, stats and the self-check in `inspect.ts`.
  *
  * The policy, in PostgreSQL's terms:
  * - Every chunk is `fullChunkSize` = 8-byte header + MAXALIGN(chunkSize)
@@ -52,11 +53,10 @@ import {
   type MemoryContext,
   MemoryContextCreate,
   registerContext,
-  registerMethods,
   unregisterContext,
 } from "../mcxt/context.ts";
 import { ContextMallocHeader } from "../mcxt/create.ts";
-import { MCTX_SLAB_ID, MEMORYCHUNK_MAX_BLOCKOFFSET } from "../memorychunk.ts";
+import { MEMORYCHUNK_MAX_BLOCKOFFSET } from "../memorychunk.ts";
 import {
   SlabAlloc,
   SlabFree,
@@ -192,5 +192,3 @@ export const SlabMethods: ContextMethods = {
   chunkAreas: SlabChunkAreas,
   releasedBlocks: SlabReleasedBlocks,
 };
-
-registerMethods(MCTX_SLAB_ID, SlabMethods);

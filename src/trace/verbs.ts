@@ -5,9 +5,9 @@
  * array holds it), how it touches the parser's name bookkeeping, and which
  * lines PostgreSQL prints after it. The parser (`parse.ts`), the writer
  * (`write.ts`), the compiler (`compile.ts`), the expectation grammar
- * (`parse_expect.ts`) and the checked replay (`replay_check.ts`) all read this
+ * (`parse_expect.ts`) and the replay (`execute.ts`, `replay.ts`) all read this
  * table, so adding a verb means adding one row here and one `case` in the
- * replay loop (`replay.ts`).
+ * replay loop (`execute.ts`).
  */
 import type { Liveness } from "./liveness.ts";
 import type { ContextType, Verb } from "./types.ts";
