@@ -38,7 +38,7 @@ const limits = new Map<MemoryContext, number>();
  * import {
  *   AllocSetContextCreate, MemoryContextAlloc, MemoryContextGetLimit, MemoryContextInit,
  *   MemoryContextSetLimit, TopMemoryContext,
- * } from "../mod.ts";
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const req = AllocSetContextCreate(TopMemoryContext, "request", 0, 8192, 8 << 20);
  * MemoryContextSetLimit(req, 64 * 1024);
@@ -69,7 +69,7 @@ export function MemoryContextSetLimit(ctx: MemoryContext, bytes: number | null):
  *
  * @example
  * ```ts
- * import { MemoryContextGetLimit, MemoryContextInit, TopMemoryContext } from "../mod.ts";
+ * import { MemoryContextGetLimit, MemoryContextInit, TopMemoryContext } from "@palloc/palloc";
  * MemoryContextInit();
  * console.assert(MemoryContextGetLimit(TopMemoryContext) === null);
  * ```
