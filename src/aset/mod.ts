@@ -40,11 +40,12 @@ import {
   heap,
   type MemoryContext,
   MemoryContextCreate,
-  onHeapInstalled,
   registerContext,
+  registerHeapLocal,
   registerMethods,
   unregisterContext,
 } from "../mcxt/context.ts";
+import { assertParent } from "../mcxt/guard.ts";
 import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
 import { MCTX_ASET_ID } from "../memorychunk.ts";
 import { resetOnly } from "../mcxt/reset.ts";
@@ -97,8 +98,14 @@ interface ContextFreeList {
 }
 
 let contextFreelists: ContextFreeList[] = [];
-onHeapInstalled(() => {
-  contextFreelists = [{ numFree: 0, contexts: [] }, { numFree: 0, contexts: [] }];
+registerHeapLocal({
+  fresh() {
+    contextFreelists = [{ numFree: 0, contexts: [] }, { numFree: 0, contexts: [] }];
+  },
+  save: () => contextFreelists,
+  load(state) {
+    contextFreelists = state as ContextFreeList[];
+  },
 });
 
 // Int32 word of freelist 0 inside the header: after MemoryContextData (80) and `blocks` (8).
@@ -143,6 +150,7 @@ export function AllocSetContextCreate(
   initBlockSize: number,
   maxBlockSize: number,
 ): MemoryContext {
+  assertParent(parent);
   validateParameters(minContextSize, initBlockSize, maxBlockSize);
   let freeListIndex = -1;
   if (minContextSize === 0 && initBlockSize === 8 * 1024) freeListIndex = 0;

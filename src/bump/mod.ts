@@ -46,6 +46,7 @@ import {
   ContextKeeperMallocSize,
   ContextMallocHeader,
 } from "../mcxt/create.ts";
+import { assertParent } from "../mcxt/guard.ts";
 import { MCTX_BUMP_ID, MEMORYCHUNK_MAX_VALUE } from "../memorychunk.ts";
 import {
   BumpAlloc,
@@ -106,6 +107,7 @@ export function BumpContextCreate(
   initBlockSize: number,
   maxBlockSize: number,
 ): MemoryContext {
+  assertParent(parent);
   ContextCheckBlockSizes("bump", minContextSize, initBlockSize, maxBlockSize);
   const allocSize = ContextKeeperMallocSize(
     BUMP_CONTEXT_SIZE,

@@ -52,7 +52,7 @@ import {
   heap,
   mcxtMethods,
   type MemoryContext,
-  onHeapInstalled,
+  registerHeapLocal,
 } from "../mcxt/context.ts";
 import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
 import { MCTX_ALIGNED_REDIRECT_ID, MCTX_BUMP_ID, MEMORYCHUNK_SIZE } from "../memorychunk.ts";
@@ -90,10 +90,18 @@ export const ERRCODE_DATA_CORRUPTED = "XX001";
  */
 export let checking = false;
 
-onHeapInstalled(() => {
-  checking = false;
-  released = null;
-  verified.clear();
+registerHeapLocal({
+  fresh() {
+    checking = false;
+    released = null;
+    verified.clear();
+  },
+  save: () => checking,
+  load(state) {
+    checking = state as boolean;
+    released = null;
+    verified.clear();
+  },
 });
 
 /** Turns checking mode on or off for the heap just installed (called by MemoryContextInit). */

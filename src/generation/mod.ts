@@ -53,6 +53,7 @@ import {
   ContextKeeperMallocSize,
   ContextMallocHeader,
 } from "../mcxt/create.ts";
+import { assertParent } from "../mcxt/guard.ts";
 import { MCTX_GENERATION_ID, MEMORYCHUNK_MAX_VALUE } from "../memorychunk.ts";
 import {
   GenerationAlloc,
@@ -112,6 +113,7 @@ export function GenerationContextCreate(
   initBlockSize: number,
   maxBlockSize: number,
 ): MemoryContext {
+  assertParent(parent);
   GenerationCheckParameters(minContextSize, initBlockSize, maxBlockSize);
   const allocSize = ContextKeeperMallocSize(
     GENERATION_CONTEXT_SIZE,

@@ -7,7 +7,7 @@
  * that only this module assigns; `MemoryContextInit` (mod.ts) sets them
  * through `setStandardContexts`.
  */
-import type { MemoryContext } from "./context.ts";
+import { type MemoryContext, registerHeapLocal } from "./context.ts";
 import { assertLive } from "./guard.ts";
 
 /**
@@ -49,6 +49,17 @@ export let ErrorContext: MemoryContext = undefined as unknown as MemoryContext;
  * ```
  */
 export let CurrentMemoryContext: MemoryContext = undefined as unknown as MemoryContext;
+
+// Each heap has its own three bindings: they are saved and restored when the current heap changes.
+registerHeapLocal({
+  fresh() {
+    TopMemoryContext = CurrentMemoryContext = ErrorContext = undefined as unknown as MemoryContext;
+  },
+  save: (): MemoryContext[] => [TopMemoryContext, CurrentMemoryContext, ErrorContext],
+  load(state) {
+    [TopMemoryContext, CurrentMemoryContext, ErrorContext] = state as MemoryContext[];
+  },
+});
 
 /**
  * Sets the three bindings (`MemoryContextInit` only): `error` null means
