@@ -118,6 +118,7 @@ export { MemoryContextAllocAligned, palloc_aligned } from "./src/alignedalloc.ts
 export {
   elog,
   ereport,
+  ERRCODE_DATA_CORRUPTED,
   ERRCODE_FEATURE_NOT_SUPPORTED,
   ERRCODE_INTERNAL_ERROR,
   ERRCODE_INVALID_PARAMETER_VALUE,

@@ -6,7 +6,7 @@
  * - `HeapCore`: the TLSF allocator over a byte range, without growth;
  * - `Backing`: the resizable memory a `Heap` grows in;
  * - `MemoryContextTraverseNext`: the pre-order step the tree walks use;
- * - `elogError`, `outOfMemory`: how palloc raises its own errors.
+ * - `elogError`, `elogDataCorrupted`, `outOfMemory`: how palloc raises its own errors.
  *
  * @example
  * ```ts
@@ -32,4 +32,4 @@ export type { GrowListener, Heap, HeapOptions, HeapStats } from "./heap/mod.ts";
 export { Backing, type BackingOptions } from "./heap/backing.ts";
 export { HeapCore } from "./heap/core.ts";
 export { MemoryContextTraverseNext } from "./mcxt/tree.ts";
-export { elogError, outOfMemory } from "./elog.ts";
+export { elogDataCorrupted, elogError, outOfMemory } from "./elog.ts";
