@@ -79,7 +79,7 @@ const wrappers = new WeakMap<MemoryContext, Context>();
  *
  * @example
  * ```ts
- * import { Context } from "./context.ts";
+ * import { Context } from "@palloc/palloc";
  * const top = Context.init();
  * const req = top.child.aset("request");
  * const p = req.alloc(100); // a byte offset into the heap
@@ -101,8 +101,7 @@ export class Context implements Disposable {
    *
    * @example
    * ```ts
-   * import { Context } from "./context.ts";
-   * import { TopMemoryContext } from "../mcxt/mod.ts";
+   * import { Context, TopMemoryContext } from "@palloc/palloc";
    * Context.init();
    * console.assert(Context.of(TopMemoryContext) === Context.top);
    * ```
@@ -127,7 +126,7 @@ export class Context implements Disposable {
    *
    * @example
    * ```ts
-   * import { Context } from "./context.ts";
+   * import { Context } from "@palloc/palloc";
    * const top = Context.init({ initialBytes: 1 << 20, maxBytes: 64 << 20 });
    * console.assert(top.name === "TopMemoryContext");
    * ```
@@ -147,7 +146,7 @@ export class Context implements Disposable {
    *
    * @example
    * ```ts
-   * import { Context } from "./context.ts";
+   * import { Context } from "@palloc/palloc";
    * const top = Context.init();
    * const work = top.child.aset("work");
    * work.run(() => console.assert(Context.current === work));
@@ -163,7 +162,7 @@ export class Context implements Disposable {
    *
    * @example
    * ```ts
-   * import { Context } from "./context.ts";
+   * import { Context } from "@palloc/palloc";
    * const a = Context.init();
    * const b = Context.init(); // a second, independent heap, now current
    * console.assert(a.heap !== b.heap && b.heap.current);
@@ -283,7 +282,7 @@ export class Context implements Disposable {
    *
    * @example
    * ```ts
-   * import { Context } from "./context.ts";
+   * import { Context } from "@palloc/palloc";
    * const top = Context.init();
    * const tuples = top.createChild({ type: "bump", name: "tuples", sizes: "small" });
    * console.assert(tuples.type === "Bump" && tuples.parent === top);
@@ -306,8 +305,7 @@ export class Context implements Disposable {
    *
    * @example
    * ```ts
-   * import { Context } from "./context.ts";
-   * import { GetMemoryChunkContext, palloc } from "../mcxt/mod.ts";
+   * import { Context, GetMemoryChunkContext, palloc } from "@palloc/palloc";
    * const top = Context.init();
    * const work = top.child.aset("work");
    * const p = work.run(() => palloc(64));
@@ -357,7 +355,7 @@ export class Context implements Disposable {
    *
    * @example
    * ```ts
-   * import { Context } from "./context.ts";
+   * import { Context } from "@palloc/palloc";
    * const top = Context.init();
    * const work = top.child.aset("work");
    * let closed = 0;
@@ -400,7 +398,7 @@ export class Context implements Disposable {
    *
    * @example
    * ```ts
-   * import { Context } from "./context.ts";
+   * import { Context } from "@palloc/palloc";
    * const top = Context.init();
    * top.child.slab("nodes", { chunkSize: 64 });
    * const s = top.stats();
@@ -417,7 +415,7 @@ export class Context implements Disposable {
    *
    * @example
    * ```ts
-   * import { Context } from "./context.ts";
+   * import { Context } from "@palloc/palloc";
    * const top = Context.init();
    * console.log(top.statsText({ maxLevel: 1 }));
    * ```
@@ -433,7 +431,7 @@ export class Context implements Disposable {
    *
    * @example
    * ```ts
-   * import { Context } from "./context.ts";
+   * import { Context } from "@palloc/palloc";
    * const top = Context.init();
    * {
    *   using scratch = top.child.aset("scratch");
@@ -459,8 +457,7 @@ export class Context implements Disposable {
  *
  * @example
  * ```ts
- * import { Context } from "./context.ts";
- * import type { ContextLike } from "./context.ts";
+ * import { Context, type ContextLike } from "@palloc/palloc";
  * const top = Context.init();
  * const both: ContextLike[] = [top, top.memoryContext];
  * ```
@@ -477,8 +474,7 @@ function isThenable(value: unknown): boolean {
  *
  * @example
  * ```ts
- * import { Context } from "./context.ts";
- * import { memoryContextOf } from "./context.ts";
+ * import { Context, memoryContextOf } from "@palloc/palloc";
  * const top = Context.init();
  * console.assert(memoryContextOf(top) === memoryContextOf(top.memoryContext));
  * ```
@@ -493,7 +489,7 @@ export function memoryContextOf(ctx: ContextLike): MemoryContext {
  *
  * @example
  * ```ts
- * import { Context } from "./context.ts";
+ * import { Context } from "@palloc/palloc";
  * const top = Context.init();
  * const nodes = top.child.slab("nodes", { chunkSize: 64 });
  * const log = top.child.generation("log");
@@ -516,7 +512,7 @@ export interface ChildFactory {
  *
  * @example
  * ```ts
- * import { Context } from "./context.ts";
+ * import { Context } from "@palloc/palloc";
  * import { childFactory } from "./context.ts";
  * const top = Context.init();
  * const kids = childFactory((o) => top.createChild(o));

@@ -136,8 +136,12 @@ function validateParameters(min: number, init: number, max: number): void {
  *
  * @example
  * ```ts
- * import { MemoryContextInit, TopMemoryContext, MemoryContextAlloc } from "../mcxt/mod.ts";
- * import { AllocSetContextCreate } from "./mod.ts";
+ * import {
+ *   AllocSetContextCreate,
+ *   MemoryContextAlloc,
+ *   MemoryContextInit,
+ *   TopMemoryContext,
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const cxt = AllocSetContextCreate(TopMemoryContext, "work", 0, 8192, 8 << 20);
  * MemoryContextAlloc(cxt, 100);

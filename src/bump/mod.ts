@@ -93,8 +93,12 @@ export { BumpCheck, BumpStats } from "./inspect.ts";
  *
  * @example
  * ```ts
- * import { MemoryContextAlloc, MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
- * import { BumpContextCreate } from "./mod.ts";
+ * import {
+ *   BumpContextCreate,
+ *   MemoryContextAlloc,
+ *   MemoryContextInit,
+ *   TopMemoryContext,
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const tuples = BumpContextCreate(TopMemoryContext, "Caller tuples", 0, 8192, 8 << 20);
  * MemoryContextAlloc(tuples, 100); // 104 bytes of the keeper block, no chunk header

@@ -83,8 +83,8 @@ export { ERRCODE_DATA_CORRUPTED } from "../elog.ts";
  *
  * @example
  * ```ts
+ * import { MemoryContextInit } from "@palloc/palloc";
  * import { checking } from "./mod.ts";
- * import { MemoryContextInit } from "../mcxt/mod.ts";
  * MemoryContextInit({ checking: true });
  * console.assert(checking);
  * ```

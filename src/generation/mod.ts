@@ -95,9 +95,15 @@ const GENERATION_CHUNK_FRACTION = 8;
  *
  * @example
  * ```ts
- * import { GenerationContextCreate } from "./mod.ts";
- * import { GetMemoryChunkSpace, MemoryContextAlloc, MemoryContextDelete } from "../mcxt/mod.ts";
- * import { MemoryContextInit, pfree, TopMemoryContext } from "../mcxt/mod.ts";
+ * import {
+ *   GenerationContextCreate,
+ *   GetMemoryChunkSpace,
+ *   MemoryContextAlloc,
+ *   MemoryContextDelete,
+ *   MemoryContextInit,
+ *   pfree,
+ *   TopMemoryContext,
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const gen = GenerationContextCreate(TopMemoryContext, "queue", 0, 8192, 8388608);
  * const p = MemoryContextAlloc(gen, 100);

@@ -41,8 +41,12 @@ export {
  *
  * @example
  * ```ts
- * import type { MemoryContextCounters } from "./context.ts";
- * import { MemoryContextCountersOf, MemoryContextInit, TopMemoryContext } from "./mod.ts";
+ * import {
+ *   type MemoryContextCounters,
+ *   MemoryContextCountersOf,
+ *   MemoryContextInit,
+ *   TopMemoryContext,
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const k: MemoryContextCounters = MemoryContextCountersOf(TopMemoryContext);
  * console.log(`${k.totalspace - k.freespace} bytes used`);
@@ -69,12 +73,12 @@ export function newCounters(): MemoryContextCounters {
  *
  * @example
  * ```ts
- * import type { MemoryContextCallback } from "./context.ts";
  * import {
+ *   type MemoryContextCallback,
  *   MemoryContextInit,
  *   MemoryContextRegisterResetCallback,
  *   TopMemoryContext,
- * } from "./mod.ts";
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const cb: MemoryContextCallback = { func: (arg) => console.log("released", arg), arg: 42 };
  * MemoryContextRegisterResetCallback(TopMemoryContext, cb);
@@ -96,8 +100,7 @@ export interface MemoryContextCallback {
  *
  * @example
  * ```ts
- * import type { ContextMethods } from "./context.ts";
- * import { MemoryContextInit, TopMemoryContext } from "./mod.ts";
+ * import { type ContextMethods, MemoryContextInit, TopMemoryContext } from "@palloc/palloc";
  * MemoryContextInit();
  * const methods: ContextMethods = TopMemoryContext.methods; // AllocSet's table
  * console.log(methods.isEmpty(TopMemoryContext));
@@ -157,8 +160,7 @@ export interface ContextMethods {
  *
  * @example
  * ```ts
- * import type { MemoryContext } from "./context.ts";
- * import { MemoryContextInit, TopMemoryContext } from "./mod.ts";
+ * import { type MemoryContext, MemoryContextInit, TopMemoryContext } from "@palloc/palloc";
  * MemoryContextInit();
  * const mc: MemoryContext = TopMemoryContext;
  * console.log(mc.name, mc.typeName); // "TopMemoryContext AllocSetContext"
@@ -237,8 +239,7 @@ export function registerMethods(methodId: number, methods: ContextMethods): void
  *
  * @example
  * ```ts
- * import { heap } from "./context.ts";
- * import { MemoryContextInit, palloc } from "./mod.ts";
+ * import { heap, MemoryContextInit, palloc } from "@palloc/palloc";
  * MemoryContextInit();
  * const p = palloc(4);
  * heap.u8.set([1, 2, 3, 4], p); // pointers index the heap's views
@@ -284,7 +285,12 @@ let nextHeapId = 1;
  *
  * @example
  * ```ts
- * import { MemoryContextInit, MemoryHeapSwitchTo, palloc, TopMemoryContext } from "./mod.ts";
+ * import {
+ *   MemoryContextInit,
+ *   MemoryHeapSwitchTo,
+ *   palloc,
+ *   TopMemoryContext,
+ * } from "@palloc/palloc";
  * const a = MemoryContextInit();
  * const b = MemoryContextInit(); // b is current now; a's contexts stay alive
  * console.assert(TopMemoryContext === b.top);
@@ -348,7 +354,7 @@ export class MemoryHeap {
  *
  * @example
  * ```ts
- * import { CurrentMemoryHeap, MemoryContextInit } from "./mod.ts";
+ * import { CurrentMemoryHeap, MemoryContextInit } from "@palloc/palloc";
  * const h = MemoryContextInit();
  * console.assert(CurrentMemoryHeap === h);
  * ```
@@ -373,7 +379,7 @@ function saveCurrent(): void {
  *
  * @example
  * ```ts
- * import { MemoryContextInit, MemoryHeapSwitchTo, palloc, pfree } from "./mod.ts";
+ * import { MemoryContextInit, MemoryHeapSwitchTo, palloc, pfree } from "@palloc/palloc";
  * const wasm = MemoryContextInit();
  * const scratch = MemoryContextInit();
  * const p = palloc(16); // in scratch
@@ -416,8 +422,13 @@ export function installHeap(h: MemoryHeap): void {
  *
  * @example
  * ```ts
- * import { AllocSetContextCreate, ALLOCSET_DEFAULT_SIZES } from "../aset/mod.ts";
- * import { MemoryContextDelete, MemoryContextInit, MemoryHeapOf } from "./mod.ts";
+ * import {
+ *   ALLOCSET_DEFAULT_SIZES,
+ *   AllocSetContextCreate,
+ *   MemoryContextDelete,
+ *   MemoryContextInit,
+ *   MemoryHeapOf,
+ * } from "@palloc/palloc";
  * const h = MemoryContextInit();
  * const work = AllocSetContextCreate(h.top, "work", ...ALLOCSET_DEFAULT_SIZES);
  * console.assert(MemoryHeapOf(work) === h);

@@ -33,7 +33,7 @@ import { setStandardContexts } from "./current.ts";
  *
  * @example
  * ```ts
- * import { MemoryContextInit, type MemoryContextInitOptions } from "./mod.ts";
+ * import { MemoryContextInit, type MemoryContextInitOptions } from "@palloc/palloc";
  * const options: MemoryContextInitOptions = { initialBytes: 1 << 20, maxBytes: 64 << 20 };
  * MemoryContextInit(options);
  * ```
@@ -54,7 +54,7 @@ export type MemoryContextInitOptions = HeapOptions & {
  *
  * @example
  * ```ts
- * import { MemoryContextInit, TopMemoryContext } from "./mod.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "@palloc/palloc";
  * MemoryContextInit({ maxBytes: 64 << 20 });
  * console.log(TopMemoryContext.name); // "TopMemoryContext"
  * ```

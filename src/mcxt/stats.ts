@@ -59,8 +59,7 @@ function countersText(t: MemoryContextCounters): string {
  *
  * @example
  * ```ts
- * import { MemoryContextInit, TopMemoryContext } from "./mod.ts";
- * import { MemoryContextStatsLines } from "./stats.ts";
+ * import { MemoryContextInit, MemoryContextStatsLines, TopMemoryContext } from "@palloc/palloc";
  * MemoryContextInit();
  * for (const line of MemoryContextStatsLines(TopMemoryContext, 100, 100)) console.log(line);
  * console.log(MemoryContextStatsLines(TopMemoryContext, 100, 100, true)[0]); // "level: 1; TopMemoryContext: …"
@@ -127,9 +126,12 @@ function statsInternal(
  *
  * @example
  * ```ts
- * import { MemoryContextInit, TopMemoryContext } from "./mod.ts";
- * import { MemoryContextStatsDetail } from "./stats.ts";
- * import { setLogSink } from "../elog.ts";
+ * import {
+ *   MemoryContextInit,
+ *   MemoryContextStatsDetail,
+ *   setLogSink,
+ *   TopMemoryContext,
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * MemoryContextStatsDetail(TopMemoryContext, 100, 100, true); // PostgreSQL's 4 arguments, to stderr
  * const seen: string[] = [];
@@ -158,8 +160,7 @@ export function MemoryContextStatsDetail(
  *
  * @example
  * ```ts
- * import { MemoryContextInit, TopMemoryContext } from "./mod.ts";
- * import { MemoryContextStats } from "./stats.ts";
+ * import { MemoryContextInit, MemoryContextStats, TopMemoryContext } from "@palloc/palloc";
  * MemoryContextInit();
  * MemoryContextStats(TopMemoryContext); // the whole tree, on stderr
  * ```
@@ -173,8 +174,7 @@ export function MemoryContextStats(ctx: MemoryContext): void {
  *
  * @example
  * ```ts
- * import { ErrorContext, MemoryContextInit } from "./mod.ts";
- * import { MemoryContextStatsLine } from "./stats.ts";
+ * import { ErrorContext, MemoryContextInit, MemoryContextStatsLine } from "@palloc/palloc";
  * MemoryContextInit();
  * console.log(MemoryContextStatsLine(ErrorContext)); // "ErrorContext: 8192 total in 1 blocks; …"
  * ```

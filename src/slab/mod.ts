@@ -86,9 +86,15 @@ export { SlabContext } from "./block.ts";
  *
  * @example
  * ```ts
- * import { SlabContextCreate } from "./mod.ts";
- * import { GetMemoryChunkSpace, MemoryContextAlloc, MemoryContextDelete } from "../mcxt/mod.ts";
- * import { MemoryContextInit, pfree, TopMemoryContext } from "../mcxt/mod.ts";
+ * import {
+ *   GetMemoryChunkSpace,
+ *   MemoryContextAlloc,
+ *   MemoryContextDelete,
+ *   MemoryContextInit,
+ *   pfree,
+ *   SlabContextCreate,
+ *   TopMemoryContext,
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const slab = SlabContextCreate(TopMemoryContext, "records", 8192, 104);
  * const p = MemoryContextAlloc(slab, 104);
