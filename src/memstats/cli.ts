@@ -19,6 +19,10 @@
  * @module
  */
 
+import { realpathSync } from "node:fs";
+import { readFile, stat, writeFile } from "node:fs/promises";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
 import { analyze } from "./analyze.ts";
 import { readInput } from "./detect.ts";
 import { diffDumps, groupChanges, largestChanges } from "./diff.ts";
@@ -79,20 +83,24 @@ export interface Io {
   err(text: string): unknown;
 }
 
-const encoder = new TextEncoder();
-async function writeAll(f: typeof Deno.stdout, text: string): Promise<void> {
-  const bytes = encoder.encode(text);
-  let off = 0;
-  try {
-    while (off < bytes.length) off += await f.write(bytes.subarray(off));
-  } catch (e) {
-    if (e instanceof Deno.errors.BrokenPipe) Deno.exit(0); // `memstats … | head` is fine
-    throw e;
-  }
+// Standard output through Node's streams, which Deno provides too, so the same file is the
+// command under `deno run` and the npm package's `bin`. A closed pipe (`memstats … | head`)
+// ends the command quietly.
+interface OutStream {
+  write(text: string, done: (e?: Error | null) => void): boolean;
+}
+function writeAll(stream: OutStream, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.write(text, (e) => {
+      if (e === null || e === undefined) resolve();
+      else if ((e as Error & { code?: string }).code === "EPIPE") process.exit(0);
+      else reject(e);
+    });
+  });
 }
 const stdIo: Io = {
-  out: (t) => writeAll(Deno.stdout, t),
-  err: (t) => writeAll(Deno.stderr, t),
+  out: (t) => writeAll(process.stdout, t),
+  err: (t) => writeAll(process.stderr, t),
 };
 
 interface Args {
@@ -153,9 +161,9 @@ interface Loaded {
 
 async function load(spec: string, io: Io): Promise<Loaded> {
   const at = /^(.*)@(\d+)$/.exec(spec);
-  const exists = async (p: string) => await Deno.stat(p).then(() => true, () => false);
+  const exists = async (p: string) => await stat(p).then(() => true, () => false);
   const [path, pick] = at !== null && !(await exists(spec)) ? [at[1], Number(at[2])] : [spec, 0];
-  const bytes = await Deno.readFile(path);
+  const bytes = new Uint8Array(await readFile(path));
   const big = bytes.length > 1 << 20;
   if (big) await io.err(`memstats: reading ${path} (${formatBytes(bytes.length)})\n`);
   const progress: string[] = [];
@@ -243,7 +251,7 @@ function strayText(r: Reading, path: string): string {
  * ```ts
  * import { main } from "@palloc/palloc/memstats/cli";
  * const file = await Deno.makeTempFile({ suffix: ".log" });
- * await Deno.writeTextFile(file, `[7] LOG:  logging memory contexts of PID 7
+ * await writeFile(file, `[7] LOG:  logging memory contexts of PID 7
  * [7] LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  * [7] LOG:  Grand total: 8192 bytes in 1 blocks; 192 free (0 chunks); 8000 used
  * `);
@@ -359,10 +367,10 @@ export async function main(argv: string[], io: Io = stdIo): Promise<number> {
     renderHtml(d, { colorBy: args.color, top: Math.max(args.top, 25) });
   if (args.html !== undefined) {
     if (pair !== undefined) {
-      await Deno.writeTextFile(args.html, renderDiffHtml(pair[0], pair[1], diffDumps(...pair)));
+      await writeFile(args.html, renderDiffHtml(pair[0], pair[1], diffDumps(...pair)));
       await io.err(`memstats: wrote ${args.html} (diff)\n`);
     } else if (dumps.length === 1 && inputs.every((l) => l.reading.interleaved.length === 0)) {
-      await Deno.writeTextFile(args.html, renderOne(dumps[0]));
+      await writeFile(args.html, renderOne(dumps[0]));
       await io.err(`memstats: wrote ${args.html}\n`);
     } else {
       let k = 0;
@@ -371,7 +379,7 @@ export async function main(argv: string[], io: Io = stdIo): Promise<number> {
         const start = k;
         for (const d of l.dumps) {
           const out = outName(args.html, ++k);
-          await Deno.writeTextFile(out, renderOne(d));
+          await writeFile(out, renderOne(d));
           pages.push(out);
         }
         if (inputs.length === 1) {
@@ -380,7 +388,7 @@ export async function main(argv: string[], io: Io = stdIo): Promise<number> {
             (i) => baseName(outName(args.html!, start + i)),
             l.path,
           );
-          await Deno.writeTextFile(args.html, index);
+          await writeFile(args.html, index);
         }
       }
       if (inputs.length > 1) {
@@ -390,7 +398,7 @@ export async function main(argv: string[], io: Io = stdIo): Promise<number> {
           interleaved: [],
           stray: [],
         };
-        await Deno.writeTextFile(
+        await writeFile(
           args.html,
           renderIndex(all, (i) => baseName(outName(args.html!, i)), args.files.join(", ")),
         );
@@ -402,11 +410,24 @@ export async function main(argv: string[], io: Io = stdIo): Promise<number> {
     const drawn = dumps.length > 0 ? dumps : pair !== undefined ? [pair[1]] : [];
     for (let i = 0; i < drawn.length; i++) {
       const out = drawn.length === 1 ? args.svg : outName(args.svg, i + 1);
-      await Deno.writeTextFile(out, renderSvg(drawn[i], { colorBy: args.color }));
+      await writeFile(out, renderSvg(drawn[i], { colorBy: args.color }));
       await io.err(`memstats: wrote ${out}\n`);
     }
   }
   return args.strict && problems > 0 ? 3 : 0;
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+/** True when this file is the program being run (Deno's `import.meta.main`, Node's argv[1]). */
+function isProgram(): boolean {
+  const meta = import.meta as ImportMeta & { main?: boolean };
+  if (typeof meta.main === "boolean") return meta.main;
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isProgram()) process.exit(await main(process.argv.slice(2)));
