@@ -9,7 +9,7 @@
  *
  * Run: deno run examples/arena.ts
  */
-import { Context, heap, palloc, readString, realloc, strdup, view } from "../mod.ts";
+import { Context, heap, palloc, readString, realloc, strdup, view } from "@palloc/palloc";
 
 const top = Context.init();
 const requests = top.child.aset("requests"); // parent of the per-request arenas

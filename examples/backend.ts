@@ -12,16 +12,22 @@ import {
   BackendStart,
   CacheMemoryContext,
   CreatePortal,
+  MessageContext,
+  PostmasterStart,
+  ProcessMessage,
+} from "@palloc/palloc/backend";
+import {
   heap,
   MemoryContextAlloc,
   MemoryContextStatsLines,
-  MessageContext,
   palloc,
-  PostmasterStart,
-  ProcessMessage,
   TopMemoryContext,
-} from "../mod.ts";
-import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate, MemoryContextSwitchTo } from "../mod.ts";
+} from "@palloc/palloc";
+import {
+  ALLOCSET_DEFAULT_SIZES,
+  AllocSetContextCreate,
+  MemoryContextSwitchTo,
+} from "@palloc/palloc";
 
 function stats(moment: string): void {
   console.log(`\n== ${moment}`);

@@ -14,8 +14,8 @@ import {
   MemoryContextStatsLines,
   TopMemoryContext,
 } from "../src/mcxt/mod.ts";
-import { BumpContextCreate } from "../src/bump/mod.ts";
-import { heap } from "../src/mcxt/context.ts";
+import { BumpContextCreate } from "@palloc/palloc";
+import { heap } from "@palloc/palloc";
 
 MemoryContextInit();
 const tuples = BumpContextCreate(TopMemoryContext, "Caller tuples", 0, 8192, 8 * 1024 * 1024);

@@ -20,9 +20,9 @@ import {
   MemoryContextStatsLines,
   pfree,
   TopMemoryContext,
-} from "../mod.ts";
-import { GenerationContextCreate } from "../src/generation/mod.ts";
-import { heap } from "../src/mcxt/context.ts";
+} from "@palloc/palloc";
+import { GenerationContextCreate } from "@palloc/palloc";
+import { heap } from "@palloc/palloc";
 
 function show(title: string): void {
   console.log(`\n-- ${title} (heap holds ${heap.held} bytes)`);

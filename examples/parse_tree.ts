@@ -7,7 +7,7 @@
  *
  * Run: deno run examples/parse_tree.ts
  */
-import { Context, dataView, heap } from "../mod.ts";
+import { Context, dataView, heap } from "@palloc/palloc";
 
 // A node: kind (u32) | left (u32) | right (u32) | pad | value (f64) = 24 bytes.
 const NODE_SIZE = 24;

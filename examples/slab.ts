@@ -20,9 +20,9 @@ import {
   PgError,
   repalloc,
   TopMemoryContext,
-} from "../mod.ts";
-import { SlabContextCreate } from "../src/slab/mod.ts";
-import { heap } from "../src/mcxt/context.ts";
+} from "@palloc/palloc";
+import { SlabContextCreate } from "@palloc/palloc";
+import { heap } from "@palloc/palloc";
 
 const RECORD = 104;
 

@@ -18,7 +18,7 @@ import {
   palloc,
   pfree,
   TopMemoryContext,
-} from "../mod.ts";
+} from "@palloc/palloc";
 
 function show(title: string): void {
   console.log(`\n-- ${title}`);

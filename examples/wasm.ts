@@ -8,7 +8,7 @@
  *
  * Run: deno run examples/wasm.ts
  */
-import { Context, heap, strdup, view } from "../mod.ts";
+import { Context, heap, strdup, view } from "@palloc/palloc";
 import { instantiateDemo, STATIC_BYTES, staticChecksum } from "../src/api/wasm_bytes.ts";
 
 // One memory for both: the module's data segment fills bytes 0..1023 at instantiation.

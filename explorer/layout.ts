@@ -11,6 +11,7 @@
  * fields) are the one place in the explorer that imports palloc's internal
  * files rather than `mod.ts`.
  */
+import { MemoryContextTraverseNext } from "../src/internal.ts";
 import * as P from "../mod.ts";
 import { ALLOC_BLOCKHDRSZ, ASET_CONTEXT_SIZE, FREE_MARK } from "../src/aset/block.ts";
 import {
@@ -143,7 +144,7 @@ export function describeHeap(top: P.MemoryContext, live: LiveChunk[]): ContextLa
 /** `top` and every context below it, a parent before its children, children newest first. */
 export function preorder(top: P.MemoryContext): P.MemoryContext[] {
   const out = [top];
-  for (let c = top.firstchild; c !== null; c = P.MemoryContextTraverseNext(c, top)) out.push(c);
+  for (let c = top.firstchild; c !== null; c = MemoryContextTraverseNext(c, top)) out.push(c);
   return out;
 }
 

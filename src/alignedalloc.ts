@@ -95,8 +95,12 @@ function AlignedRequestSize(size: number | bigint, extra: number): number | bigi
  *
  * @example
  * ```ts
- * import { MemoryContextInit, pfree, TopMemoryContext } from "./mcxt/mod.ts";
- * import { MemoryContextAllocAligned } from "./alignedalloc.ts";
+ * import {
+ *   MemoryContextAllocAligned,
+ *   MemoryContextInit,
+ *   pfree,
+ *   TopMemoryContext,
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const p = MemoryContextAllocAligned(TopMemoryContext, 100, 64, 0);
  * console.assert(p % 64 === 0);
@@ -153,8 +157,7 @@ export function MemoryContextAllocAligned(
  *
  * @example
  * ```ts
- * import { MemoryContextInit, MCXT_ALLOC_ZERO } from "./mcxt/mod.ts";
- * import { palloc_aligned } from "./alignedalloc.ts";
+ * import { MCXT_ALLOC_ZERO, MemoryContextInit, palloc_aligned } from "@palloc/palloc";
  * MemoryContextInit();
  * const page = palloc_aligned(8192, 4096, MCXT_ALLOC_ZERO); // a zeroed, page-aligned buffer
  * ```

@@ -13,7 +13,7 @@
  *
  * @example
  * ```ts
- * import { ERRCODE_OUT_OF_MEMORY, PgError } from "./elog.ts";
+ * import { ERRCODE_OUT_OF_MEMORY, PgError } from "@palloc/palloc";
  * const e: unknown = new PgError("53200", "out of memory");
  * if (e instanceof PgError && e.sqlstate === ERRCODE_OUT_OF_MEMORY) console.log("shed load");
  * ```
@@ -24,7 +24,8 @@ export const ERRCODE_OUT_OF_MEMORY = "53200";
  *
  * @example
  * ```ts
- * import { elogError, ERRCODE_INTERNAL_ERROR, PgError } from "./elog.ts";
+ * import { ERRCODE_INTERNAL_ERROR, PgError } from "@palloc/palloc";
+ * import { elogError } from "@palloc/palloc/internal";
  * try {
  *   elogError("unexpected state");
  * } catch (e) {
@@ -38,7 +39,7 @@ export const ERRCODE_INTERNAL_ERROR = "XX000";
  *
  * @example
  * ```ts
- * import { ERRCODE_FEATURE_NOT_SUPPORTED, PgError } from "./elog.ts";
+ * import { ERRCODE_FEATURE_NOT_SUPPORTED, PgError } from "@palloc/palloc";
  * const e = new PgError(ERRCODE_FEATURE_NOT_SUPPORTED, "pfree is not supported by the bump memory allocator");
  * console.assert(e.sqlstate === "0A000");
  * ```
@@ -49,7 +50,7 @@ export const ERRCODE_FEATURE_NOT_SUPPORTED = "0A000";
  *
  * @example
  * ```ts
- * import { ERRCODE_INVALID_PARAMETER_VALUE, PgError } from "./elog.ts";
+ * import { ERRCODE_INVALID_PARAMETER_VALUE, PgError } from "@palloc/palloc";
  * const e = new PgError(ERRCODE_INVALID_PARAMETER_VALUE, "bad option");
  * console.assert(e.sqlstate === "22023");
  * ```
@@ -61,7 +62,7 @@ export const ERRCODE_INVALID_PARAMETER_VALUE = "22023";
  *
  * @example
  * ```ts
- * import { elog, type ErrorLevel } from "./elog.ts";
+ * import { elog, type ErrorLevel } from "@palloc/palloc";
  * const level: ErrorLevel = "NOTICE";
  * elog(level, "below ERROR: logged, not thrown");
  * ```
@@ -73,7 +74,7 @@ export type ErrorLevel = "DEBUG" | "LOG" | "INFO" | "NOTICE" | "WARNING" | "ERRO
  *
  * @example
  * ```ts
- * import { PgError } from "./elog.ts";
+ * import { PgError } from "@palloc/palloc";
  * const e = new PgError("53200", "out of memory", 'Failed on request of size 8 in memory context "X".');
  * console.assert(e.sqlstate === "53200" && e.message === "out of memory");
  * ```
@@ -107,7 +108,8 @@ export class PgError extends Error {
  *
  * @example
  * ```ts
- * import { elogError, PgError } from "./elog.ts";
+ * import { PgError } from "@palloc/palloc";
+ * import { elogError } from "@palloc/palloc/internal";
  * try {
  *   elogError("unrecognized node type: 42");
  * } catch (e) {
@@ -124,7 +126,8 @@ export function elogError(message: string): never {
  *
  * @example
  * ```ts
- * import { outOfMemory, PgError } from "./elog.ts";
+ * import { PgError } from "@palloc/palloc";
+ * import { outOfMemory } from "@palloc/palloc/internal";
  * try {
  *   outOfMemory('Failed on request of size 64 in memory context "work".');
  * } catch (e) {
@@ -141,7 +144,7 @@ export function outOfMemory(detail: string): never {
  *
  * @example
  * ```ts
- * import { ereport, type ErrorFields } from "./elog.ts";
+ * import { ereport, type ErrorFields } from "@palloc/palloc";
  * const fields: ErrorFields = { message: "cache is large", detail: "9000 entries" };
  * ereport("LOG", fields);
  * ```
@@ -174,7 +177,7 @@ let logSink: (level: ErrorLevel, text: string) => void = (level, text) =>
  *
  * @example
  * ```ts
- * import { elog, type ErrorLevel, setLogSink } from "./elog.ts";
+ * import { elog, type ErrorLevel, setLogSink } from "@palloc/palloc";
  * const seen: string[] = [];
  * const old = setLogSink((level: ErrorLevel, text: string) => seen.push(`${level}: ${text}`));
  * elog("WARNING", "captured");
@@ -196,7 +199,7 @@ export function setLogSink(
  *
  * @example
  * ```ts
- * import { ereport, PgError } from "./elog.ts";
+ * import { ereport, PgError } from "@palloc/palloc";
  * try {
  *   ereport("ERROR", { code: "22012", message: "division by zero" });
  * } catch (e) {
@@ -216,7 +219,7 @@ export function ereport(level: ErrorLevel, fields: ErrorFields): void {
  *
  * @example
  * ```ts
- * import { elog } from "./elog.ts";
+ * import { elog } from "@palloc/palloc";
  * elog("LOG", "checkpoint starting"); // goes to the log sink; ERROR or FATAL would throw
  * ```
  */
@@ -229,7 +232,7 @@ export function elog(level: ErrorLevel, message: string): void {
  *
  * @example
  * ```ts
- * import { toPgError } from "./elog.ts";
+ * import { toPgError } from "@palloc/palloc";
  * const e = toPgError(new TypeError("boom"));
  * console.assert(e.sqlstate === "XX000" && e.message === "boom");
  * ```
@@ -244,7 +247,7 @@ export function toPgError(e: unknown): PgError {
  *
  * @example
  * ```ts
- * import { ERRCODE_DATA_CORRUPTED } from "./elog.ts";
+ * import { ERRCODE_DATA_CORRUPTED } from "@palloc/palloc";
  * console.assert(ERRCODE_DATA_CORRUPTED === "XX001");
  * ```
  */
@@ -255,7 +258,8 @@ export const ERRCODE_DATA_CORRUPTED = "XX001";
  *
  * @example
  * ```ts
- * import { elogDataCorrupted, PgError } from "./elog.ts";
+ * import { PgError } from "@palloc/palloc";
+ * import { elogDataCorrupted } from "@palloc/palloc/internal";
  * try {
  *   elogDataCorrupted("chunk 64 was overwritten");
  * } catch (e) {

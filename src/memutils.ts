@@ -12,8 +12,12 @@
  *
  * @example
  * ```ts
- * import { MCXT_ALLOC_HUGE } from "./memutils.ts";
- * import { MemoryContextAllocExtended, MemoryContextInit, TopMemoryContext } from "./mcxt/mod.ts";
+ * import {
+ *   MCXT_ALLOC_HUGE,
+ *   MemoryContextAllocExtended,
+ *   MemoryContextInit,
+ *   TopMemoryContext,
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const p = MemoryContextAllocExtended(TopMemoryContext, 1 << 20, MCXT_ALLOC_HUGE);
  * ```
@@ -24,8 +28,7 @@ export const MCXT_ALLOC_HUGE = 0x01;
  *
  * @example
  * ```ts
- * import { MCXT_ALLOC_NO_OOM } from "./memutils.ts";
- * import { MemoryContextInit, palloc_extended } from "./mcxt/mod.ts";
+ * import { MCXT_ALLOC_NO_OOM, MemoryContextInit, palloc_extended } from "@palloc/palloc";
  * MemoryContextInit({ maxBytes: 1 << 20 });
  * console.assert(palloc_extended(4 << 20, MCXT_ALLOC_NO_OOM) === 0); // NULL, not an error
  * ```
@@ -36,9 +39,7 @@ export const MCXT_ALLOC_NO_OOM = 0x02;
  *
  * @example
  * ```ts
- * import { heap } from "./mcxt/context.ts";
- * import { MCXT_ALLOC_ZERO } from "./memutils.ts";
- * import { MemoryContextInit, palloc_extended } from "./mcxt/mod.ts";
+ * import { heap, MCXT_ALLOC_ZERO, MemoryContextInit, palloc_extended } from "@palloc/palloc";
  * MemoryContextInit();
  * const p = palloc_extended(32, MCXT_ALLOC_ZERO);
  * console.assert(heap.u8[p + 31] === 0);
@@ -51,9 +52,7 @@ export const MCXT_ALLOC_ZERO = 0x04;
  *
  * @example
  * ```ts
- * import { MaxAllocSize } from "./memutils.ts";
- * import { PgError } from "./elog.ts";
- * import { MemoryContextInit, palloc } from "./mcxt/mod.ts";
+ * import { MaxAllocSize, MemoryContextInit, palloc, PgError } from "@palloc/palloc";
  * MemoryContextInit();
  * try {
  *   palloc(MaxAllocSize + 1);
@@ -68,7 +67,7 @@ export const MaxAllocSize = 0x3fffffff;
  *
  * @example
  * ```ts
- * import { MaxAllocHugeSize } from "./memutils.ts";
+ * import { MaxAllocHugeSize } from "@palloc/palloc";
  * console.assert(MaxAllocHugeSize === 2 ** 63); // requests above it fail even with MCXT_ALLOC_HUGE
  * ```
  */

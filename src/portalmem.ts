@@ -28,8 +28,12 @@ const none = undefined as unknown as MemoryContext;
  * @example
  * ```ts
  * import {
- *   BackendStart, CreatePortal, PostmasterStart, StartTransaction, TopPortalContext,
- * } from "./standard.ts";
+ *   BackendStart,
+ *   CreatePortal,
+ *   PostmasterStart,
+ *   StartTransaction,
+ *   TopPortalContext,
+ * } from "@palloc/palloc/backend";
  * PostmasterStart(); // runs MemoryContextInit()
  * BackendStart();
  * StartTransaction();
@@ -44,8 +48,13 @@ export let TopPortalContext: MemoryContext = none;
  * @example
  * ```ts
  * import {
- *   BackendStart, CreatePortal, DropPortal, PortalContext, PostmasterStart, StartTransaction,
- * } from "./standard.ts";
+ *   BackendStart,
+ *   CreatePortal,
+ *   DropPortal,
+ *   PortalContext,
+ *   PostmasterStart,
+ *   StartTransaction,
+ * } from "@palloc/palloc/backend";
  * PostmasterStart(); // runs MemoryContextInit()
  * BackendStart();
  * StartTransaction();
@@ -63,8 +72,12 @@ export let PortalContext: MemoryContext | null = null;
  * @example
  * ```ts
  * import {
- *   BackendStart, CreatePortal, type Portal, PostmasterStart, StartTransaction,
- * } from "./standard.ts";
+ *   BackendStart,
+ *   CreatePortal,
+ *   type Portal,
+ *   PostmasterStart,
+ *   StartTransaction,
+ * } from "@palloc/palloc/backend";
  * PostmasterStart(); // runs MemoryContextInit()
  * BackendStart();
  * StartTransaction();
@@ -86,8 +99,13 @@ const portals = new Set<Portal>();
  *
  * @example
  * ```ts
- * import { MemoryContextAlloc } from "./mcxt/mod.ts";
- * import { BackendStart, CreatePortal, PostmasterStart, StartTransaction } from "./standard.ts";
+ * import { MemoryContextAlloc } from "@palloc/palloc";
+ * import {
+ *   BackendStart,
+ *   CreatePortal,
+ *   PostmasterStart,
+ *   StartTransaction,
+ * } from "@palloc/palloc/backend";
  * PostmasterStart(); // runs MemoryContextInit()
  * BackendStart();
  * StartTransaction();
@@ -111,8 +129,13 @@ export function CreatePortal(name: string): Portal {
  * @example
  * ```ts
  * import {
- *   BackendStart, CreatePortal, DropPortal, OpenPortals, PostmasterStart, StartTransaction,
- * } from "./standard.ts";
+ *   BackendStart,
+ *   CreatePortal,
+ *   DropPortal,
+ *   OpenPortals,
+ *   PostmasterStart,
+ *   StartTransaction,
+ * } from "@palloc/palloc/backend";
  * PostmasterStart(); // runs MemoryContextInit()
  * BackendStart();
  * StartTransaction();
@@ -139,8 +162,12 @@ export function DropPortal(portal: Portal): void {
  * @example
  * ```ts
  * import {
- *   BackendStart, CreatePortal, OpenPortals, PostmasterStart, StartTransaction,
- * } from "./standard.ts";
+ *   BackendStart,
+ *   CreatePortal,
+ *   OpenPortals,
+ *   PostmasterStart,
+ *   StartTransaction,
+ * } from "@palloc/palloc/backend";
  * PostmasterStart(); // runs MemoryContextInit()
  * BackendStart();
  * StartTransaction();

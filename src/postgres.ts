@@ -32,9 +32,13 @@ import {
  *
  * @example
  * ```ts
- * import { ereport } from "./elog.ts";
- * import { type ErrorData, ProcessMessage } from "./postgres.ts";
- * import { BackendStart, PostmasterStart } from "./standard.ts";
+ * import { ereport } from "@palloc/palloc";
+ * import {
+ *   BackendStart,
+ *   type ErrorData,
+ *   PostmasterStart,
+ *   ProcessMessage,
+ * } from "@palloc/palloc/backend";
  * PostmasterStart(); // runs MemoryContextInit()
  * BackendStart();
  * const r = ProcessMessage(() => ereport("ERROR", { code: "22012", message: "division by zero" }));
@@ -64,10 +68,15 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
- * import { heap } from "./mcxt/context.ts";
- * import { ERRCODE_OUT_OF_MEMORY, PgError } from "./elog.ts";
- * import { ErrorContext, GetMemoryChunkContext, MemoryContextInit } from "./mcxt/mod.ts";
- * import { BuildErrorReport } from "./postgres.ts";
+ * import {
+ *   ERRCODE_OUT_OF_MEMORY,
+ *   ErrorContext,
+ *   GetMemoryChunkContext,
+ *   heap,
+ *   MemoryContextInit,
+ *   PgError,
+ * } from "@palloc/palloc";
+ * import { BuildErrorReport } from "@palloc/palloc/backend";
  * MemoryContextInit();
  * heap.limit = heap.held; // the heap is exhausted: no more malloc succeeds
  * const report = BuildErrorReport(new PgError(ERRCODE_OUT_OF_MEMORY, "out of memory"));
@@ -100,9 +109,13 @@ export function BuildErrorReport(err: PgError): ErrorData {
  *
  * @example
  * ```ts
- * import { PgError } from "./elog.ts";
- * import { ErrorContext, MemoryContextInit, MemoryContextIsEmpty } from "./mcxt/mod.ts";
- * import { BuildErrorReport, FlushErrorState } from "./postgres.ts";
+ * import {
+ *   ErrorContext,
+ *   MemoryContextInit,
+ *   MemoryContextIsEmpty,
+ *   PgError,
+ * } from "@palloc/palloc";
+ * import { BuildErrorReport, FlushErrorState } from "@palloc/palloc/backend";
  * MemoryContextInit();
  * BuildErrorReport(new PgError("22012", "division by zero"));
  * console.assert(!MemoryContextIsEmpty(ErrorContext));
@@ -119,8 +132,12 @@ export function FlushErrorState(): void {
  *
  * @example
  * ```ts
- * import { type MessageResult, ProcessMessage } from "./postgres.ts";
- * import { BackendStart, PostmasterStart } from "./standard.ts";
+ * import {
+ *   BackendStart,
+ *   type MessageResult,
+ *   PostmasterStart,
+ *   ProcessMessage,
+ * } from "@palloc/palloc/backend";
  * PostmasterStart(); // runs MemoryContextInit()
  * BackendStart();
  * const r: MessageResult<number> = ProcessMessage(() => 6 * 7);
@@ -136,9 +153,8 @@ export type MessageResult<T> = { ok: true; value: T } | { ok: false; error: Erro
  *
  * @example
  * ```ts
- * import { elog } from "./elog.ts";
- * import { ProcessMessage } from "./postgres.ts";
- * import { BackendStart, PostmasterStart } from "./standard.ts";
+ * import { elog } from "@palloc/palloc";
+ * import { BackendStart, PostmasterStart, ProcessMessage } from "@palloc/palloc/backend";
  * PostmasterStart(); // runs MemoryContextInit()
  * BackendStart();
  * const bad = ProcessMessage(() => elog("ERROR", "division by zero"));
@@ -165,10 +181,19 @@ export function ProcessMessage<T>(work: () => T): MessageResult<T> {
  *
  * @example
  * ```ts
- * import { PgError } from "./elog.ts";
- * import { CurrentMemoryContext, ErrorContext, MemoryContextIsEmpty } from "./mcxt/mod.ts";
- * import { RecoverFromError } from "./postgres.ts";
- * import { BackendStart, MessageContext, PostmasterStart, StartTransaction } from "./standard.ts";
+ * import {
+ *   CurrentMemoryContext,
+ *   ErrorContext,
+ *   MemoryContextIsEmpty,
+ *   PgError,
+ * } from "@palloc/palloc";
+ * import {
+ *   BackendStart,
+ *   MessageContext,
+ *   PostmasterStart,
+ *   RecoverFromError,
+ *   StartTransaction,
+ * } from "@palloc/palloc/backend";
  * PostmasterStart(); // runs MemoryContextInit()
  * BackendStart();
  * StartTransaction(); // a command in it then raises:
@@ -196,8 +221,7 @@ export function RecoverFromError(err: PgError): ErrorData {
  *
  * @example
  * ```ts
- * import { MemoryContextInit } from "./mcxt/mod.ts";
- * import { PG_TRY } from "./postgres.ts";
+ * import { MemoryContextInit, PG_TRY } from "@palloc/palloc";
  * MemoryContextInit();
  * const r = PG_TRY(() => { throw new Error("boom"); }, (e) => e.message);
  * console.assert(r === "boom");

@@ -49,8 +49,8 @@ const none = undefined as unknown as MemoryContext;
  *
  * @example
  * ```ts
- * import { CurrentMemoryContext, TopMemoryContext } from "./mcxt/mod.ts";
- * import { BackendStart, PostmasterContext, PostmasterStart } from "./standard.ts";
+ * import { CurrentMemoryContext, TopMemoryContext } from "@palloc/palloc";
+ * import { BackendStart, PostmasterContext, PostmasterStart } from "@palloc/palloc/backend";
  * PostmasterStart(); // MemoryContextInit(), then PostmasterContext, made current
  * console.assert(PostmasterContext?.parent === TopMemoryContext);
  * console.assert(CurrentMemoryContext === PostmasterContext);
@@ -64,10 +64,14 @@ export let PostmasterContext: MemoryContext | null = null;
  *
  * @example
  * ```ts
- * import { GetMemoryChunkContext, MemoryContextAlloc } from "./mcxt/mod.ts";
+ * import { GetMemoryChunkContext, MemoryContextAlloc } from "@palloc/palloc";
  * import {
- *   BackendStart, CacheMemoryContext, CommitTransaction, PostmasterStart, StartTransaction,
- * } from "./standard.ts";
+ *   BackendStart,
+ *   CacheMemoryContext,
+ *   CommitTransaction,
+ *   PostmasterStart,
+ *   StartTransaction,
+ * } from "@palloc/palloc/backend";
  * PostmasterStart(); // runs MemoryContextInit()
  * BackendStart();
  * const entry = MemoryContextAlloc(CacheMemoryContext, 64); // a relcache entry
@@ -82,8 +86,13 @@ export let CacheMemoryContext: MemoryContext = none;
  *
  * @example
  * ```ts
- * import { MemoryContextAlloc, MemoryContextIsEmpty } from "./mcxt/mod.ts";
- * import { BackendStart, BeginMessage, MessageContext, PostmasterStart } from "./standard.ts";
+ * import { MemoryContextAlloc, MemoryContextIsEmpty } from "@palloc/palloc";
+ * import {
+ *   BackendStart,
+ *   BeginMessage,
+ *   MessageContext,
+ *   PostmasterStart,
+ * } from "@palloc/palloc/backend";
  * PostmasterStart(); // runs MemoryContextInit()
  * BackendStart();
  * BeginMessage();
@@ -98,10 +107,14 @@ export let MessageContext: MemoryContext = none;
  *
  * @example
  * ```ts
- * import { MemoryContextIsEmpty, palloc } from "./mcxt/mod.ts";
+ * import { MemoryContextIsEmpty, palloc } from "@palloc/palloc";
  * import {
- *   BackendStart, CommitTransaction, PostmasterStart, StartTransaction, TopTransactionContext,
- * } from "./standard.ts";
+ *   BackendStart,
+ *   CommitTransaction,
+ *   PostmasterStart,
+ *   StartTransaction,
+ *   TopTransactionContext,
+ * } from "@palloc/palloc/backend";
  * PostmasterStart(); // runs MemoryContextInit()
  * BackendStart();
  * StartTransaction(); // TopTransactionContext is current
@@ -116,10 +129,14 @@ export let TopTransactionContext: MemoryContext = none;
  *
  * @example
  * ```ts
- * import { CurrentMemoryContext } from "./mcxt/mod.ts";
+ * import { CurrentMemoryContext } from "@palloc/palloc";
  * import {
- *   BackendStart, CurTransactionContext, PostmasterStart, StartTransaction, TopTransactionContext,
- * } from "./standard.ts";
+ *   BackendStart,
+ *   CurTransactionContext,
+ *   PostmasterStart,
+ *   StartTransaction,
+ *   TopTransactionContext,
+ * } from "@palloc/palloc/backend";
  * PostmasterStart(); // runs MemoryContextInit()
  * BackendStart();
  * StartTransaction();
@@ -133,8 +150,12 @@ export let CurTransactionContext: MemoryContext = none;
  *
  * @example
  * ```ts
- * import { MemoryContextMemAllocated } from "./mcxt/mod.ts";
- * import { BackendStart, PostmasterStart, TransactionAbortContext } from "./standard.ts";
+ * import { MemoryContextMemAllocated } from "@palloc/palloc";
+ * import {
+ *   BackendStart,
+ *   PostmasterStart,
+ *   TransactionAbortContext,
+ * } from "@palloc/palloc/backend";
  * PostmasterStart(); // runs MemoryContextInit()
  * BackendStart();
  * // Reserved up front, so aborting works even when memory has run out.
@@ -150,10 +171,14 @@ let inTransaction = false;
  *
  * @example
  * ```ts
- * import { CurrentMemoryContext } from "./mcxt/mod.ts";
+ * import { CurrentMemoryContext } from "@palloc/palloc";
  * import {
- *   BackendStart, CommitTransaction, PostmasterContext, PostmasterStart, StartTransaction,
- * } from "./standard.ts";
+ *   BackendStart,
+ *   CommitTransaction,
+ *   PostmasterContext,
+ *   PostmasterStart,
+ *   StartTransaction,
+ * } from "@palloc/palloc/backend";
  * PostmasterStart({ maxBytes: 64 << 20 }); // takes MemoryContextInit's options
  * console.assert(CurrentMemoryContext === PostmasterContext);
  * BackendStart(); // then, in each backend: a transaction per command
@@ -184,8 +209,8 @@ export function PostmasterStart(options?: MemoryContextInitOptions): void {
  *
  * @example
  * ```ts
- * import { MemoryContextAlloc, TopMemoryContext } from "./mcxt/mod.ts";
- * import { BackendStart, CacheMemoryContext, PostmasterStart } from "./standard.ts";
+ * import { MemoryContextAlloc, TopMemoryContext } from "@palloc/palloc";
+ * import { BackendStart, CacheMemoryContext, PostmasterStart } from "@palloc/palloc/backend";
  * PostmasterStart(); // runs MemoryContextInit()
  * BackendStart((postmaster) => {
  *   MemoryContextAlloc(postmaster, 100); // read pg_hba.conf's copy; freed with PostmasterContext
@@ -232,8 +257,13 @@ export function BackendStart(authenticate?: (postmaster: MemoryContext) => void)
  *
  * @example
  * ```ts
- * import { CurrentMemoryContext, palloc } from "./mcxt/mod.ts";
- * import { BackendStart, BeginMessage, MessageContext, PostmasterStart } from "./standard.ts";
+ * import { CurrentMemoryContext, palloc } from "@palloc/palloc";
+ * import {
+ *   BackendStart,
+ *   BeginMessage,
+ *   MessageContext,
+ *   PostmasterStart,
+ * } from "@palloc/palloc/backend";
  * PostmasterStart(); // runs MemoryContextInit()
  * BackendStart();
  * const cxt = BeginMessage();
@@ -252,11 +282,14 @@ export function BeginMessage(): MemoryContext {
  *
  * @example
  * ```ts
- * import { CurrentMemoryContext } from "./mcxt/mod.ts";
+ * import { CurrentMemoryContext } from "@palloc/palloc";
  * import {
- *   BackendStart, IsTransactionInProgress, PostmasterStart, StartTransaction,
+ *   BackendStart,
+ *   IsTransactionInProgress,
+ *   PostmasterStart,
+ *   StartTransaction,
  *   TopTransactionContext,
- * } from "./standard.ts";
+ * } from "@palloc/palloc/backend";
  * PostmasterStart(); // runs MemoryContextInit()
  * BackendStart();
  * StartTransaction();
@@ -283,8 +316,12 @@ function endTransaction(): void {
  * @example
  * ```ts
  * import {
- *   BackendStart, CommitTransaction, CreatePortal, PostmasterStart, StartTransaction,
- * } from "./standard.ts";
+ *   BackendStart,
+ *   CommitTransaction,
+ *   CreatePortal,
+ *   PostmasterStart,
+ *   StartTransaction,
+ * } from "@palloc/palloc/backend";
  * PostmasterStart(); // runs MemoryContextInit()
  * BackendStart();
  * StartTransaction();
@@ -303,10 +340,14 @@ export function CommitTransaction(): void {
  *
  * @example
  * ```ts
- * import { MemoryContextIsEmpty, palloc } from "./mcxt/mod.ts";
+ * import { MemoryContextIsEmpty, palloc } from "@palloc/palloc";
  * import {
- *   AbortTransaction, BackendStart, PostmasterStart, StartTransaction, TopTransactionContext,
- * } from "./standard.ts";
+ *   AbortTransaction,
+ *   BackendStart,
+ *   PostmasterStart,
+ *   StartTransaction,
+ *   TopTransactionContext,
+ * } from "@palloc/palloc/backend";
  * PostmasterStart(); // runs MemoryContextInit()
  * BackendStart();
  * StartTransaction();
@@ -327,8 +368,12 @@ export function AbortTransaction(): void {
  * @example
  * ```ts
  * import {
- *   BackendStart, CommitTransaction, IsTransactionInProgress, PostmasterStart, StartTransaction,
- * } from "./standard.ts";
+ *   BackendStart,
+ *   CommitTransaction,
+ *   IsTransactionInProgress,
+ *   PostmasterStart,
+ *   StartTransaction,
+ * } from "@palloc/palloc/backend";
  * PostmasterStart(); // runs MemoryContextInit()
  * BackendStart();
  * StartTransaction();

@@ -5,6 +5,7 @@
  * MemoryContextStats text are read from palloc through `mod.ts`. The browser
  * tests and the stepper tests compare the page with this.
  */
+import { MemoryContextTraverseNext } from "../../src/internal.ts";
 import * as P from "../../mod.ts";
 import { loadPallocApi } from "../../src/trace/api.ts";
 import { parseTrace } from "../../src/trace/parse.ts";
@@ -41,7 +42,7 @@ export async function expectedAfter(text: string, n: number): Promise<Expected> 
     );
   };
   visit(top);
-  for (let c = top.firstchild; c !== null; c = P.MemoryContextTraverseNext(c, top)) visit(c);
+  for (let c = top.firstchild; c !== null; c = MemoryContextTraverseNext(c, top)) visit(c);
   return { tree, stats: P.MemoryContextStatsLines(top, 100, 100), lines };
 }
 

@@ -57,7 +57,7 @@ import { type TypedArray, type TypedArrayConstructor, view } from "./views.ts";
  *
  * @example
  * ```ts
- * import { ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE, StaleViewError } from "./checked_view.ts";
+ * import { ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE, StaleViewError } from "@palloc/palloc";
  * console.assert(new StaleViewError("x").sqlstate === ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE);
  * ```
  */
@@ -69,8 +69,7 @@ export const ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE = "55000";
  *
  * @example
  * ```ts
- * import { Context } from "./context.ts";
- * import { checkedView, StaleViewError } from "./checked_view.ts";
+ * import { checkedView, Context, StaleViewError } from "@palloc/palloc";
  * const top = Context.init();
  * const work = top.child.aset("work");
  * const v = checkedView(Int32Array, work.alloc(16), 4);
@@ -88,7 +87,7 @@ export class StaleViewError extends PgError {
    *
    * @example
    * ```ts
-   * import { StaleViewError } from "./checked_view.ts";
+   * import { StaleViewError } from "@palloc/palloc";
    * const e = new StaleViewError("view used after reset");
    * console.assert(e.sqlstate === "55000");
    * ```
@@ -133,8 +132,7 @@ function armedWatch(mc: MemoryContext): Watch {
  *
  * @example
  * ```ts
- * import { Context } from "./context.ts";
- * import { checkedView } from "./checked_view.ts";
+ * import { checkedView, Context } from "@palloc/palloc";
  * const top = Context.init();
  * const xs = checkedView(Float64Array, top.alloc(8 * 4), 4);
  * xs.set(0, 1.5);
@@ -160,8 +158,7 @@ export class CheckedView<T extends TypedArray> {
    *
    * @example
    * ```ts
-   * import { Context } from "./context.ts";
-   * import { CheckedView } from "./checked_view.ts";
+   * import { CheckedView, Context } from "@palloc/palloc";
    * const top = Context.init();
    * const v = new CheckedView(Int16Array, top.alloc(8), 4, top);
    * v.set(3, -1);
@@ -250,8 +247,7 @@ export class CheckedView<T extends TypedArray> {
  *
  * @example
  * ```ts
- * import { Context } from "./context.ts";
- * import { checkedView } from "./checked_view.ts";
+ * import { checkedView, Context } from "@palloc/palloc";
  * const top = Context.init();
  * const work = top.child.bump("work");
  * const v = checkedView(Uint32Array, work.alloc(40), 10, work);

@@ -30,7 +30,7 @@ import { SlabContextCreate } from "../slab/mod.ts";
  *
  * @example
  * ```ts
- * import type { SizePreset } from "./children.ts";
+ * import type { SizePreset } from "@palloc/palloc";
  * const preset: SizePreset = "small"; // for contexts that stay small
  * ```
  */
@@ -43,7 +43,7 @@ export type SizePreset = "default" | "small" | "startSmall";
  *
  * @example
  * ```ts
- * import type { BlockSizeOptions } from "./children.ts";
+ * import type { BlockSizeOptions } from "@palloc/palloc";
  * const sizes: BlockSizeOptions = { sizes: "small", maxBlockSize: 64 * 1024 };
  * ```
  */
@@ -63,7 +63,7 @@ export interface BlockSizeOptions {
  *
  * @example
  * ```ts
- * import type { AllocSetOptions } from "./children.ts";
+ * import type { AllocSetOptions } from "@palloc/palloc";
  * const o: AllocSetOptions = { sizes: "small" };
  * ```
  */
@@ -74,7 +74,7 @@ export type AllocSetOptions = BlockSizeOptions;
  *
  * @example
  * ```ts
- * import type { GenerationOptions } from "./children.ts";
+ * import type { GenerationOptions } from "@palloc/palloc";
  * const o: GenerationOptions = { initBlockSize: 32 * 1024, maxBlockSize: 1024 * 1024 };
  * ```
  */
@@ -85,7 +85,7 @@ export type GenerationOptions = BlockSizeOptions;
  *
  * @example
  * ```ts
- * import type { BumpOptions } from "./children.ts";
+ * import type { BumpOptions } from "@palloc/palloc";
  * const o: BumpOptions = { sizes: "default" };
  * ```
  */
@@ -97,7 +97,7 @@ export type BumpOptions = BlockSizeOptions;
  *
  * @example
  * ```ts
- * import type { SlabOptions } from "./children.ts";
+ * import type { SlabOptions } from "@palloc/palloc";
  * const o: SlabOptions = { chunkSize: 48, blockSize: 16 * 1024 };
  * ```
  */
@@ -114,7 +114,7 @@ export interface SlabOptions {
  *
  * @example
  * ```ts
- * import { SLAB_DEFAULT_BLOCK_SIZE } from "./children.ts";
+ * import { SLAB_DEFAULT_BLOCK_SIZE } from "@palloc/palloc";
  * console.assert(SLAB_DEFAULT_BLOCK_SIZE === 8192);
  * ```
  */
@@ -126,7 +126,7 @@ export const SLAB_DEFAULT_BLOCK_SIZE = 8 * 1024;
  *
  * @example
  * ```ts
- * import type { AllocSetOptions, IdentOption } from "./children.ts";
+ * import type { AllocSetOptions, IdentOption } from "@palloc/palloc";
  * const o: AllocSetOptions & IdentOption = { sizes: "small", ident: "SELECT 1" };
  * ```
  */
@@ -140,7 +140,7 @@ export interface IdentOption {
  *
  * @example
  * ```ts
- * import type { ChildBase } from "./children.ts";
+ * import type { ChildBase } from "@palloc/palloc";
  * const base: ChildBase = { name: "CachedPlan", ident: "SELECT 1" };
  * ```
  */
@@ -155,7 +155,7 @@ export interface ChildBase extends IdentOption {
  *
  * @example
  * ```ts
- * import type { ChildOptions } from "./children.ts";
+ * import type { ChildOptions } from "@palloc/palloc";
  * const kids: ChildOptions[] = [
  *   { type: "aset", name: "work", sizes: "small" },
  *   { type: "slab", name: "nodes", chunkSize: 64 },
@@ -173,7 +173,7 @@ export type ChildOptions =
  *
  * @example
  * ```ts
- * import type { ContextTypeName } from "./children.ts";
+ * import type { ContextTypeName } from "@palloc/palloc";
  * const t: ContextTypeName = "Generation";
  * ```
  */
@@ -204,7 +204,7 @@ function blockSizes(o: BlockSizeOptions): [number, number, number] {
  *
  * @example
  * ```ts
- * import { MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "@palloc/palloc";
  * import { createChildMemoryContext } from "./children.ts";
  * MemoryContextInit();
  * const mc = createChildMemoryContext(TopMemoryContext, { type: "bump", name: "tuples" });
@@ -249,7 +249,7 @@ export function createChildMemoryContext(
  *
  * @example
  * ```ts
- * import { MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "@palloc/palloc";
  * import { contextTypeName } from "./children.ts";
  * MemoryContextInit();
  * console.assert(contextTypeName(TopMemoryContext) === "AllocSet");

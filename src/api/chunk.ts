@@ -15,8 +15,7 @@ import { Context } from "./context.ts";
  *
  * @example
  * ```ts
- * import { Context } from "./context.ts";
- * import { free } from "./chunk.ts";
+ * import { Context, free } from "@palloc/palloc";
  * const top = Context.init();
  * const p = top.alloc(100);
  * free(p);
@@ -33,8 +32,7 @@ export function free(pointer: number): void {
  *
  * @example
  * ```ts
- * import { Context } from "./context.ts";
- * import { realloc } from "./chunk.ts";
+ * import { Context, realloc } from "@palloc/palloc";
  * const top = Context.init();
  * let p = top.alloc(16);
  * p = realloc(p, 4096);
@@ -50,8 +48,7 @@ export function realloc(pointer: number, size: number | bigint): number {
  *
  * @example
  * ```ts
- * import { Context } from "./context.ts";
- * import { contextOf } from "./chunk.ts";
+ * import { Context, contextOf } from "@palloc/palloc";
  * const top = Context.init();
  * const work = top.child.aset("work");
  * console.assert(contextOf(work.alloc(8)) === work);
@@ -67,8 +64,7 @@ export function contextOf(pointer: number): Context {
  *
  * @example
  * ```ts
- * import { Context } from "./context.ts";
- * import { spaceOf } from "./chunk.ts";
+ * import { Context, spaceOf } from "@palloc/palloc";
  * const top = Context.init();
  * console.assert(spaceOf(top.alloc(100)) === 136); // AllocSet: 128-byte chunk + 8-byte header
  * ```

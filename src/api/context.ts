@@ -14,15 +14,27 @@
  *   C: its methods raise the underlying call's `PgError`; `alive` tells.
  *   It never comes back to life: a context PostgreSQL recycles returns as
  *   a new `MemoryContext`, hence a new `Context`.
+ * - Heaps: a `Context` carries its heap (`ctx.heap`) and its methods refuse
+ *   to run while another heap is current (the core's typed error names the
+ *   fix) — nothing switches behind the caller's back, so the
+ *   PostgreSQL-named calls around them never land in the wrong heap. Only
+ *   `run(fn)` switches: to this context's heap and to this context, both
+ *   restored when `fn` returns.
  * - `Symbol.dispose` is implemented, `using` never used here (Node 20
  *   cannot parse it); callers may write `using c = top.child.aset("x")`.
  */
 import {
   contextAtHeaderOrNull,
+  CurrentMemoryHeap,
   MCXT_ALLOC_ZERO,
   MemoryContext,
   type MemoryContextCounters,
+  type MemoryHeap,
+  MemoryHeapSwitchTo,
+  typeName,
 } from "../mcxt/context.ts";
+import { notInitialized } from "../mcxt/guard.ts";
+import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
 import { MemoryContextAllocAligned } from "../alignedalloc.ts";
 import { MemoryContextGetLimit, MemoryContextSetLimit } from "../mcxt/limit.ts";
 import {
@@ -68,7 +80,7 @@ const wrappers = new WeakMap<MemoryContext, Context>();
  *
  * @example
  * ```ts
- * import { Context } from "./context.ts";
+ * import { Context } from "@palloc/palloc";
  * const top = Context.init();
  * const req = top.child.aset("request");
  * const p = req.alloc(100); // a byte offset into the heap
@@ -90,13 +102,16 @@ export class Context implements Disposable {
    *
    * @example
    * ```ts
-   * import { Context } from "./context.ts";
-   * import { TopMemoryContext } from "../mcxt/mod.ts";
+   * import { Context, TopMemoryContext } from "@palloc/palloc";
    * Context.init();
    * console.assert(Context.of(TopMemoryContext) === Context.top);
    * ```
    */
   static of(mc: MemoryContext): Context {
+    if (!(mc instanceof MemoryContext)) {
+      if (CurrentMemoryHeap === null) throw notInitialized();
+      throw new PgError(ERRCODE_INTERNAL_ERROR, `expected a MemoryContext, got ${typeName(mc)}`);
+    }
     let ctx = wrappers.get(mc);
     if (ctx === undefined) {
       ctx = new Context(mc);
@@ -106,12 +121,13 @@ export class Context implements Disposable {
   }
 
   /**
-   * `MemoryContextInit`: starts palloc on a fresh heap and returns
-   * TopMemoryContext. Calling it again starts over; earlier contexts die.
+   * `MemoryContextInit`: makes a fresh heap, makes it current and returns
+   * its TopMemoryContext (`top.heap` is the heap). Calling it again makes
+   * another, independent heap; earlier heaps and their contexts stay alive.
    *
    * @example
    * ```ts
-   * import { Context } from "./context.ts";
+   * import { Context } from "@palloc/palloc";
    * const top = Context.init({ initialBytes: 1 << 20, maxBytes: 64 << 20 });
    * console.assert(top.name === "TopMemoryContext");
    * ```
@@ -131,7 +147,7 @@ export class Context implements Disposable {
    *
    * @example
    * ```ts
-   * import { Context } from "./context.ts";
+   * import { Context } from "@palloc/palloc";
    * const top = Context.init();
    * const work = top.child.aset("work");
    * work.run(() => console.assert(Context.current === work));
@@ -139,6 +155,24 @@ export class Context implements Disposable {
    */
   static get current(): Context {
     return Context.of(CurrentMemoryContext);
+  }
+
+  /**
+   * The heap this context lives in (`MemoryHeapOf`); `ctx.heap.switchTo()`
+   * or `ctx.run(fn)` make it current.
+   *
+   * @example
+   * ```ts
+   * import { Context } from "@palloc/palloc";
+   * const a = Context.init();
+   * const b = Context.init(); // a second, independent heap, now current
+   * console.assert(a.heap !== b.heap && b.heap.current);
+   * const p = a.run(() => a.alloc(8)); // run switches to a's heap and back
+   * console.assert(b.heap.current && typeof p === "number");
+   * ```
+   */
+  get heap(): MemoryHeap {
+    return this.memoryContext.home;
   }
 
   /** The context's name. */
@@ -278,7 +312,7 @@ export class Context implements Disposable {
    *
    * @example
    * ```ts
-   * import { Context } from "./context.ts";
+   * import { Context } from "@palloc/palloc";
    * const top = Context.init();
    * const tuples = top.createChild({ type: "bump", name: "tuples", sizes: "small" });
    * console.assert(tuples.type === "Bump" && tuples.parent === top);
@@ -291,14 +325,17 @@ export class Context implements Disposable {
   /**
    * Runs `fn` with this context current (so `palloc` allocates here) and
    * makes the previous context current again when `fn` returns or throws.
-   * Only the synchronous part of `fn` runs inside: an async function's
-   * continuations after its first `await` see whatever context is current
-   * then.
+   * When the context lives in another heap than the current one, that heap
+   * is made current for `fn` too, and the previous one restored after.
+   *
+   * Only the synchronous part of `fn` could run inside, so `fn` may not
+   * return a promise (or any thenable): that is a typed error, raised after
+   * the context was switched back. Switch explicitly around the `await`s
+   * (`switchTo()`), or allocate before the first `await`.
    *
    * @example
    * ```ts
-   * import { Context } from "./context.ts";
-   * import { GetMemoryChunkContext, palloc } from "../mcxt/mod.ts";
+   * import { Context, GetMemoryChunkContext, palloc } from "@palloc/palloc";
    * const top = Context.init();
    * const work = top.child.aset("work");
    * const p = work.run(() => palloc(64));
@@ -307,11 +344,31 @@ export class Context implements Disposable {
    * ```
    */
   run<T>(fn: (ctx: Context) => T): T {
-    const old = MemoryContextSwitchTo(this.memoryContext);
+    const mc = this.memoryContext;
+    const oldHeap = mc.id !== 0 && mc.home !== CurrentMemoryHeap
+      ? MemoryHeapSwitchTo(mc.home)
+      : null;
     try {
-      return fn(this);
+      const old = MemoryContextSwitchTo(mc);
+      let result: T;
+      try {
+        result = fn(this);
+      } finally {
+        MemoryContextSwitchTo(old);
+      }
+      if (isThenable(result)) {
+        (result as PromiseLike<unknown>).then(undefined, () => {}); // its rejection is reported here
+        throw new PgError(
+          ERRCODE_INTERNAL_ERROR,
+          `Context.run: the function returned a promise; only its synchronous part ran in "${mc.name}"`,
+          "After an await, allocations would land in whatever context is current then. " +
+            "Allocate before the first await, or switch explicitly: " +
+            "const old = ctx.switchTo(); try { … await … } finally { old.switchTo(); }",
+        );
+      }
+      return result;
     } finally {
-      MemoryContextSwitchTo(old);
+      if (oldHeap !== null) MemoryHeapSwitchTo(oldHeap);
     }
   }
 
@@ -328,7 +385,7 @@ export class Context implements Disposable {
    *
    * @example
    * ```ts
-   * import { Context } from "./context.ts";
+   * import { Context } from "@palloc/palloc";
    * const top = Context.init();
    * const work = top.child.aset("work");
    * let closed = 0;
@@ -371,7 +428,7 @@ export class Context implements Disposable {
    *
    * @example
    * ```ts
-   * import { Context } from "./context.ts";
+   * import { Context } from "@palloc/palloc";
    * const top = Context.init();
    * top.child.slab("nodes", { chunkSize: 64 });
    * const s = top.stats();
@@ -388,7 +445,7 @@ export class Context implements Disposable {
    *
    * @example
    * ```ts
-   * import { Context } from "./context.ts";
+   * import { Context } from "@palloc/palloc";
    * const top = Context.init();
    * console.log(top.statsText({ maxLevel: 1 }));
    * ```
@@ -404,7 +461,7 @@ export class Context implements Disposable {
    *
    * @example
    * ```ts
-   * import { Context } from "./context.ts";
+   * import { Context } from "@palloc/palloc";
    * const top = Context.init();
    * {
    *   using scratch = top.child.aset("scratch");
@@ -430,27 +487,30 @@ export class Context implements Disposable {
  *
  * @example
  * ```ts
- * import { Context } from "./context.ts";
- * import type { ContextLike } from "./context.ts";
+ * import { Context, type ContextLike } from "@palloc/palloc";
  * const top = Context.init();
  * const both: ContextLike[] = [top, top.memoryContext];
  * ```
  */
 export type ContextLike = Context | MemoryContext;
 
+function isThenable(value: unknown): boolean {
+  return value !== null && (typeof value === "object" || typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function";
+}
+
 /**
  * The `MemoryContext` behind either face.
  *
  * @example
  * ```ts
- * import { Context } from "./context.ts";
- * import { memoryContextOf } from "./context.ts";
+ * import { Context, memoryContextOf } from "@palloc/palloc";
  * const top = Context.init();
  * console.assert(memoryContextOf(top) === memoryContextOf(top.memoryContext));
  * ```
  */
 export function memoryContextOf(ctx: ContextLike): MemoryContext {
-  return ctx instanceof MemoryContext ? ctx : ctx.memoryContext;
+  return ctx instanceof Context ? ctx.memoryContext : ctx; // anything else: the core names its type
 }
 
 /**
@@ -459,7 +519,7 @@ export function memoryContextOf(ctx: ContextLike): MemoryContext {
  *
  * @example
  * ```ts
- * import { Context } from "./context.ts";
+ * import { Context } from "@palloc/palloc";
  * const top = Context.init();
  * const nodes = top.child.slab("nodes", { chunkSize: 64 });
  * const log = top.child.generation("log");
@@ -482,7 +542,7 @@ export interface ChildFactory {
  *
  * @example
  * ```ts
- * import { Context } from "./context.ts";
+ * import { Context } from "@palloc/palloc";
  * import { childFactory } from "./context.ts";
  * const top = Context.init();
  * const kids = childFactory((o) => top.createChild(o));

@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { Context, strdup, readString, view } from "./mod.ts";
+ * import { Context, readString, strdup, view } from "@palloc/palloc";
  * const top = Context.init();
  * const req = top.child.aset("request");
  * const xs = view(Float64Array, req.alloc(8 * 3), 3);

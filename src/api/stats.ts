@@ -18,8 +18,7 @@ import { type ContextTypeName, contextTypeName } from "./children.ts";
  *
  * @example
  * ```ts
- * import { Context } from "./context.ts";
- * import type { ContextStats } from "./stats.ts";
+ * import { Context, type ContextStats } from "@palloc/palloc";
  * const top = Context.init();
  * const s: ContextStats = top.stats();
  * console.assert(s.usedBytes === s.totalBytes - s.freeBytes);
@@ -55,7 +54,7 @@ export interface ContextStats {
  *
  * @example
  * ```ts
- * import { MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "@palloc/palloc";
  * import { contextStats } from "./stats.ts";
  * MemoryContextInit();
  * console.log(contextStats(TopMemoryContext).children.map((c) => c.name));
@@ -87,7 +86,7 @@ export function contextStats(mc: MemoryContext, level = 1): ContextStats {
  *
  * @example
  * ```ts
- * import type { StatsTotals } from "./stats.ts";
+ * import type { StatsTotals } from "@palloc/palloc";
  * const none: StatsTotals = {
  *   totalBytes: 0,
  *   nblocks: 0,
@@ -115,8 +114,7 @@ export interface StatsTotals {
  *
  * @example
  * ```ts
- * import { Context } from "./context.ts";
- * import { statsTotal } from "./stats.ts";
+ * import { Context, statsTotal } from "@palloc/palloc";
  * const top = Context.init();
  * console.log(statsTotal(top.stats()).totalBytes); // all blocks of the tree
  * ```
@@ -145,7 +143,7 @@ export function statsTotal(s: ContextStats): StatsTotals {
  *
  * @example
  * ```ts
- * import type { StatsTextOptions } from "./stats.ts";
+ * import type { StatsTextOptions } from "@palloc/palloc";
  * const brief: StatsTextOptions = { maxLevel: 1, maxChildren: 10 };
  * ```
  */

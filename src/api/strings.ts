@@ -28,8 +28,7 @@ const decoder = new TextDecoder();
  *
  * @example
  * ```ts
- * import { Context } from "./context.ts";
- * import { readString, strdup } from "./strings.ts";
+ * import { Context, readString, strdup } from "@palloc/palloc";
  * const top = Context.init();
  * const p = strdup(top, "grüße, 世界");
  * console.assert(readString(p) === "grüße, 世界");
@@ -51,9 +50,7 @@ export function strdup(ctx: ContextLike, s: string): number {
  *
  * @example
  * ```ts
- * import { Context } from "./context.ts";
- * import { bytes } from "./views.ts";
- * import { readString } from "./strings.ts";
+ * import { bytes, Context, readString } from "@palloc/palloc";
  * const top = Context.init();
  * const p = top.alloc(3);
  * bytes(p, 3).set([0x68, 0x69, 0]); // "hi\0"
@@ -84,7 +81,7 @@ export function readString(pointer: number, byteLength?: number): string {
  *
  * @example
  * ```ts
- * import { utf8Length } from "./strings.ts";
+ * import { utf8Length } from "@palloc/palloc";
  * console.assert(utf8Length("é") === 2 && utf8Length("€") === 3);
  * ```
  */

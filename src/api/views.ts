@@ -31,7 +31,7 @@ import { ERRCODE_INVALID_PARAMETER_VALUE, PgError } from "../elog.ts";
  *
  * @example
  * ```ts
- * import type { TypedArray } from "./views.ts";
+ * import type { TypedArray } from "@palloc/palloc";
  * const a: TypedArray = new Float64Array(4);
  * ```
  */
@@ -54,7 +54,7 @@ export type TypedArray =
  *
  * @example
  * ```ts
- * import type { TypedArrayConstructor } from "./views.ts";
+ * import type { TypedArrayConstructor } from "@palloc/palloc";
  * const F: TypedArrayConstructor<Float64Array<ArrayBuffer>> = Float64Array;
  * ```
  */
@@ -79,7 +79,7 @@ function currentBuffer(): ArrayBuffer {
  *
  * @example
  * ```ts
- * import { Context } from "./context.ts";
+ * import { Context } from "@palloc/palloc";
  * import { checkRange } from "./views.ts";
  * const top = Context.init();
  * checkRange(top.alloc(64), 64, 8, "my view"); // fine
@@ -113,8 +113,7 @@ export function checkRange(pointer: number, byteLength: number, align: number, w
  *
  * @example
  * ```ts
- * import { Context } from "./context.ts";
- * import { bytes } from "./views.ts";
+ * import { bytes, Context } from "@palloc/palloc";
  * const top = Context.init();
  * const p = top.alloc(4);
  * bytes(p, 4).set([1, 2, 3, 4]);
@@ -132,8 +131,7 @@ export function bytes(pointer: number, length: number): Uint8Array<ArrayBuffer> 
  *
  * @example
  * ```ts
- * import { Context } from "./context.ts";
- * import { dataView } from "./views.ts";
+ * import { Context, dataView } from "@palloc/palloc";
  * const top = Context.init();
  * const rec = dataView(top.alloc(12), 12);
  * rec.setUint32(0, 7, true);
@@ -152,8 +150,7 @@ export function dataView(pointer: number, length: number): DataView<ArrayBuffer>
  *
  * @example
  * ```ts
- * import { Context } from "./context.ts";
- * import { view } from "./views.ts";
+ * import { Context, view } from "@palloc/palloc";
  * const top = Context.init();
  * const xs = view(Float64Array, top.alloc(8 * 3), 3);
  * xs.set([1.5, 2.5, 3]);

@@ -29,8 +29,12 @@ export const FREE_MARK = 16;
  *
  * @example
  * ```ts
- * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./mod.ts";
- * import { MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
+ * import {
+ *   ALLOCSET_DEFAULT_SIZES,
+ *   AllocSetContextCreate,
+ *   MemoryContextInit,
+ *   TopMemoryContext,
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const cxt = AllocSetContextCreate(TopMemoryContext, "ExecutorState", ...ALLOCSET_DEFAULT_SIZES);
  * ```
@@ -41,8 +45,12 @@ export const ALLOCSET_DEFAULT_SIZES = [0, 8 * 1024, 8 * 1024 * 1024] as const;
  *
  * @example
  * ```ts
- * import { ALLOCSET_SMALL_SIZES, AllocSetContextCreate } from "./mod.ts";
- * import { MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
+ * import {
+ *   ALLOCSET_SMALL_SIZES,
+ *   AllocSetContextCreate,
+ *   MemoryContextInit,
+ *   TopMemoryContext,
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const cxt = AllocSetContextCreate(TopMemoryContext, "ExprContext", ...ALLOCSET_SMALL_SIZES);
  * ```
@@ -53,8 +61,12 @@ export const ALLOCSET_SMALL_SIZES = [0, 1024, 8 * 1024] as const;
  *
  * @example
  * ```ts
- * import { ALLOCSET_START_SMALL_SIZES, AllocSetContextCreate } from "./mod.ts";
- * import { MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
+ * import {
+ *   ALLOCSET_START_SMALL_SIZES,
+ *   AllocSetContextCreate,
+ *   MemoryContextInit,
+ *   TopMemoryContext,
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const cxt = AllocSetContextCreate(TopMemoryContext, "maybe big", ...ALLOCSET_START_SMALL_SIZES);
  * ```
@@ -78,8 +90,13 @@ export const B_ENDPTR = 8;
  *
  * @example
  * ```ts
- * import { ALLOCSET_DEFAULT_SIZES, AllocSetContext, AllocSetContextCreate } from "./mod.ts";
- * import { MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
+ * import {
+ *   ALLOCSET_DEFAULT_SIZES,
+ *   AllocSetContext,
+ *   AllocSetContextCreate,
+ *   MemoryContextInit,
+ *   TopMemoryContext,
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const cxt = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
  * console.assert(cxt instanceof AllocSetContext);

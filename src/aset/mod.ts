@@ -42,10 +42,11 @@ import {
   heap,
   type MemoryContext,
   MemoryContextCreate,
-  onHeapInstalled,
   registerContext,
+  registerHeapLocal,
   unregisterContext,
 } from "../mcxt/context.ts";
+import { assertParent } from "../mcxt/guard.ts";
 import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
 import { MemoryContextResetOnlyVetted } from "../mcxt/reset.ts";
 import {
@@ -97,8 +98,14 @@ interface ContextFreeList {
 }
 
 let contextFreelists: ContextFreeList[] = [];
-onHeapInstalled(() => {
-  contextFreelists = [{ numFree: 0, contexts: [] }, { numFree: 0, contexts: [] }];
+registerHeapLocal({
+  fresh() {
+    contextFreelists = [{ numFree: 0, contexts: [] }, { numFree: 0, contexts: [] }];
+  },
+  save: () => contextFreelists,
+  load(state) {
+    contextFreelists = state as ContextFreeList[];
+  },
 });
 
 // Int32 word of freelist 0 inside the header: after MemoryContextData (80) and `blocks` (8).
@@ -129,8 +136,12 @@ function validateParameters(min: number, init: number, max: number): void {
  *
  * @example
  * ```ts
- * import { MemoryContextInit, TopMemoryContext, MemoryContextAlloc } from "../mcxt/mod.ts";
- * import { AllocSetContextCreate } from "./mod.ts";
+ * import {
+ *   AllocSetContextCreate,
+ *   MemoryContextAlloc,
+ *   MemoryContextInit,
+ *   TopMemoryContext,
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const cxt = AllocSetContextCreate(TopMemoryContext, "work", 0, 8192, 8 << 20);
  * MemoryContextAlloc(cxt, 100);
@@ -143,6 +154,7 @@ export function AllocSetContextCreate(
   initBlockSize: number,
   maxBlockSize: number,
 ): MemoryContext {
+  assertParent(parent);
   validateParameters(minContextSize, initBlockSize, maxBlockSize);
   let freeListIndex = -1;
   if (minContextSize === 0 && initBlockSize === 8 * 1024) freeListIndex = 0;

@@ -94,8 +94,12 @@ export function BumpBlockFree(set: MemoryContext, block: number): void {
  *
  * @example
  * ```ts
- * import { BumpContext, BumpContextCreate } from "./mod.ts";
- * import { MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
+ * import {
+ *   BumpContext,
+ *   BumpContextCreate,
+ *   MemoryContextInit,
+ *   TopMemoryContext,
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * // Never-freed allocations without chunk headers, like a sort's tuples.
  * const tuples = BumpContextCreate(TopMemoryContext, "Caller tuples", 0, 8192, 8 << 20);

@@ -31,16 +31,31 @@
  * back, never by bump's allocation fast path; the lookup runs only on chunk
  * operations (pfree & co.), and returns at once when no bump block exists.
  */
-import { type MemoryContext, onHeapInstalled } from "../mcxt/context.ts";
+import { type MemoryContext, registerHeapLocal } from "../mcxt/context.ts";
 
 let starts = new Uint32Array(64);
 let ends = new Uint32Array(64);
 let owners: Array<MemoryContext | null> = new Array(64).fill(null);
 let count = 0;
 
-onHeapInstalled(() => {
-  owners.fill(null, 0, count);
-  count = 0;
+interface BumpIndexState {
+  starts: Uint32Array<ArrayBuffer>;
+  ends: Uint32Array<ArrayBuffer>;
+  owners: Array<MemoryContext | null>;
+  count: number;
+}
+
+registerHeapLocal({
+  fresh() {
+    starts = new Uint32Array(64);
+    ends = new Uint32Array(64);
+    owners = new Array(64).fill(null);
+    count = 0;
+  },
+  save: (): BumpIndexState => ({ starts, ends, owners, count }),
+  load(state) {
+    ({ starts, ends, owners, count } = state as BumpIndexState);
+  },
 });
 
 /** Number of bump blocks currently indexed (0 means no bump context is alive). */

@@ -46,6 +46,7 @@ import {
   ContextKeeperMallocSize,
   ContextMallocHeader,
 } from "../mcxt/create.ts";
+import { assertParent } from "../mcxt/guard.ts";
 import { MEMORYCHUNK_MAX_VALUE } from "../memorychunk.ts";
 import {
   BumpAlloc,
@@ -92,8 +93,12 @@ export { BumpCheck, BumpStats } from "./inspect.ts";
  *
  * @example
  * ```ts
- * import { MemoryContextAlloc, MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
- * import { BumpContextCreate } from "./mod.ts";
+ * import {
+ *   BumpContextCreate,
+ *   MemoryContextAlloc,
+ *   MemoryContextInit,
+ *   TopMemoryContext,
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const tuples = BumpContextCreate(TopMemoryContext, "Caller tuples", 0, 8192, 8 << 20);
  * MemoryContextAlloc(tuples, 100); // 104 bytes of the keeper block, no chunk header
@@ -106,6 +111,7 @@ export function BumpContextCreate(
   initBlockSize: number,
   maxBlockSize: number,
 ): MemoryContext {
+  assertParent(parent);
   ContextCheckBlockSizes("bump", minContextSize, initBlockSize, maxBlockSize);
   const allocSize = ContextKeeperMallocSize(
     BUMP_CONTEXT_SIZE,

@@ -51,7 +51,7 @@ import {
   heap,
   mcxtMethods,
   type MemoryContext,
-  onHeapInstalled,
+  registerHeapLocal,
 } from "../mcxt/context.ts";
 import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
 import { elogDataCorrupted } from "../elog.ts";
@@ -81,18 +81,26 @@ export { ERRCODE_DATA_CORRUPTED } from "../elog.ts";
  *
  * @example
  * ```ts
+ * import { MemoryContextInit } from "@palloc/palloc";
  * import { checking } from "./mod.ts";
- * import { MemoryContextInit } from "../mcxt/mod.ts";
  * MemoryContextInit({ checking: true });
  * console.assert(checking);
  * ```
  */
 export let checking = false;
 
-onHeapInstalled(() => {
-  checking = false;
-  released = null;
-  verified.clear();
+registerHeapLocal({
+  fresh() {
+    checking = false;
+    released = null;
+    verified.clear();
+  },
+  save: () => checking,
+  load(state) {
+    checking = state as boolean;
+    released = null;
+    verified.clear();
+  },
 });
 
 /** Turns checking mode on or off for the heap just installed (called by MemoryContextInit). */

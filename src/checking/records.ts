@@ -15,7 +15,7 @@
  * the mode off. There is never a JS object per chunk. Offsets may reach
  * 4 GB, so nothing here uses 32-bit `<<` or `&` on an offset's high bits.
  */
-import { heap, onHeapInstalled } from "../mcxt/context.ts";
+import { heap, registerHeapLocal } from "../mcxt/context.ts";
 import { MEMORYCHUNK_SIZE } from "../memorychunk.ts";
 
 const PAGE_SHIFT = 16;
@@ -23,8 +23,14 @@ const PAGE_BYTES = 1 << PAGE_SHIFT;
 const SLOT_MASK = PAGE_BYTES - 1;
 let pages: Array<Uint32Array | undefined> = [];
 
-onHeapInstalled(() => {
-  pages = [];
+registerHeapLocal({
+  fresh() {
+    pages = [];
+  },
+  save: () => pages,
+  load(state) {
+    pages = state as Array<Uint32Array | undefined>;
+  },
 });
 
 /** The hash recorded for a header-less (bump) chunk: there is no header to compare. */

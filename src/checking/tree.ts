@@ -36,9 +36,13 @@ import { recordsClearRange } from "./records.ts";
  *
  * @example
  * ```ts
- * import { MemoryContextCheck } from "./tree.ts";
- * import { MemoryContextInit, palloc, TopMemoryContext } from "../mcxt/mod.ts";
- * import { heap } from "../mcxt/context.ts";
+ * import {
+ *   heap,
+ *   MemoryContextCheck,
+ *   MemoryContextInit,
+ *   palloc,
+ *   TopMemoryContext,
+ * } from "@palloc/palloc";
  * MemoryContextInit({ checking: true });
  * const p = palloc(10);
  * heap.u8[p + 10] = 0; // one byte past the end: the sentinel

@@ -218,8 +218,12 @@ export function GenerationChunkGetBlock(m: Int32Array, chunk: number, what: stri
  *
  * @example
  * ```ts
- * import { GenerationContext, GenerationContextCreate } from "./mod.ts";
- * import { MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
+ * import {
+ *   GenerationContext,
+ *   GenerationContextCreate,
+ *   MemoryContextInit,
+ *   TopMemoryContext,
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * // Chunks freed roughly in allocation order, like reorderbuffer's changes.
  * const gen = GenerationContextCreate(TopMemoryContext, "ReorderBuffer", 0, 8192, 8 << 20);

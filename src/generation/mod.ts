@@ -53,6 +53,7 @@ import {
   ContextKeeperMallocSize,
   ContextMallocHeader,
 } from "../mcxt/create.ts";
+import { assertParent } from "../mcxt/guard.ts";
 import { MEMORYCHUNK_MAX_VALUE } from "../memorychunk.ts";
 import {
   GenerationAlloc,
@@ -94,9 +95,15 @@ const GENERATION_CHUNK_FRACTION = 8;
  *
  * @example
  * ```ts
- * import { GenerationContextCreate } from "./mod.ts";
- * import { GetMemoryChunkSpace, MemoryContextAlloc, MemoryContextDelete } from "../mcxt/mod.ts";
- * import { MemoryContextInit, pfree, TopMemoryContext } from "../mcxt/mod.ts";
+ * import {
+ *   GenerationContextCreate,
+ *   GetMemoryChunkSpace,
+ *   MemoryContextAlloc,
+ *   MemoryContextDelete,
+ *   MemoryContextInit,
+ *   pfree,
+ *   TopMemoryContext,
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const gen = GenerationContextCreate(TopMemoryContext, "queue", 0, 8192, 8388608);
  * const p = MemoryContextAlloc(gen, 100);
@@ -112,6 +119,7 @@ export function GenerationContextCreate(
   initBlockSize: number,
   maxBlockSize: number,
 ): MemoryContext {
+  assertParent(parent);
   GenerationCheckParameters(minContextSize, initBlockSize, maxBlockSize);
   const allocSize = ContextKeeperMallocSize(
     GENERATION_CONTEXT_SIZE,

@@ -18,7 +18,7 @@ import { MAX_MEMORY, PAGE, pageRound } from "./tlsf.ts";
  *
  * @example
  * ```ts
- * import { Backing, type BackingOptions } from "./backing.ts";
+ * import { Backing, type BackingOptions } from "@palloc/palloc/internal";
  * const memory = new WebAssembly.Memory({ initial: 1, maximum: 16 }); // 64 KiB pages
  * const options: BackingOptions = { initialBytes: 128 << 10, maxBytes: undefined, memory };
  * const backing = new Backing(options);
@@ -46,7 +46,7 @@ export const DEFAULT_MAX_BYTES = 2 ** 30;
  *
  * @example
  * ```ts
- * import { Backing } from "./backing.ts";
+ * import { Backing } from "@palloc/palloc/internal";
  * const backing = new Backing({ initialBytes: 64 << 10, maxBytes: 1 << 20, memory: undefined });
  * console.assert(backing.grow(128 << 10) && backing.buffer.byteLength === 128 << 10);
  * console.assert(!backing.grow(2 << 20)); // past maxBytes: false, nothing changed

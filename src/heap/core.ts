@@ -24,8 +24,8 @@ import {
  *
  * @example
  * ```ts
- * import { HeapCore } from "./core.ts";
- * import { Heap } from "./heap.ts";
+ * import { Heap } from "@palloc/palloc";
+ * import { HeapCore } from "@palloc/palloc/internal";
  * const heap = new Heap(); // HeapCore is never made on its own
  * console.assert(heap instanceof HeapCore);
  * const p = heap.malloc(16);

@@ -19,8 +19,7 @@ import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
  *
  * @example
  * ```ts
- * import { HeapCorruptionError } from "./errors.ts";
- * import { Heap } from "./heap.ts";
+ * import { Heap, HeapCorruptionError } from "@palloc/palloc";
  * const heap = new Heap();
  * const p = heap.malloc(16);
  * heap.u8.fill(0xff, p - 16, p); // a stray write over the block header
@@ -49,8 +48,7 @@ export class HeapCorruptionError extends PgError {
  *
  * @example
  * ```ts
- * import { HeapPointerError } from "./errors.ts";
- * import { Heap } from "./heap.ts";
+ * import { Heap, HeapPointerError } from "@palloc/palloc";
  * const heap = new Heap();
  * const p = heap.malloc(16);
  * try {

@@ -39,7 +39,7 @@ export type { GrowListener, HeapOptions, HeapStats } from "./public_types.ts";
  *
  * @example
  * ```ts
- * import { Heap } from "./heap.ts";
+ * import { Heap } from "@palloc/palloc";
  * const heap = new Heap({ maxBytes: 16 << 20 }); // MemoryContextInit() makes one like this
  * const p = heap.malloc(100); // a byte offset, 8-aligned; 0 would mean no memory
  * heap.u8.fill(7, p, p + 100);
@@ -184,7 +184,7 @@ export class Heap extends HeapCore {
    *
    * @example
    * ```ts
-   * import { Heap } from "./heap.ts";
+   * import { Heap } from "@palloc/palloc";
    * const heap = new Heap();
    * const p = heap.malloc(100);
    * heap.checkFree(p); // nothing changes
@@ -206,7 +206,7 @@ export class Heap extends HeapCore {
    *
    * @example
    * ```ts
-   * import { Heap } from "./heap.ts";
+   * import { Heap } from "@palloc/palloc";
    * const heap = new Heap();
    * const blocks = [heap.malloc(100), heap.malloc(200)];
    * for (const b of blocks) heap.checkFree(b); // all or none

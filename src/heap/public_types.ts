@@ -11,7 +11,7 @@
  *
  * @example
  * ```ts
- * import { Heap, type HeapOptions } from "./heap.ts";
+ * import { Heap, type HeapOptions } from "@palloc/palloc";
  * const options: HeapOptions = { initialBytes: 64 << 10, maxBytes: 1 << 20, limit: 4096 };
  * const heap = new Heap(options); // MemoryContextInit(options) passes them on the same way
  * console.assert(heap.byteLength === 64 << 10);
@@ -36,7 +36,7 @@ export interface HeapOptions {
  *
  * @example
  * ```ts
- * import { Heap, type HeapStats } from "./heap.ts";
+ * import { Heap, type HeapStats } from "@palloc/palloc";
  * const heap = new Heap();
  * heap.free(heap.malloc(1000));
  * heap.malloc(100);
@@ -66,7 +66,7 @@ export interface HeapStats {
  *
  * @example
  * ```ts
- * import { type GrowListener, Heap } from "./heap.ts";
+ * import { type GrowListener, Heap } from "@palloc/palloc";
  * const heap = new Heap({ initialBytes: 64 << 10 });
  * const sizes: number[] = [];
  * const listener: GrowListener = (newByteLength) => sizes.push(newByteLength);

@@ -38,8 +38,13 @@ import { assertLive, GetMemoryChunkMethodID, requestSize } from "./guard.ts";
  *
  * @example
  * ```ts
- * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
- * import { MemoryContextAlloc, MemoryContextInit, TopMemoryContext } from "./mod.ts";
+ * import {
+ *   ALLOCSET_DEFAULT_SIZES,
+ *   AllocSetContextCreate,
+ *   MemoryContextAlloc,
+ *   MemoryContextInit,
+ *   TopMemoryContext,
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
  * const p = MemoryContextAlloc(work, 100); // a byte offset into the heap
@@ -59,12 +64,12 @@ export function MemoryContextAlloc(ctx: MemoryContext, size: number | bigint): n
  *
  * @example
  * ```ts
- * import { heap } from "./context.ts";
  * import {
+ *   heap,
  *   MemoryContextAllocZero,
  *   MemoryContextInit,
  *   TopMemoryContext,
- * } from "./mod.ts";
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const p = MemoryContextAllocZero(TopMemoryContext, 64);
  * console.assert(heap.u8.subarray(p, p + 64).every((b) => b === 0));
@@ -92,7 +97,7 @@ export function MemoryContextAllocZero(ctx: MemoryContext, size: number | bigint
  *   MemoryContextAllocExtended,
  *   MemoryContextInit,
  *   TopMemoryContext,
- * } from "./mod.ts";
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const flags = MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM;
  * const p = MemoryContextAllocExtended(TopMemoryContext, 2 ** 31, flags);
@@ -129,9 +134,13 @@ function sizeText(size: number | bigint): string {
  *
  * @example
  * ```ts
- * import { MemoryContextAllocHuge, MemoryContextInit, TopMemoryContext } from "./mod.ts";
- * import { MaxAllocSize } from "./context.ts";
- * import { PgError } from "../elog.ts";
+ * import {
+ *   MaxAllocSize,
+ *   MemoryContextAllocHuge,
+ *   MemoryContextInit,
+ *   PgError,
+ *   TopMemoryContext,
+ * } from "@palloc/palloc";
  * MemoryContextInit({ maxBytes: 64 << 20 });
  * try {
  *   MemoryContextAllocHuge(TopMemoryContext, MaxAllocSize + 1); // allowed size, but…
@@ -149,7 +158,7 @@ export function MemoryContextAllocHuge(ctx: MemoryContext, size: number | bigint
  *
  * @example
  * ```ts
- * import { MemoryContextInit, palloc, pfree, TopMemoryContext } from "./mod.ts";
+ * import { MemoryContextInit, palloc, pfree, TopMemoryContext } from "@palloc/palloc";
  * MemoryContextInit();
  * const p = palloc(100); // in CurrentMemoryContext
  * pfree(p);
@@ -164,8 +173,7 @@ export function palloc(size: number | bigint): number {
  *
  * @example
  * ```ts
- * import { heap } from "./context.ts";
- * import { MemoryContextInit, palloc0, TopMemoryContext } from "./mod.ts";
+ * import { heap, MemoryContextInit, palloc0, TopMemoryContext } from "@palloc/palloc";
  * MemoryContextInit();
  * const p = palloc0(16);
  * console.assert(heap.u8[p + 15] === 0);
@@ -186,7 +194,7 @@ export function palloc0(size: number | bigint): number {
  *   MemoryContextInit,
  *   palloc_extended,
  *   TopMemoryContext,
- * } from "./mod.ts";
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const p = palloc_extended(100, MCXT_ALLOC_ZERO | MCXT_ALLOC_NO_OOM);
  * if (p === 0) console.log("no memory, and no error either");
@@ -201,7 +209,7 @@ export function palloc_extended(size: number | bigint, flags: number): number {
  *
  * @example
  * ```ts
- * import { MemoryContextInit, palloc, pfree, TopMemoryContext } from "./mod.ts";
+ * import { MemoryContextInit, palloc, pfree, TopMemoryContext } from "@palloc/palloc";
  * MemoryContextInit();
  * const p = palloc(100);
  * pfree(p); // the chunk goes back to its context (AllocSet: a freelist)
@@ -218,7 +226,7 @@ export function pfree(pointer: number): void {
  *
  * @example
  * ```ts
- * import { MemoryContextInit, palloc, repalloc, TopMemoryContext } from "./mod.ts";
+ * import { MemoryContextInit, palloc, repalloc, TopMemoryContext } from "@palloc/palloc";
  * MemoryContextInit();
  * let p = palloc(16);
  * p = repalloc(p, 1000); // may move; the first 16 bytes come along
@@ -242,7 +250,7 @@ export function repalloc(pointer: number, size: number | bigint): number {
  *   palloc,
  *   repalloc_extended,
  *   TopMemoryContext,
- * } from "./mod.ts";
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * let p = palloc(16);
  * const q = repalloc_extended(p, 4096, MCXT_ALLOC_NO_OOM);
@@ -261,12 +269,7 @@ export function repalloc_extended(pointer: number, size: number | bigint, flags:
  *
  * @example
  * ```ts
- * import {
- *   MemoryContextInit,
- *   palloc,
- *   repalloc_huge,
- *   TopMemoryContext,
- * } from "./mod.ts";
+ * import { MemoryContextInit, palloc, repalloc_huge, TopMemoryContext } from "@palloc/palloc";
  * MemoryContextInit();
  * let p = palloc(16);
  * p = repalloc_huge(p, 1 << 20);
@@ -281,7 +284,7 @@ export function repalloc_huge(pointer: number, size: number | bigint): number {
  *
  * @example
  * ```ts
- * import { MemoryContextInit, palloc0, repalloc0, TopMemoryContext } from "./mod.ts";
+ * import { MemoryContextInit, palloc0, repalloc0, TopMemoryContext } from "@palloc/palloc";
  * MemoryContextInit();
  * let p = palloc0(16);
  * p = repalloc0(p, 16, 64); // bytes 16..63 are zeroed as well
@@ -313,7 +316,7 @@ export function repalloc0(pointer: number, oldSize: number, size: number): numbe
  *   MemoryContextAlloc,
  *   MemoryContextInit,
  *   TopMemoryContext,
- * } from "./mod.ts";
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const p = MemoryContextAlloc(ErrorContext, 8);
  * console.assert(GetMemoryChunkContext(p) === ErrorContext);
@@ -335,7 +338,7 @@ export function GetMemoryChunkContext(pointer: number): MemoryContext {
  *   MemoryContextInit,
  *   palloc,
  *   TopMemoryContext,
- * } from "./mod.ts";
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * console.assert(GetMemoryChunkSpace(palloc(100)) === 136); // AllocSet: 128 + 8-byte header
  * ```

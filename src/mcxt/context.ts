@@ -42,8 +42,12 @@ export {
  *
  * @example
  * ```ts
- * import type { MemoryContextCounters } from "./context.ts";
- * import { MemoryContextCountersOf, MemoryContextInit, TopMemoryContext } from "./mod.ts";
+ * import {
+ *   type MemoryContextCounters,
+ *   MemoryContextCountersOf,
+ *   MemoryContextInit,
+ *   TopMemoryContext,
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const k: MemoryContextCounters = MemoryContextCountersOf(TopMemoryContext);
  * console.log(`${k.totalspace - k.freespace} bytes used`);
@@ -70,12 +74,12 @@ export function newCounters(): MemoryContextCounters {
  *
  * @example
  * ```ts
- * import type { MemoryContextCallback } from "./context.ts";
  * import {
+ *   type MemoryContextCallback,
  *   MemoryContextInit,
  *   MemoryContextRegisterResetCallback,
  *   TopMemoryContext,
- * } from "./mod.ts";
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const cb: MemoryContextCallback = { func: (arg) => console.log("released", arg), arg: 42 };
  * MemoryContextRegisterResetCallback(TopMemoryContext, cb);
@@ -97,8 +101,7 @@ export interface MemoryContextCallback {
  *
  * @example
  * ```ts
- * import type { ContextMethods } from "./context.ts";
- * import { MemoryContextInit, TopMemoryContext } from "./mod.ts";
+ * import { type ContextMethods, MemoryContextInit, TopMemoryContext } from "@palloc/palloc";
  * MemoryContextInit();
  * const methods: ContextMethods = TopMemoryContext.methods; // AllocSet's table
  * console.log(methods.isEmpty(TopMemoryContext));
@@ -176,8 +179,7 @@ export interface ContextMethods {
  *
  * @example
  * ```ts
- * import type { MemoryContext } from "./context.ts";
- * import { MemoryContextInit, TopMemoryContext } from "./mod.ts";
+ * import { type MemoryContext, MemoryContextInit, TopMemoryContext } from "@palloc/palloc";
  * MemoryContextInit();
  * const mc: MemoryContext = TopMemoryContext;
  * console.log(mc.name, mc.typeName); // "TopMemoryContext AllocSetContext"
@@ -212,6 +214,8 @@ export class MemoryContext {
   header = 0;
   /** Registry slot; 0 once the context is gone. */
   id = 0;
+  /** The heap the context lives in (set when it is registered). */
+  home: MemoryHeap = undefined as unknown as MemoryHeap;
 
   /** Made by a type's create function only; `methodId` picks the method table. */
   /** Called by a type's subclass with its method id and node tag; MemoryContextCreate links it. */
@@ -263,38 +267,223 @@ export function installMethods(table: ReadonlyArray<ContextMethods | null>): voi
 }
 
 /**
- * The heap the current tree lives in (set by `MemoryContextInit`).
+ * The heap the current tree lives in (set by `MemoryContextInit`, changed by
+ * `MemoryHeapSwitchTo`). Before init it is a placeholder of 0 bytes, so every
+ * pointer fails the entry checks with a typed error instead of a TypeError.
  *
  * @example
  * ```ts
- * import { heap } from "./context.ts";
- * import { MemoryContextInit, palloc } from "./mod.ts";
+ * import { heap, MemoryContextInit, palloc } from "@palloc/palloc";
  * MemoryContextInit();
  * const p = palloc(4);
  * heap.u8.set([1, 2, 3, 4], p); // pointers index the heap's views
- * console.log(heap.held, "bytes held from the heap");
+ * console.assert(heap.held > 0); // bytes held from the heap
  * ```
  */
-export let heap: Heap = undefined as unknown as Heap;
+export let heap: Heap = {
+  byteLength: 0,
+  u8: new Uint8Array(0),
+  i32: new Int32Array(0),
+} as unknown as Heap;
 
-const heapHooks: Array<(h: Heap) => void> = [];
-
-/** Runs `hook` whenever a new heap is installed (types clear their global caches). */
-export function onHeapInstalled(hook: (h: Heap) => void): void {
-  heapHooks.push(hook);
+/**
+ * One module's state that belongs to a heap (a type's caches, the current
+ * context, checking mode's records): `fresh` sets it up for a new heap,
+ * `save` returns it when its heap stops being current, `load` puts back what
+ * `save` returned when that heap is current again.
+ */
+export interface HeapLocal {
+  /** Sets the state up for a heap just made. */
+  fresh(h: Heap): void;
+  /** The state of the heap that stops being current. */
+  save(): unknown;
+  /** Restores what `save` returned. */
+  load(state: unknown): void;
 }
 
-/** Makes `h` the heap of the tree; forgets every context of the previous one. */
-export function installHeap(h: Heap): void {
-  heap = h;
-  for (const ctx of registry) if (ctx !== undefined) ctx.id = 0; // contexts of the old heap die
-  registry.length = 1;
-  freeIds.length = 0;
-  for (const hook of heapHooks) hook(h);
+const heapLocals: HeapLocal[] = [];
+
+/** Registers one module's per-heap state (see `HeapLocal`); called at module load. */
+export function registerHeapLocal(local: HeapLocal): void {
+  heapLocals.push(local);
 }
 
-const registry: Array<MemoryContext | undefined> = [undefined];
-const freeIds: number[] = [];
+let nextHeapId = 1;
+
+/**
+ * One palloc heap: a linear memory, the registry of its contexts and its own
+ * context tree (its `TopMemoryContext`). A program may hold several; the
+ * PostgreSQL-named functions work in the current one (`CurrentMemoryHeap`),
+ * as `palloc` works in `CurrentMemoryContext`. A context of another heap is
+ * refused with a typed error. Made by `MemoryContextInit`.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   MemoryContextInit,
+ *   MemoryHeapSwitchTo,
+ *   palloc,
+ *   TopMemoryContext,
+ * } from "@palloc/palloc";
+ * const a = MemoryContextInit();
+ * const b = MemoryContextInit(); // b is current now; a's contexts stay alive
+ * console.assert(TopMemoryContext === b.top);
+ * MemoryHeapSwitchTo(a);
+ * console.assert(TopMemoryContext === a.top);
+ * palloc(8); // in a's heap
+ * ```
+ */
+export class MemoryHeap {
+  /** A number naming this heap in messages (1 for the first heap made). */
+  readonly id: number;
+  /** The linear memory; pointers of this heap are offsets into `heap.u8.buffer`. */
+  readonly heap: Heap;
+  /** This heap's TopMemoryContext (set by `MemoryContextInit`). */
+  top: MemoryContext = undefined as unknown as MemoryContext;
+  /** Contexts by registry id (slot 0 is never used). */
+  registry: Array<MemoryContext | undefined> = [undefined];
+  /** Registry ids free for reuse. */
+  freeIds: number[] = [];
+  /** Per-heap module state while this heap is not current (see `HeapLocal`). */
+  saved: unknown[] = [];
+
+  /** Made by `MemoryContextInit` only. */
+  constructor(h: Heap) {
+    this.id = nextHeapId++;
+    this.heap = h;
+  }
+
+  /** True while this heap is the current one. */
+  get current(): boolean {
+    return CurrentMemoryHeap === this;
+  }
+
+  /** `MemoryHeapSwitchTo(this)`: makes this heap current; returns the previous one. */
+  switchTo(): MemoryHeap | null {
+    return MemoryHeapSwitchTo(this);
+  }
+
+  /**
+   * Runs `fn` with this heap current, and the previous heap current again
+   * when `fn` returns or throws. Like `Context.run`, only the synchronous part.
+   */
+  run<T>(fn: () => T): T {
+    const old = MemoryHeapSwitchTo(this);
+    try {
+      return fn();
+    } finally {
+      if (old !== null) MemoryHeapSwitchTo(old);
+    }
+  }
+
+  /** `heap 2` — how messages name it. */
+  toString(): string {
+    return `heap ${this.id}`;
+  }
+}
+
+/**
+ * The heap the PostgreSQL-named functions work in; null before
+ * `MemoryContextInit`. Change it with `MemoryHeapSwitchTo`.
+ *
+ * @example
+ * ```ts
+ * import { CurrentMemoryHeap, MemoryContextInit } from "@palloc/palloc";
+ * const h = MemoryContextInit();
+ * console.assert(CurrentMemoryHeap === h);
+ * ```
+ */
+export let CurrentMemoryHeap: MemoryHeap | null = null;
+
+let registry: Array<MemoryContext | undefined> = [undefined];
+let freeIds: number[] = [];
+
+function saveCurrent(): void {
+  const cur = CurrentMemoryHeap;
+  if (cur === null) return;
+  cur.registry = registry;
+  cur.freeIds = freeIds;
+  for (let i = 0; i < heapLocals.length; i++) cur.saved[i] = heapLocals[i].save();
+}
+
+/**
+ * Makes `h` the current heap (its contexts, its TopMemoryContext and its
+ * CurrentMemoryContext) and returns the heap that was current before (null
+ * before the first init). Costs a few assignments; nothing per allocation.
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextInit, MemoryHeapSwitchTo, palloc, pfree } from "@palloc/palloc";
+ * const wasm = MemoryContextInit();
+ * const scratch = MemoryContextInit();
+ * const p = palloc(16); // in scratch
+ * const old = MemoryHeapSwitchTo(wasm);
+ * console.assert(old === scratch);
+ * MemoryHeapSwitchTo(scratch);
+ * pfree(p);
+ * ```
+ */
+export function MemoryHeapSwitchTo(h: MemoryHeap): MemoryHeap | null {
+  if (!(h instanceof MemoryHeap)) {
+    throw new PgError(
+      ERRCODE_INTERNAL_ERROR,
+      `MemoryHeapSwitchTo expects a MemoryHeap (from MemoryContextInit), got ${typeName(h)}`,
+    );
+  }
+  const old = CurrentMemoryHeap;
+  if (old === h) return old;
+  saveCurrent();
+  CurrentMemoryHeap = h;
+  heap = h.heap;
+  registry = h.registry;
+  freeIds = h.freeIds;
+  for (let i = 0; i < heapLocals.length; i++) heapLocals[i].load(h.saved[i]);
+  return old;
+}
+
+/** Makes a heap just made current with fresh module state (`MemoryContextInit` only). */
+export function installHeap(h: MemoryHeap): void {
+  saveCurrent();
+  CurrentMemoryHeap = h;
+  heap = h.heap;
+  registry = h.registry;
+  freeIds = h.freeIds;
+  for (let i = 0; i < heapLocals.length; i++) heapLocals[i].fresh(h.heap);
+}
+
+/**
+ * The heap a context belongs to (null once the context is gone).
+ *
+ * @example
+ * ```ts
+ * import {
+ *   ALLOCSET_DEFAULT_SIZES,
+ *   AllocSetContextCreate,
+ *   MemoryContextDelete,
+ *   MemoryContextInit,
+ *   MemoryHeapOf,
+ * } from "@palloc/palloc";
+ * const h = MemoryContextInit();
+ * const work = AllocSetContextCreate(h.top, "work", ...ALLOCSET_DEFAULT_SIZES);
+ * console.assert(MemoryHeapOf(work) === h);
+ * MemoryContextDelete(work);
+ * console.assert(MemoryHeapOf(work) === null);
+ * ```
+ */
+export function MemoryHeapOf(ctx: MemoryContext): MemoryHeap | null {
+  return ctx.id === 0 ? null : ctx.home;
+}
+
+/** How an error message names what it got instead: `string "10"`, `undefined`, `object Foo`. */
+export function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "string") return `string ${JSON.stringify(value.slice(0, 40))}`;
+  if (typeof value === "object" || typeof value === "function") {
+    const name = (value as { constructor?: { name?: string } }).constructor?.name;
+    return name ? `${typeof value} ${name}` : typeof value;
+  }
+  return `${typeof value} ${String(value)}`;
+}
 
 /** Gives `ctx` a registry slot and writes it into the header at `header`. */
 export function registerContext(ctx: MemoryContext, header: number): void {
@@ -307,6 +496,7 @@ export function registerContext(ctx: MemoryContext, header: number): void {
   }
   ctx.id = id;
   ctx.header = header;
+  ctx.home = CurrentMemoryHeap as MemoryHeap;
   heap.i32[header >>> 2] = id;
 }
 

@@ -7,7 +7,7 @@
  * that only this module assigns; `MemoryContextInit` (mod.ts) sets them
  * through `setStandardContexts`.
  */
-import type { MemoryContext } from "./context.ts";
+import { type MemoryContext, registerHeapLocal } from "./context.ts";
 import { assertLive } from "./guard.ts";
 
 /**
@@ -15,7 +15,7 @@ import { assertLive } from "./guard.ts";
  *
  * @example
  * ```ts
- * import { MemoryContextInit, TopMemoryContext } from "./mod.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "@palloc/palloc";
  * MemoryContextInit();
  * console.assert(TopMemoryContext.parent === null); // the root of the tree
  * ```
@@ -26,7 +26,7 @@ export let TopMemoryContext: MemoryContext = undefined as unknown as MemoryConte
  *
  * @example
  * ```ts
- * import { ErrorContext, MemoryContextInit, TopMemoryContext } from "./mod.ts";
+ * import { ErrorContext, MemoryContextInit, TopMemoryContext } from "@palloc/palloc";
  * MemoryContextInit();
  * console.assert(ErrorContext.parent === TopMemoryContext);
  * ```
@@ -42,13 +42,24 @@ export let ErrorContext: MemoryContext = undefined as unknown as MemoryContext;
  *   MemoryContextInit,
  *   palloc,
  *   TopMemoryContext,
- * } from "./mod.ts";
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * console.assert(CurrentMemoryContext === TopMemoryContext);
  * const p = palloc(8); // allocated in CurrentMemoryContext
  * ```
  */
 export let CurrentMemoryContext: MemoryContext = undefined as unknown as MemoryContext;
+
+// Each heap has its own three bindings: they are saved and restored when the current heap changes.
+registerHeapLocal({
+  fresh() {
+    TopMemoryContext = CurrentMemoryContext = ErrorContext = undefined as unknown as MemoryContext;
+  },
+  save: (): MemoryContext[] => [TopMemoryContext, CurrentMemoryContext, ErrorContext],
+  load(state) {
+    [TopMemoryContext, CurrentMemoryContext, ErrorContext] = state as MemoryContext[];
+  },
+});
 
 /**
  * Sets the three bindings (`MemoryContextInit` only): `error` null means
@@ -69,13 +80,14 @@ export function setStandardContexts(
  *
  * @example
  * ```ts
- * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
  * import {
+ *   ALLOCSET_DEFAULT_SIZES,
+ *   AllocSetContextCreate,
  *   MemoryContextInit,
  *   MemoryContextSwitchTo,
  *   palloc,
  *   TopMemoryContext,
- * } from "./mod.ts";
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
  * const old = MemoryContextSwitchTo(work);

@@ -16,11 +16,13 @@
  * or allocation: they run on every palloc, pfree and repalloc.
  */
 import {
+  CurrentMemoryHeap,
   headerlessLookups,
   heap,
   mcxtMethods,
-  type MemoryContext,
+  MemoryContext,
   setExactSizeText,
+  typeName,
 } from "./context.ts";
 import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
 import { MEMORYCHUNK_SIZE } from "../memorychunk.ts";
@@ -35,7 +37,13 @@ export function requestSize(size: number | bigint): number {
     if (size >= 0 && Number.isSafeInteger(size)) return size;
     throw new PgError(ERRCODE_INTERNAL_ERROR, `invalid memory alloc request size ${size}`);
   }
-  if (typeof size !== "bigint" || size < 0n) {
+  if (typeof size !== "bigint") {
+    throw new PgError(
+      ERRCODE_INTERNAL_ERROR,
+      `invalid memory alloc request size: expected a number or bigint, got ${typeName(size)}`,
+    );
+  }
+  if (size < 0n) {
     throw new PgError(ERRCODE_INTERNAL_ERROR, `invalid memory alloc request size ${size}`);
   }
   if (size <= TWO_53) return Number(size);
@@ -46,12 +54,46 @@ export function requestSize(size: number | bigint): number {
 
 /** Raises a typed error unless `ctx` is a live context of the current heap. */
 export function assertLive(ctx: MemoryContext): void {
-  if (ctx === null || ctx === undefined || ctx.id === 0) {
+  if (ctx === null || ctx === undefined || ctx.id === 0 || ctx.home !== CurrentMemoryHeap) {
+    notLive(ctx);
+  }
+}
+
+/**
+ * Raises a typed error unless `parent` is null (a new root) or a live
+ * context of the current heap — checked before a create takes any memory.
+ */
+export function assertParent(parent: MemoryContext | null): void {
+  if (parent !== null || CurrentMemoryHeap === null) assertLive(parent as MemoryContext);
+}
+
+/** The error `assertLive` raises: before init, not a context, dead, or of another heap. */
+function notLive(ctx: MemoryContext): never {
+  if (CurrentMemoryHeap === null) throw notInitialized();
+  if (!(ctx instanceof MemoryContext)) {
     throw new PgError(
       ERRCODE_INTERNAL_ERROR,
-      `memory context "${ctx?.name ?? String(ctx)}" is not a live context`,
+      `expected a MemoryContext, got ${typeName(ctx)}`,
+      "Pass a context such as TopMemoryContext or one a *ContextCreate function returned.",
     );
   }
+  if (ctx.id === 0) {
+    throw new PgError(ERRCODE_INTERNAL_ERROR, `memory context "${ctx.name}" is not a live context`);
+  }
+  throw new PgError(
+    ERRCODE_INTERNAL_ERROR,
+    `memory context "${ctx.name}" belongs to ${ctx.home}, but the current heap is ${CurrentMemoryHeap}`,
+    "Make its heap current first: MemoryHeapSwitchTo(heap), heap.run(fn) or ctx.run(fn).",
+  );
+}
+
+/** The error for a call before `MemoryContextInit`: it says what to call. */
+export function notInitialized(): PgError {
+  return new PgError(
+    ERRCODE_INTERNAL_ERROR,
+    "palloc is not initialized: call MemoryContextInit() (or Context.init()) first",
+    "No heap is current yet; MemoryContextInit() makes one and returns its MemoryHeap.",
+  );
 }
 
 /** Raises a typed error unless `pointer` can be a chunk pointer of this heap. */
@@ -60,6 +102,13 @@ function assertPointerShape(pointer: number, what: string): void {
     typeof pointer !== "number" || (pointer & 7) !== 0 || pointer < 16 ||
     pointer >= heap.byteLength || !Number.isInteger(pointer)
   ) {
+    if (CurrentMemoryHeap === null) throw notInitialized();
+    if (typeof pointer !== "number") {
+      throw new PgError(
+        ERRCODE_INTERNAL_ERROR,
+        `${what} called with invalid pointer: expected a number, got ${typeName(pointer)}`,
+      );
+    }
     throw new PgError(ERRCODE_INTERNAL_ERROR, `${what} called with invalid pointer ${pointer}`);
   }
 }

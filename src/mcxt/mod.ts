@@ -20,7 +20,7 @@
  * 4-bit method id in the chunk header, context operations on `ctx.methods` —
  * the one method table of `context.ts`.
  */
-import { installHeap, installMethods } from "./context.ts";
+import { installHeap, installMethods, MemoryHeap } from "./context.ts";
 import { mcxt_methods } from "./methods.ts";
 import { Heap, type HeapOptions } from "../heap/mod.ts";
 import { AllocSetContextCreate } from "../aset/mod.ts";
@@ -33,7 +33,7 @@ import { setStandardContexts } from "./current.ts";
  *
  * @example
  * ```ts
- * import { MemoryContextInit, type MemoryContextInitOptions } from "./mod.ts";
+ * import { MemoryContextInit, type MemoryContextInitOptions } from "@palloc/palloc";
  * const options: MemoryContextInitOptions = { initialBytes: 1 << 20, maxBytes: 64 << 20 };
  * MemoryContextInit(options);
  * ```
@@ -47,22 +47,28 @@ export type MemoryContextInitOptions = HeapOptions & {
  * Starts the memory-context system on a fresh heap: creates
  * TopMemoryContext (default AllocSet sizes) and ErrorContext (8 KB min, init
  * and max block size, so its keeper block is a permanent reserve), and makes
- * TopMemoryContext current. Calling it again starts over on a new heap.
+ * TopMemoryContext current. Returns the new heap, which is now the current
+ * heap (`CurrentMemoryHeap`). Calling it again makes another, independent
+ * heap: the earlier heaps and their contexts stay alive, and
+ * `MemoryHeapSwitchTo` goes back to one.
  *
  * @example
  * ```ts
- * import { MemoryContextInit, TopMemoryContext } from "./mod.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "@palloc/palloc";
  * MemoryContextInit({ maxBytes: 64 << 20 });
  * console.log(TopMemoryContext.name); // "TopMemoryContext"
  * ```
  */
-export function MemoryContextInit(options?: MemoryContextInitOptions): void {
+export function MemoryContextInit(options?: MemoryContextInitOptions): MemoryHeap {
   installMethods(mcxt_methods);
-  installHeap(new Heap(options));
+  const h = new MemoryHeap(new Heap(options));
+  installHeap(h);
   CheckingInstall(options?.checking === true);
   const top = AllocSetContextCreate(null, "TopMemoryContext", 0, 8 * 1024, 8 * 1024 * 1024);
   setStandardContexts(top, top, null);
   setStandardContexts(top, top, AllocSetContextCreate(top, "ErrorContext", 8192, 8192, 8192));
+  h.top = top;
+  return h;
 }
 
 export {
@@ -106,6 +112,7 @@ export {
   MemoryContextSetParent,
   MemoryContextTraverseNext,
 } from "./tree.ts";
+export { CurrentMemoryHeap, MemoryHeap, MemoryHeapOf, MemoryHeapSwitchTo } from "./context.ts";
 export { MCXT_ALLOC_HUGE, MCXT_ALLOC_NO_OOM, MCXT_ALLOC_ZERO } from "./context.ts";
 export { MemoryContextCheck } from "../checking/tree.ts";
 export {

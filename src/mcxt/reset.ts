@@ -24,14 +24,15 @@ import { MemoryContextTraverseNext, unlinkFromParent } from "./tree.ts";
  *
  * @example
  * ```ts
- * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
  * import {
+ *   ALLOCSET_DEFAULT_SIZES,
+ *   AllocSetContextCreate,
  *   MemoryContextAlloc,
  *   MemoryContextInit,
  *   MemoryContextIsEmpty,
  *   MemoryContextReset,
  *   TopMemoryContext,
- * } from "./mod.ts";
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
  * MemoryContextAlloc(work, 1000);
@@ -55,13 +56,14 @@ export function MemoryContextReset(ctx: MemoryContext): void {
  *
  * @example
  * ```ts
- * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
  * import {
+ *   ALLOCSET_DEFAULT_SIZES,
+ *   AllocSetContextCreate,
  *   MemoryContextAlloc,
  *   MemoryContextInit,
  *   MemoryContextResetOnly,
  *   TopMemoryContext,
- * } from "./mod.ts";
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
  * const kid = AllocSetContextCreate(work, "kid", ...ALLOCSET_DEFAULT_SIZES);
@@ -99,13 +101,14 @@ export function MemoryContextResetOnlyVetted(ctx: MemoryContext): void {
  *
  * @example
  * ```ts
- * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
  * import {
+ *   ALLOCSET_DEFAULT_SIZES,
+ *   AllocSetContextCreate,
  *   MemoryContextAlloc,
  *   MemoryContextInit,
  *   MemoryContextResetChildren,
  *   TopMemoryContext,
- * } from "./mod.ts";
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
  * MemoryContextAlloc(work, 100);
@@ -127,13 +130,14 @@ export function MemoryContextResetChildren(ctx: MemoryContext): void {
  *
  * @example
  * ```ts
- * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
  * import {
+ *   ALLOCSET_DEFAULT_SIZES,
+ *   AllocSetContextCreate,
  *   MemoryContextAlloc,
  *   MemoryContextDelete,
  *   MemoryContextInit,
  *   TopMemoryContext,
- * } from "./mod.ts";
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
  * MemoryContextAlloc(work, 100);
@@ -210,12 +214,13 @@ function HeapCheckRelease(ctx: MemoryContext, self: number, below: number): void
  *
  * @example
  * ```ts
- * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
  * import {
+ *   ALLOCSET_DEFAULT_SIZES,
+ *   AllocSetContextCreate,
  *   MemoryContextDeleteChildren,
  *   MemoryContextInit,
  *   TopMemoryContext,
- * } from "./mod.ts";
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
  * AllocSetContextCreate(work, "kid", ...ALLOCSET_DEFAULT_SIZES);
@@ -268,13 +273,14 @@ function MemoryContextCallResetCallbacks(ctx: MemoryContext): void {
  *
  * @example
  * ```ts
- * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
  * import {
+ *   ALLOCSET_DEFAULT_SIZES,
+ *   AllocSetContextCreate,
  *   MemoryContextInit,
  *   MemoryContextRegisterResetCallback,
  *   MemoryContextReset,
  *   TopMemoryContext,
- * } from "./mod.ts";
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
  * const cb = { func: (arg: unknown) => console.log("closing", arg), arg: "file 7" };
@@ -297,13 +303,14 @@ export function MemoryContextRegisterResetCallback(
  *
  * @example
  * ```ts
- * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
  * import {
+ *   ALLOCSET_DEFAULT_SIZES,
+ *   AllocSetContextCreate,
  *   MemoryContextInit,
  *   MemoryContextRegisterResetCallback,
  *   MemoryContextUnregisterResetCallback,
  *   TopMemoryContext,
- * } from "./mod.ts";
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
  * const cb = { func: () => console.log("never"), arg: null };

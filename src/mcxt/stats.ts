@@ -12,6 +12,8 @@
  */
 import { type MemoryContext, type MemoryContextCounters, newCounters } from "./context.ts";
 import { MemoryContextTraverseNext } from "./tree.ts";
+import { assertLive } from "./guard.ts";
+import { elog } from "../elog.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -57,8 +59,7 @@ function countersText(t: MemoryContextCounters): string {
  *
  * @example
  * ```ts
- * import { MemoryContextInit, TopMemoryContext } from "./mod.ts";
- * import { MemoryContextStatsLines } from "./stats.ts";
+ * import { MemoryContextInit, MemoryContextStatsLines, TopMemoryContext } from "@palloc/palloc";
  * MemoryContextInit();
  * for (const line of MemoryContextStatsLines(TopMemoryContext, 100, 100)) console.log(line);
  * console.log(MemoryContextStatsLines(TopMemoryContext, 100, 100, true)[0]); // "level: 1; TopMemoryContext: …"
@@ -116,22 +117,42 @@ function MemoryContextStatsInternal(
 }
 
 /**
- * `MemoryContextStatsDetail`: prints the stats of `ctx`'s subtree to stderr.
+ * `MemoryContextStatsDetail`: the stats of `ctx`'s subtree, at most
+ * `maxLevel` levels deep and `maxChildren` children a parent (the rest are
+ * summed on one line). With `printToStderr` (the default) they go to stderr
+ * indented by level, as PostgreSQL prints them for a debugger; without, each
+ * line goes to the log sink at LOG with a `level: N;` prefix, as PostgreSQL
+ * writes them to the server log.
  *
  * @example
  * ```ts
- * import { MemoryContextInit, TopMemoryContext } from "./mod.ts";
- * import { MemoryContextStatsDetail } from "./stats.ts";
+ * import {
+ *   MemoryContextInit,
+ *   MemoryContextStatsDetail,
+ *   setLogSink,
+ *   TopMemoryContext,
+ * } from "@palloc/palloc";
  * MemoryContextInit();
- * MemoryContextStatsDetail(TopMemoryContext, 1, 10); // two levels, at most 10 children each
+ * MemoryContextStatsDetail(TopMemoryContext, 100, 100, true); // PostgreSQL's 4 arguments, to stderr
+ * const seen: string[] = [];
+ * const old = setLogSink((_level, text) => seen.push(text));
+ * MemoryContextStatsDetail(TopMemoryContext, 100, 100, false); // to the log
+ * setLogSink(old);
+ * console.assert(seen[0].startsWith("level: 1; TopMemoryContext: "));
  * ```
  */
 export function MemoryContextStatsDetail(
   ctx: MemoryContext,
   maxLevel: number,
   maxChildren: number,
+  printToStderr = true,
 ): void {
-  for (const line of MemoryContextStatsLines(ctx, maxLevel, maxChildren)) console.error(line);
+  assertLive(ctx);
+  if (printToStderr) {
+    for (const line of MemoryContextStatsLines(ctx, maxLevel, maxChildren)) console.error(line);
+  } else {
+    for (const line of MemoryContextStatsLines(ctx, maxLevel, maxChildren, true)) elog("LOG", line);
+  }
 }
 
 /**
@@ -139,8 +160,7 @@ export function MemoryContextStatsDetail(
  *
  * @example
  * ```ts
- * import { MemoryContextInit, TopMemoryContext } from "./mod.ts";
- * import { MemoryContextStats } from "./stats.ts";
+ * import { MemoryContextInit, MemoryContextStats, TopMemoryContext } from "@palloc/palloc";
  * MemoryContextInit();
  * MemoryContextStats(TopMemoryContext); // the whole tree, on stderr
  * ```
@@ -154,8 +174,7 @@ export function MemoryContextStats(ctx: MemoryContext): void {
  *
  * @example
  * ```ts
- * import { ErrorContext, MemoryContextInit } from "./mod.ts";
- * import { MemoryContextStatsLine } from "./stats.ts";
+ * import { ErrorContext, MemoryContextInit, MemoryContextStatsLine } from "@palloc/palloc";
  * MemoryContextInit();
  * console.log(MemoryContextStatsLine(ErrorContext)); // "ErrorContext: 8192 total in 1 blocks; …"
  * ```

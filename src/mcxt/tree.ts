@@ -20,11 +20,8 @@ import { assertLive } from "./guard.ts";
  *
  * @example
  * ```ts
- * import {
- *   MemoryContextInit,
- *   MemoryContextTraverseNext,
- *   TopMemoryContext,
- * } from "./mod.ts";
+ * import { MemoryContextInit, TopMemoryContext } from "@palloc/palloc";
+ * import { MemoryContextTraverseNext } from "@palloc/palloc/internal";
  * MemoryContextInit();
  * const names: string[] = [];
  * const top = TopMemoryContext;
@@ -64,13 +61,14 @@ export function unlinkFromParent(ctx: MemoryContext): void {
  *
  * @example
  * ```ts
- * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
  * import {
+ *   ALLOCSET_DEFAULT_SIZES,
+ *   AllocSetContextCreate,
  *   MemoryContextGetParent,
  *   MemoryContextInit,
  *   MemoryContextSetParent,
  *   TopMemoryContext,
- * } from "./mod.ts";
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
  * const other = AllocSetContextCreate(TopMemoryContext, "other", ...ALLOCSET_DEFAULT_SIZES);
@@ -110,7 +108,7 @@ export function MemoryContextSetParent(ctx: MemoryContext, newParent: MemoryCont
  *   MemoryContextGetParent,
  *   MemoryContextInit,
  *   TopMemoryContext,
- * } from "./mod.ts";
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * console.assert(MemoryContextGetParent(ErrorContext) === TopMemoryContext);
  * ```
@@ -124,13 +122,14 @@ export function MemoryContextGetParent(ctx: MemoryContext): MemoryContext | null
  *
  * @example
  * ```ts
- * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
  * import {
+ *   ALLOCSET_DEFAULT_SIZES,
+ *   AllocSetContextCreate,
  *   MemoryContextInit,
  *   MemoryContextSetIdentifier,
  *   MemoryContextStatsLine,
  *   TopMemoryContext,
- * } from "./mod.ts";
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
  * MemoryContextSetIdentifier(work, "SELECT 1");
@@ -147,13 +146,14 @@ export function MemoryContextSetIdentifier(ctx: MemoryContext, ident: string | n
  *
  * @example
  * ```ts
- * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
  * import {
+ *   ALLOCSET_DEFAULT_SIZES,
+ *   AllocSetContextCreate,
  *   MemoryContextAlloc,
  *   MemoryContextInit,
  *   MemoryContextIsEmpty,
  *   TopMemoryContext,
- * } from "./mod.ts";
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
  * console.assert(MemoryContextIsEmpty(work));
@@ -176,7 +176,7 @@ export function MemoryContextIsEmpty(ctx: MemoryContext): boolean {
  *   MemoryContextInit,
  *   MemoryContextMemAllocated,
  *   TopMemoryContext,
- * } from "./mod.ts";
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * // The bytes the whole tree took from the heap:
  * console.log(MemoryContextMemAllocated(TopMemoryContext, true));
@@ -198,11 +198,7 @@ export function MemoryContextMemAllocated(ctx: MemoryContext, recurse: boolean):
  *
  * @example
  * ```ts
- * import {
- *   MemoryContextInit,
- *   MemoryContextMemConsumed,
- *   TopMemoryContext,
- * } from "./mod.ts";
+ * import { MemoryContextInit, MemoryContextMemConsumed, TopMemoryContext } from "@palloc/palloc";
  * MemoryContextInit();
  * const c = { nblocks: 0, freechunks: 0, totalspace: 0, freespace: 0 };
  * MemoryContextMemConsumed(TopMemoryContext, c);
@@ -230,11 +226,7 @@ export function MemoryContextMemConsumed(
  *
  * @example
  * ```ts
- * import {
- *   MemoryContextCountersOf,
- *   MemoryContextInit,
- *   TopMemoryContext,
- * } from "./mod.ts";
+ * import { MemoryContextCountersOf, MemoryContextInit, TopMemoryContext } from "@palloc/palloc";
  * MemoryContextInit();
  * const k = MemoryContextCountersOf(TopMemoryContext);
  * console.log(`${k.totalspace} total in ${k.nblocks} blocks; ${k.freespace} free`);

@@ -26,7 +26,7 @@ import { type Consumer, nodeLabel, rankFlat } from "./rank.ts";
  *
  * @example
  * ```ts
- * import { readDump, subtreeTotals, type SubtreeTotals } from "./mod.ts";
+ * import { readDump, subtreeTotals, type SubtreeTotals } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
  *   5 more child contexts containing 40960 total in 5 blocks; 39760 free (5 chunks); 1200 used
@@ -46,7 +46,7 @@ export interface SubtreeTotals extends Totals {
  *
  * @example
  * ```ts
- * import { readDump, subtreeTotals } from "./mod.ts";
+ * import { readDump, subtreeTotals } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   TopPortalContext: 8192 total in 1 blocks; 7936 free (0 chunks); 256 used
  *     PortalContext: 1024 total in 1 blocks; 592 free (0 chunks); 432 used: <unnamed>
@@ -81,7 +81,7 @@ export function flatTotals(f: FlatTree, i: number): SubtreeTotals {
  *
  * @example
  * ```ts
- * import { groupByName, type NameGroup, readDump } from "./mod.ts";
+ * import { groupByName, type NameGroup, readDump } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   CacheMemoryContext: 16384 total in 2 blocks; 4096 free (3 chunks); 12288 used
  *     index info: 2048 total in 2 blocks; 768 free (3 chunks); 1280 used: big_pkey
@@ -106,7 +106,7 @@ export interface NameGroup extends Totals {
  *
  * @example
  * ```ts
- * import { groupByName, readDump } from "./mod.ts";
+ * import { groupByName, readDump } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   ExprContext: 8192 total in 1 blocks; 7952 free (0 chunks); 240 used
  *   ExprContext: 16384 total in 2 blocks; 4096 free (1 chunks); 12288 used
@@ -137,7 +137,7 @@ export function groupByName(root: MemNode): NameGroup[] {
  *
  * @example
  * ```ts
- * import { type BadLine, checkGrandTotal, readDump } from "./mod.ts";
+ * import { type BadLine, checkGrandTotal, readDump } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 999 used
  * `;
@@ -157,7 +157,7 @@ export interface BadLine {
  *
  * @example
  * ```ts
- * import { checkGrandTotal, type GrandTotalCheck, readDump } from "./mod.ts";
+ * import { checkGrandTotal, type GrandTotalCheck, readDump } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
  * Grand total: 16384 bytes in 2 blocks; 8144 free (3 chunks); 8240 used
@@ -185,7 +185,7 @@ export interface GrandTotalCheck {
  *
  * @example
  * ```ts
- * import { checkGrandTotal, readDump } from "./mod.ts";
+ * import { checkGrandTotal, readDump } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
  * Grand total: 16384 bytes in 3 blocks; 8144 free (3 chunks); 8240 used
@@ -223,7 +223,7 @@ export function checkGrandTotal(dump: Dump): GrandTotalCheck {
  *
  * @example
  * ```ts
- * import { analyze, type Analysis, readDump } from "./mod.ts";
+ * import { type Analysis, analyze, readDump } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   CacheMemoryContext: 16384 total in 2 blocks; 4096 free (3 chunks); 12288 used
  *     index info: 2048 total in 2 blocks; 768 free (3 chunks); 1280 used: big_pkey
@@ -262,7 +262,7 @@ export interface Analysis {
  *
  * @example
  * ```ts
- * import { analyze, readDump } from "./mod.ts";
+ * import { analyze, readDump } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   CacheMemoryContext: 16384 total in 2 blocks; 4096 free (3 chunks); 12288 used
  *     index info: 2048 total in 2 blocks; 768 free (3 chunks); 1280 used: big_pkey

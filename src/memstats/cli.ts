@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import { main } from "./cli.ts";
+ * import { main } from "@palloc/palloc/memstats/cli";
  * let out = "";
  * const code = await main(["--help"], { out: (t) => (out += t), err: () => {} });
  * console.assert(code === 0 && out.startsWith("usage: memstats FILE..."));
@@ -69,7 +69,7 @@ exit status: 0 ok, 1 unreadable input, 2 bad arguments, 3 --strict found problem
  *
  * @example
  * ```ts
- * import { type Io, main } from "./cli.ts";
+ * import { type Io, main } from "@palloc/palloc/memstats/cli";
  * const seen: string[] = [];
  * const io: Io = { out: (t) => seen.push(t), err: (t) => seen.push(`! ${t}`) };
  * const code = await main(["--top"], io); // a value is missing
@@ -249,9 +249,9 @@ function strayText(r: Reading, path: string): string {
  *
  * @example
  * ```ts
- * import { main } from "./cli.ts";
+ * import { main } from "@palloc/palloc/memstats/cli";
  * const file = await Deno.makeTempFile({ suffix: ".log" });
- * await Deno.writeTextFile(file, `[7] LOG:  logging memory contexts of PID 7
+ * await writeFile(file, `[7] LOG:  logging memory contexts of PID 7
  * [7] LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  * [7] LOG:  Grand total: 8192 bytes in 1 blocks; 192 free (0 chunks); 8000 used
  * `);

@@ -28,7 +28,7 @@ import type { ReadOptions } from "./tree_builder.ts";
  *
  * @example
  * ```ts
- * import { detectForm, type TextForm } from "./mod.ts";
+ * import { detectForm, type TextForm } from "@palloc/palloc/memstats";
  * const text = "TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used\n";
  * const form: TextForm | undefined = detectForm(text);
  * console.assert(form === "stderr");
@@ -45,7 +45,7 @@ const STDERR_LINE = /^[^\s].*?: \d+ total in \d+ blocks/m;
  *
  * @example
  * ```ts
- * import { detectForm } from "./mod.ts";
+ * import { detectForm } from "@palloc/palloc/memstats";
  * console.assert(detectForm("name,ident,parent,level,total_bytes\n") === "csv");
  * console.assert(detectForm("LOG:  logging memory contexts of PID 7\n") === "log");
  * console.assert(detectForm("TopMemoryContext: 8192 total in 1 blocks; …") === "stderr");
@@ -78,7 +78,7 @@ const decoder = new TextDecoder("utf-8");
  *
  * @example
  * ```ts
- * import { decodeInput, MemstatsError } from "./mod.ts";
+ * import { decodeInput, MemstatsError } from "@palloc/palloc/memstats";
  * console.assert(decodeInput(new TextEncoder().encode("Grand total")) === "Grand total");
  * try {
  *   decodeInput(new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 0x00]));
@@ -106,7 +106,7 @@ export function decodeInput(bytes: Uint8Array): string {
  *
  * @example
  * ```ts
- * import { readDumps, type ReadDumpsOptions } from "./mod.ts";
+ * import { readDumps, type ReadDumpsOptions } from "@palloc/palloc/memstats";
  * const text = "TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used\n";
  * const opts: ReadDumpsOptions = { form: "stderr", source: "gdb.txt" };
  * const [dump] = readDumps(text, opts);
@@ -126,7 +126,7 @@ export interface ReadDumpsOptions extends ReadOptions {
  *
  * @example
  * ```ts
- * import { readDumps } from "./mod.ts";
+ * import { readDumps } from "@palloc/palloc/memstats";
  * const block = (pid: number) => `LOG:  logging memory contexts of PID ${pid}
  * LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  * LOG:  Grand total: 8192 bytes in 1 blocks; 192 free (0 chunks); 8000 used
@@ -150,7 +150,7 @@ export function readDumps(input: string | Uint8Array, options: ReadDumpsOptions 
  *
  * @example
  * ```ts
- * import { readInput } from "./mod.ts";
+ * import { readInput } from "@palloc/palloc/memstats";
  * const json = (pid: number, message: string) => JSON.stringify({ pid, error_severity: "LOG", message });
  * const top = "level: 1; TopMemoryContext: 8192 total in 1 blocks; 0 free (0 chunks); 8192 used";
  * const grand = "Grand total: 8192 bytes in 1 blocks; 0 free (0 chunks); 8192 used";
@@ -209,7 +209,7 @@ export function readInput(input: string | Uint8Array, options: ReadDumpsOptions 
  *
  * @example
  * ```ts
- * import { readDump } from "./mod.ts";
+ * import { readDump } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  * Grand total: 8192 bytes in 1 blocks; 192 free (0 chunks); 8000 used
  * TopMemoryContext: 16384 total in 2 blocks; 384 free (1 chunks); 16000 used

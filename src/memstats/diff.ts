@@ -29,7 +29,7 @@ import { clipIdent } from "./text_grammar.ts";
  *
  * @example
  * ```ts
- * import { diffDumps, type DiffStatus, readDump } from "./mod.ts";
+ * import { diffDumps, type DiffStatus, readDump } from "@palloc/palloc/memstats";
  * const a = readDump(`TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   MessageContext: 8192 total in 1 blocks; 4096 free (0 chunks); 4096 used
  *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
@@ -57,7 +57,7 @@ export type DiffStatus =
  *
  * @example
  * ```ts
- * import { diffDumps, type DiffEntry, readDump } from "./mod.ts";
+ * import { diffDumps, type DiffEntry, readDump } from "@palloc/palloc/memstats";
  * const a = readDump(`TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   MessageContext: 8192 total in 1 blocks; 4096 free (0 chunks); 4096 used
  *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
@@ -97,7 +97,7 @@ export interface DiffEntry {
  *
  * @example
  * ```ts
- * import { diffDumps, type DumpDiff, readDump } from "./mod.ts";
+ * import { diffDumps, type DumpDiff, readDump } from "@palloc/palloc/memstats";
  * const a = readDump(`TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   MessageContext: 8192 total in 1 blocks; 4096 free (0 chunks); 4096 used
  *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
@@ -252,7 +252,7 @@ export function diffTrees(a: MemNode, b: MemNode): DumpDiff {
  *
  * @example
  * ```ts
- * import { diffDumps, groupChanges, type NameChange, readDump } from "./mod.ts";
+ * import { diffDumps, groupChanges, type NameChange, readDump } from "@palloc/palloc/memstats";
  * const a = readDump(`TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   CacheMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  * `);
@@ -288,7 +288,7 @@ export interface NameChange {
  *
  * @example
  * ```ts
- * import { diffDumps, groupChanges, readDump } from "./mod.ts";
+ * import { diffDumps, groupChanges, readDump } from "@palloc/palloc/memstats";
  * const a = readDump(`TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   ExprContext: 8192 total in 1 blocks; 7952 free (0 chunks); 240 used
  *   ExprContext: 8192 total in 1 blocks; 7952 free (0 chunks); 240 used
@@ -328,7 +328,7 @@ export function groupChanges(diff: DumpDiff): NameChange[] {
  *
  * @example
  * ```ts
- * import { diffDumps, largestChanges, readDump } from "./mod.ts";
+ * import { diffDumps, largestChanges, readDump } from "@palloc/palloc/memstats";
  * const a = readDump(`TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   MessageContext: 8192 total in 1 blocks; 4096 free (0 chunks); 4096 used
  *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
@@ -358,7 +358,7 @@ export function largestChanges(diff: DumpDiff, n: number): DiffEntry[] {
  *
  * @example
  * ```ts
- * import { diffDumps, readDump } from "./mod.ts";
+ * import { diffDumps, readDump } from "@palloc/palloc/memstats";
  * const a = readDump(`TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   MessageContext: 8192 total in 1 blocks; 4096 free (0 chunks); 4096 used
  *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used

@@ -19,7 +19,7 @@ const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
  *
  * @example
  * ```ts
- * import { formatBytes } from "./mod.ts";
+ * import { formatBytes } from "@palloc/palloc/memstats";
  * console.assert(formatBytes(240) === "240 B");
  * console.assert(formatBytes(1536) === "1.50 KiB");
  * console.assert(formatBytes(58087040) === "55.4 MiB");
@@ -42,7 +42,7 @@ export function formatBytes(n: number): string {
  *
  * @example
  * ```ts
- * import { formatDelta } from "./mod.ts";
+ * import { formatDelta } from "@palloc/palloc/memstats";
  * console.assert(formatDelta(2048) === "+2.00 KiB");
  * console.assert(formatDelta(-12) === "-12 B" && formatDelta(0) === "0 B");
  * ```
@@ -66,7 +66,7 @@ const FORM_NAMES: Record<Dump["format"], string> = {
  *
  * @example
  * ```ts
- * import { describeDump, readDump } from "./mod.ts";
+ * import { describeDump, readDump } from "@palloc/palloc/memstats";
  * const text = `LOG:  logging memory contexts of PID 14702
  * LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  * LOG:  Grand total: 8192 bytes in 1 blocks; 192 free (0 chunks); 8000 used
@@ -105,7 +105,7 @@ function consumerTable(title: string, rows: Consumer[]): string[] {
  *
  * @example
  * ```ts
- * import { analyze, formatAnalysis, readDump } from "./mod.ts";
+ * import { analyze, formatAnalysis, readDump } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
  * Grand total: 16384 bytes in 2 blocks; 8144 free (3 chunks); 8240 used
@@ -165,7 +165,7 @@ export function formatAnalysis(d: Dump, a: Analysis, top: number): string {
  *
  * @example
  * ```ts
- * import { diffDumps, formatDiff, readDump } from "./mod.ts";
+ * import { diffDumps, formatDiff, readDump } from "@palloc/palloc/memstats";
  * const a = readDump(`TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   MessageContext: 8192 total in 1 blocks; 4096 free (0 chunks); 4096 used
  * `);

@@ -28,7 +28,7 @@ type Frame =
  *
  * @example
  * ```ts
- * import { jsonChunks } from "./mod.ts";
+ * import { jsonChunks } from "@palloc/palloc/memstats";
  * let deep: { child?: unknown } = {};
  * const root = deep;
  * for (let i = 0; i < 100_000; i++) deep = deep.child = {}; // far past JSON.stringify's depth

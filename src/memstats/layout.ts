@@ -17,7 +17,7 @@ import type { MemNode } from "./model.ts";
  *
  * @example
  * ```ts
- * import { type Cell, icicleLayout, readDump } from "./mod.ts";
+ * import { type Cell, icicleLayout, readDump } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
  * `;
@@ -48,7 +48,7 @@ export interface Cell {
  *
  * @example
  * ```ts
- * import { icicleLayout, type IcicleLayout, readDump } from "./mod.ts";
+ * import { icicleLayout, type IcicleLayout, readDump } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   TopPortalContext: 8192 total in 1 blocks; 7936 free (0 chunks); 256 used
  *     PortalContext: 1024 total in 1 blocks; 592 free (0 chunks); 432 used: <unnamed>
@@ -69,7 +69,7 @@ export interface IcicleLayout {
  *
  * @example
  * ```ts
- * import { icicleLayout, type LayoutOptions, readDump } from "./mod.ts";
+ * import { icicleLayout, type LayoutOptions, readDump } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   MessageContext: 8192 total in 1 blocks; 4096 free (0 chunks); 4096 used
  *   CacheMemoryContext: 16384 total in 2 blocks; 4096 free (3 chunks); 12288 used
@@ -90,7 +90,7 @@ export interface LayoutOptions {
  *
  * @example
  * ```ts
- * import { icicleLayout, readDump } from "./mod.ts";
+ * import { icicleLayout, readDump } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   CacheMemoryContext: 16384 total in 2 blocks; 4096 free (3 chunks); 12288 used
  *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used

@@ -19,7 +19,7 @@
  *
  * @example Read a dump, check it and draw it
  * ```ts
- * import { analyze, readDump, renderHtml } from "./mod.ts";
+ * import { analyze, readDump, renderHtml } from "@palloc/palloc/memstats";
  *
  * const dump = readDump(`LOG:  logging memory contexts of PID 7
  * LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used

@@ -15,7 +15,7 @@
  *
  * @example
  * ```ts
- * import { readDump, type Totals } from "./mod.ts";
+ * import { readDump, type Totals } from "@palloc/palloc/memstats";
  * const dump = readDump(`LOG:  logging memory contexts of PID 7
  * LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  * LOG:  Grand total: 8192 bytes in 1 blocks; 192 free (0 chunks); 8000 used
@@ -47,7 +47,7 @@ export interface Totals {
  *
  * @example
  * ```ts
- * import { type MemNode, readDump } from "./mod.ts";
+ * import { type MemNode, readDump } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   ExecutorState: 8192 total in 1 blocks; 7552 free (0 chunks); 640 used
  *   3 more child contexts containing 24576 total in 3 blocks; 23856 free (9 chunks); 720 used
@@ -84,7 +84,7 @@ export interface MemNode extends Totals {
  *
  * @example
  * ```ts
- * import { type DumpFormat, readDump } from "./mod.ts";
+ * import { type DumpFormat, readDump } from "@palloc/palloc/memstats";
  * const csv = [
  *   "name,ident,parent,level,total_bytes,total_nblocks,free_bytes,free_chunks,used_bytes",
  *   "TopMemoryContext,,,0,8192,1,192,0,8000",
@@ -100,7 +100,7 @@ export type DumpFormat = "log" | "stderr" | "csv" | "csvlog" | "jsonlog" | "psql
  *
  * @example
  * ```ts
- * import { readDump, type SkipReason } from "./mod.ts";
+ * import { readDump, type SkipReason } from "@palloc/palloc/memstats";
  * const dump = readDump(`LOG:  logging memory contexts of PID 7
  * LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  * LOG:  checkpoint starting: time
@@ -122,7 +122,7 @@ export type SkipReason =
  *
  * @example
  * ```ts
- * import { readDumps, type SkippedLine } from "./mod.ts";
+ * import { readDumps, type SkippedLine } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
  *   MessageContext: 8192 total in 1 blo`; // the capture was cut off
@@ -147,7 +147,7 @@ export interface SkippedLine {
  *
  * @example
  * ```ts
- * import { type Dump, readDump } from "./mod.ts";
+ * import { type Dump, readDump } from "@palloc/palloc/memstats";
  * const d: Dump = readDump(`LOG:  logging memory contexts of PID 4242
  * LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  * LOG:  Grand total: 8192 bytes in 1 blocks; 192 free (0 chunks); 8000 used
@@ -197,7 +197,7 @@ export interface Dump {
  *
  * @example
  * ```ts
- * import { readInput } from "./mod.ts";
+ * import { readInput } from "@palloc/palloc/memstats";
  * const head = (pid: number) => `LOG:  logging memory contexts of PID ${pid}`;
  * const top = "LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 0 free (0 chunks); 8192 used";
  * const grand = "LOG:  Grand total: 8192 bytes in 1 blocks; 0 free (0 chunks); 8192 used";
@@ -225,7 +225,7 @@ export interface Interleaving {
  *
  * @example
  * ```ts
- * import { readInput } from "./mod.ts";
+ * import { readInput } from "@palloc/palloc/memstats";
  * const r = readInput(`2026-01-01 10:00:00 UTC [7] LOG:  logging memory contexts of PID 7
  * 2026-01-01 10:00:00 UTC [7] LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 0 free (0 chunks); 8192 used
  * 2026-01-01 10:00:00 UTC [9] LOG:  level: 2; Lost: 1024 total in 1 blocks; 0 free (0 chunks); 1024 used
@@ -252,7 +252,7 @@ export interface Reading {
  *
  * @example
  * ```ts
- * import { detectForm, type InputForm } from "./mod.ts";
+ * import { detectForm, type InputForm } from "@palloc/palloc/memstats";
  * const form: InputForm | undefined = detectForm('{"timestamp":"2026-01-01 10:00:00 UTC","pid":7,"message":"x"}\n');
  * console.assert(form === "jsonlog");
  * ```
@@ -271,7 +271,7 @@ export type InputForm =
  *
  * @example
  * ```ts
- * import { MemstatsError, type MemstatsErrorCode, readDumps } from "./mod.ts";
+ * import { MemstatsError, type MemstatsErrorCode, readDumps } from "@palloc/palloc/memstats";
  * let code: MemstatsErrorCode | undefined;
  * try {
  *   readDumps(new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 0x00])); // an ELF header, not a dump
@@ -294,7 +294,7 @@ export type MemstatsErrorCode =
  *
  * @example
  * ```ts
- * import { MemstatsError, readDumps } from "./mod.ts";
+ * import { MemstatsError, readDumps } from "@palloc/palloc/memstats";
  * let error: unknown;
  * try {
  *   readDumps("name,level\nTopMemoryContext,1\n"); // a CSV, but not pg_backend_memory_contexts
@@ -324,7 +324,7 @@ export class MemstatsError extends Error {
  *
  * @example
  * ```ts
- * import { emptyTotals } from "./mod.ts";
+ * import { emptyTotals } from "@palloc/palloc/memstats";
  * const t = emptyTotals();
  * console.assert(t.totalBytes === 0 && t.nblocks === 0 && t.freeBytes === 0 && t.usedBytes === 0);
  * ```
@@ -338,7 +338,7 @@ export function emptyTotals(): Totals {
  *
  * @example
  * ```ts
- * import { addTotals, emptyTotals, readDump } from "./mod.ts";
+ * import { addTotals, emptyTotals, readDump } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
  * `;
@@ -361,7 +361,7 @@ export function addTotals(a: Totals, b: Totals): Totals {
  *
  * @example
  * ```ts
- * import { ownTotals, readDump } from "./mod.ts";
+ * import { ownTotals, readDump } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
  * `;
@@ -385,7 +385,7 @@ export function ownTotals(n: Totals): Totals {
  *
  * @example
  * ```ts
- * import { readDump, walk } from "./mod.ts";
+ * import { readDump, walk } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   TopPortalContext: 8192 total in 1 blocks; 7936 free (0 chunks); 256 used
  *     PortalContext: 1024 total in 1 blocks; 592 free (0 chunks); 432 used: <unnamed>
@@ -418,7 +418,7 @@ export function walk(
  *
  * @example
  * ```ts
- * import { countNodes, readDump } from "./mod.ts";
+ * import { countNodes, readDump } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
  *   5 more child contexts containing 40960 total in 5 blocks; 39760 free (5 chunks); 1200 used
@@ -437,7 +437,7 @@ export function countNodes(root: MemNode): number {
  *
  * @example
  * ```ts
- * import { isSummary, readDump } from "./mod.ts";
+ * import { isSummary, readDump } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
  *   5 more child contexts containing 40960 total in 5 blocks; 39760 free (5 chunks); 1200 used

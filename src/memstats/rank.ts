@@ -16,7 +16,7 @@ import type { MemNode } from "./model.ts";
  *
  * @example
  * ```ts
- * import { nodeLabel, readDump } from "./mod.ts";
+ * import { nodeLabel, readDump } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   index info: 2048 total in 2 blocks; 768 free (3 chunks); 1280 used: big_pkey
  * `;
@@ -36,7 +36,7 @@ export function nodeLabel(n: MemNode): string {
  *
  * @example
  * ```ts
- * import { type MemNode, nodePath, readDump, walk } from "./mod.ts";
+ * import { type MemNode, nodePath, readDump, walk } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   TopPortalContext: 8192 total in 1 blocks; 7936 free (0 chunks); 256 used
  *     PortalContext: 1024 total in 1 blocks; 592 free (0 chunks); 432 used: <unnamed>
@@ -61,7 +61,7 @@ export function nodePath(n: MemNode, parents: Map<MemNode, MemNode>): string {
  *
  * @example
  * ```ts
- * import { type RankBy, readDump, topConsumers } from "./mod.ts";
+ * import { type RankBy, readDump, topConsumers } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   CacheMemoryContext: 16384 total in 2 blocks; 4096 free (3 chunks); 12288 used
  *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
@@ -79,7 +79,7 @@ export type RankBy = "total" | "used" | "free" | "subtree";
  *
  * @example
  * ```ts
- * import { type Consumer, readDump, topConsumers } from "./mod.ts";
+ * import { type Consumer, readDump, topConsumers } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   CacheMemoryContext: 16384 total in 2 blocks; 4096 free (3 chunks); 12288 used
  *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
@@ -111,7 +111,7 @@ export interface Consumer {
  *
  * @example
  * ```ts
- * import { readDump, topConsumers } from "./mod.ts";
+ * import { readDump, topConsumers } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   CacheMemoryContext: 16384 total in 2 blocks; 4096 free (3 chunks); 12288 used
  *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used

@@ -43,7 +43,7 @@ interface Row {
  *
  * @example
  * ```ts
- * import { readCsv } from "./mod.ts";
+ * import { readCsv } from "@palloc/palloc/memstats";
  * const dump = readCsv([
  *   "name,ident,type,level,path,total_bytes,total_nblocks,free_bytes,free_chunks,used_bytes",
  *   "TopMemoryContext,,AllocSet,1,{1},8192,1,192,0,8000",

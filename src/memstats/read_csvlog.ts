@@ -80,7 +80,7 @@ export function readCsvlogReading(text: string, options: ReadOptions = {}): Asse
  *
  * @example
  * ```ts
- * import { readCsvlog } from "./mod.ts";
+ * import { readCsvlog } from "@palloc/palloc/memstats";
  * const rec = (n: number, msg: string) =>
  *   `2026-01-01 10:00:00.001 UTC,"postgres","bench",7,"[local]",6b1.7,${n},"idle",` +
  *   `2026-01-01 09:00:00 UTC,3/0,0,LOG,00000,"${msg}",,,,,,,,,"psql","client backend",,0`;

@@ -87,7 +87,7 @@ export function readJsonlogReading(text: string, options: ReadOptions = {}): Ass
  *
  * @example
  * ```ts
- * import { readJsonlog } from "./mod.ts";
+ * import { readJsonlog } from "@palloc/palloc/memstats";
  * const rec = (message: string) =>
  *   JSON.stringify({ timestamp: "2026-01-01 10:00:00.001 UTC", pid: 8, error_severity: "LOG", message, backend_type: "checkpointer" });
  * const json = [

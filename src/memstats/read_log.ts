@@ -89,7 +89,7 @@ export function readLogReading(text: string, options: ReadOptions = {}): Assembl
  *
  * @example
  * ```ts
- * import { readLog } from "./mod.ts";
+ * import { readLog } from "@palloc/palloc/memstats";
  * const [a, b] = readLog(`[42] LOG:  logging memory contexts of PID 42
  * [43] LOG:  logging memory contexts of PID 43
  * [42] LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used

@@ -83,7 +83,7 @@ function cells(line: string, border: boolean): string[] {
  *
  * @example
  * ```ts
- * import { readPsqlAligned } from "./mod.ts";
+ * import { readPsqlAligned } from "@palloc/palloc/memstats";
  * const text = `       name       | ident |      parent      | level | total_bytes | total_nblocks | free_bytes | free_chunks | used_bytes
  * ------------------+-------+------------------+-------+-------------+---------------+------------+-------------+------------
  *  TopMemoryContext |       |                  |     0 |       97680 |             5 |      13680 |           8 |      84000
@@ -170,7 +170,7 @@ function viewOrForm(records: CsvRecord[], text: string, options: ReadOptions): D
  *
  * @example
  * ```ts
- * import { readPsqlExpanded } from "./mod.ts";
+ * import { readPsqlExpanded } from "@palloc/palloc/memstats";
  * const text = `-[ RECORD 1 ]-+-----------------
  * name          | TopMemoryContext
  * ident         |

@@ -20,7 +20,7 @@ import { BlockState, PROGRESS_EVERY, type ReadOptions, splitLines } from "./tree
  *
  * @example
  * ```ts
- * import { readStderr } from "./mod.ts";
+ * import { readStderr } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   tuplestore tuples: 32768 total in 3 blocks (200 chunks); 1024 free (0 chunks); 31744 used
  *   Caller tuples: 16384 total in 2 blocks; 384 free; 16000 used

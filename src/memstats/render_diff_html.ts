@@ -68,7 +68,7 @@ function icicle(id: string, root: MemNode, marks: Map<MemNode, DiffStatus>): str
  *
  * @example
  * ```ts
- * import { diffDumps, readDump, renderDiffHtml } from "./mod.ts";
+ * import { diffDumps, readDump, renderDiffHtml } from "@palloc/palloc/memstats";
  * const a = readDump(`TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   MessageContext: 8192 total in 1 blocks; 4096 free (0 chunks); 4096 used
  * `, { source: "before.txt" });

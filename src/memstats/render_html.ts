@@ -25,7 +25,7 @@ import { dumpFromTree } from "./walker.ts";
  *
  * @example
  * ```ts
- * import { type HtmlOptions, readDump, renderHtml } from "./mod.ts";
+ * import { type HtmlOptions, readDump, renderHtml } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
  * `;
@@ -179,7 +179,7 @@ export function jsonForScript(v: unknown): string {
  *
  * @example
  * ```ts
- * import { readDump, renderHtml } from "./mod.ts";
+ * import { readDump, renderHtml } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
  * Grand total: 16384 bytes in 2 blocks; 8144 free (3 chunks); 8240 used

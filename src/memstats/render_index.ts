@@ -32,7 +32,7 @@ a{color:#145}
  *
  * @example
  * ```ts
- * import { readInput, renderIndex } from "./mod.ts";
+ * import { readInput, renderIndex } from "@palloc/palloc/memstats";
  * const dump = (pid: number) => `[${pid}] LOG:  logging memory contexts of PID ${pid}
  * [${pid}] LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 0 free (0 chunks); 8192 used
  * [${pid}] LOG:  Grand total: 8192 bytes in 1 blocks; 0 free (0 chunks); 8192 used

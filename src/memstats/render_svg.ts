@@ -20,7 +20,7 @@ import type { Dump, MemNode } from "./model.ts";
  *
  * @example
  * ```ts
- * import { type ColorBy, readDump, renderSvg } from "./mod.ts";
+ * import { type ColorBy, readDump, renderSvg } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
  * `;
@@ -76,7 +76,7 @@ export function nodeColor(n: MemNode, by: ColorBy): string {
  *
  * @example
  * ```ts
- * import { readDump, renderSvg, type SvgOptions } from "./mod.ts";
+ * import { readDump, renderSvg, type SvgOptions } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
  * `;
@@ -182,7 +182,7 @@ export function legendEntries(colorBy: ColorBy): [string, string][] {
  *
  * @example
  * ```ts
- * import { readDump, renderSvg } from "./mod.ts";
+ * import { readDump, renderSvg } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
  * `;

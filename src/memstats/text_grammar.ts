@@ -95,7 +95,7 @@ const decoder = new TextDecoder();
  *
  * @example
  * ```ts
- * import { clipIdent } from "./mod.ts";
+ * import { clipIdent } from "@palloc/palloc/memstats";
  * console.assert(clipIdent("SELECT 1\nFROM t") === "SELECT 1 FROM t");
  * const long = clipIdent("SELECT " + "x, ".repeat(50) + "1");
  * console.assert(long.length === 103 && long.endsWith("...")); // 100 bytes, then "..."

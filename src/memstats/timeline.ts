@@ -20,7 +20,7 @@ import { countNodes, type Dump, type Reading } from "./model.ts";
  *
  * @example
  * ```ts
- * import { readInput, timeline, type TimelineRow } from "./mod.ts";
+ * import { readInput, timeline, type TimelineRow } from "@palloc/palloc/memstats";
  * const r = readInput(`LOG:  logging memory contexts of PID 7
  * LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  * LOG:  Grand total: 8192 bytes in 1 blocks; 192 free (0 chunks); 8000 used
@@ -58,7 +58,7 @@ export interface TimelineRow {
  *
  * @example
  * ```ts
- * import { readInput, timeline } from "./mod.ts";
+ * import { readInput, timeline } from "@palloc/palloc/memstats";
  * const head = (pid: number) => `LOG:  logging memory contexts of PID ${pid}`;
  * const top = "LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 0 free (0 chunks); 8192 used";
  * const grand = "LOG:  Grand total: 8192 bytes in 1 blocks; 0 free (0 chunks); 8192 used";
@@ -134,7 +134,7 @@ const SIGNATURES: [string, string][] = [
  *
  * @example
  * ```ts
- * import { guessBackendType, readDump } from "./mod.ts";
+ * import { guessBackendType, readDump } from "@palloc/palloc/memstats";
  * const d = readDump(`TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   Checkpointer: 24576 total in 2 blocks; 24336 free (0 chunks); 240 used
  * `);
@@ -152,7 +152,7 @@ export function guessBackendType(d: Dump): string | undefined {
  *
  * @example
  * ```ts
- * import { formatTimeline, readInput, timeline } from "./mod.ts";
+ * import { formatTimeline, readInput, timeline } from "@palloc/palloc/memstats";
  * const r = readInput(`2026-01-01 10:00:00 UTC [7] LOG:  logging memory contexts of PID 7
  * 2026-01-01 10:00:00 UTC [7] LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 0 free (0 chunks); 8192 used
  * 2026-01-01 10:00:00 UTC [7] LOG:  Grand total: 8192 bytes in 1 blocks; 0 free (0 chunks); 8192 used
@@ -187,7 +187,7 @@ export function formatTimeline(rows: TimelineRow[]): string {
  *
  * @example
  * ```ts
- * import { pidHistory, type PidHistory, readInput } from "./mod.ts";
+ * import { pidHistory, type PidHistory, readInput } from "@palloc/palloc/memstats";
  * const dump = (bytes: number) => `[7] LOG:  logging memory contexts of PID 7
  * [7] LOG:  level: 1; TopMemoryContext: ${bytes} total in 1 blocks; 0 free (0 chunks); ${bytes} used
  * [7] LOG:  Grand total: ${bytes} bytes in 1 blocks; 0 free (0 chunks); ${bytes} used
@@ -210,7 +210,7 @@ export interface PidHistory {
  *
  * @example
  * ```ts
- * import { pidHistory, readInput } from "./mod.ts";
+ * import { pidHistory, readInput } from "@palloc/palloc/memstats";
  * const dump = (pid: number, bytes: number) => `[${pid}] LOG:  logging memory contexts of PID ${pid}
  * [${pid}] LOG:  level: 1; TopMemoryContext: ${bytes} total in 1 blocks; 0 free (0 chunks); ${bytes} used
  * [${pid}] LOG:  Grand total: ${bytes} bytes in 1 blocks; 0 free (0 chunks); ${bytes} used
@@ -232,7 +232,7 @@ export function pidHistory(dumps: Dump[], pid: number): PidHistory {
  *
  * @example
  * ```ts
- * import { formatPidHistory, pidHistory, readInput } from "./mod.ts";
+ * import { formatPidHistory, pidHistory, readInput } from "@palloc/palloc/memstats";
  * const dump = (bytes: number) => `[7] LOG:  logging memory contexts of PID 7
  * [7] LOG:  level: 1; TopMemoryContext: ${bytes} total in 1 blocks; 0 free (0 chunks); ${bytes} used
  * [7] LOG:  Grand total: ${bytes} bytes in 1 blocks; 0 free (0 chunks); ${bytes} used

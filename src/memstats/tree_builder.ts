@@ -104,7 +104,7 @@ export class BlockState {
  *
  * @example
  * ```ts
- * import { readLog, type ReadOptions } from "./mod.ts";
+ * import { readLog, type ReadOptions } from "@palloc/palloc/memstats";
  * const text = `LOG:  logging memory contexts of PID 7
  * LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  * `;

@@ -33,7 +33,7 @@ function pct(part: number, whole: number): string {
  *
  * @example
  * ```ts
- * import { readDump, verdict } from "./mod.ts";
+ * import { readDump, verdict } from "@palloc/palloc/memstats";
  * const d = readDump(`TopMemoryContext: 65536 total in 4 blocks; 1024 free (0 chunks); 64512 used
  *   TopPortalContext: 8192 total in 1 blocks; 7936 free (0 chunks); 256 used
  *     PortalContext: 1024 total in 1 blocks; 592 free (0 chunks); 432 used: h

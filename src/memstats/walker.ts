@@ -19,7 +19,8 @@ import { flatten } from "./flat.ts";
  *
  * @example
  * ```ts
- * import { type ContextStats, treeFromWalker } from "./mod.ts";
+ * import type { ContextStats } from "@palloc/palloc/memstats";
+ * import { treeFromWalker } from "@palloc/palloc/memstats";
  * const stats: ContextStats = {
  *   name: "ExecutorState", ident: null, totalBytes: 8192, nblocks: 1, freeBytes: 4096,
  *   freeChunks: 2,
@@ -52,7 +53,7 @@ export interface ContextStats {
  *
  * @example
  * ```ts
- * import { type ContextWalker, countNodes, treeFromWalker } from "./mod.ts";
+ * import { type ContextWalker, countNodes, treeFromWalker } from "@palloc/palloc/memstats";
  * type Ctx = { name: string; size: number; kids: Ctx[] };
  * const walker: ContextWalker<Ctx> = {
  *   stats: (c) => ({ name: c.name, totalBytes: c.size, nblocks: 1, freeBytes: 0, freeChunks: 0 }),
@@ -76,7 +77,7 @@ export interface ContextWalker<C> {
  *
  * @example
  * ```ts
- * import { dumpFromTree, renderHtml, treeFromWalker } from "./mod.ts";
+ * import { dumpFromTree, renderHtml, treeFromWalker } from "@palloc/palloc/memstats";
  * type Ctx = { name: string; bytes: number; free: number; kids: Ctx[] };
  * const child: Ctx = { name: "Child", bytes: 1024, free: 0, kids: [] };
  * const top: Ctx = { name: "Top", bytes: 8192, free: 100, kids: [child] };
@@ -126,7 +127,7 @@ export function treeFromWalker<C>(root: C, walker: ContextWalker<C>): MemNode {
  *
  * @example
  * ```ts
- * import { dumpFromTree, type StatsTree } from "./mod.ts";
+ * import { dumpFromTree, type StatsTree } from "@palloc/palloc/memstats";
  * const stats: StatsTree = {
  *   name: "TopMemoryContext", ident: null, type: "AllocSet", level: 1, totalBytes: 8192,
  *   nblocks: 1, freeBytes: 192, freeChunks: 0, usedBytes: 8000,
@@ -188,7 +189,7 @@ function asMemTree(input: MemNode | StatsTree): MemNode {
  *
  * @example
  * ```ts
- * import { dumpFromTree, type DumpFromTreeOptions, readDump } from "./mod.ts";
+ * import { dumpFromTree, type DumpFromTreeOptions, readDump } from "@palloc/palloc/memstats";
  * const text = "TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used\n";
  * const opts: DumpFromTreeOptions = { source: "palloc", levelBase: 0, withGrandTotal: false };
  * const dump = dumpFromTree(readDump(text).root, opts);
@@ -211,7 +212,7 @@ export interface DumpFromTreeOptions {
  *
  * @example
  * ```ts
- * import { dumpFromTree, type MemNode, writeLog } from "./mod.ts";
+ * import { dumpFromTree, type MemNode, writeLog } from "@palloc/palloc/memstats";
  * const root: MemNode = {
  *   name: "Top", level: 0, totalBytes: 1024, nblocks: 1, freeBytes: 24, freeChunks: 0,
  *   usedBytes: 1000, children: [],

@@ -20,7 +20,7 @@ import { formatContextBody, formatGrandBody } from "./text_grammar.ts";
  *
  * @example
  * ```ts
- * import { readDump, writeLog, type WriteLogOptions } from "./mod.ts";
+ * import { readDump, writeLog, type WriteLogOptions } from "@palloc/palloc/memstats";
  * const text = `LOG:  logging memory contexts of PID 7
  * LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  * LOG:  Grand total: 8192 bytes in 1 blocks; 192 free (0 chunks); 8000 used
@@ -47,7 +47,7 @@ function grandOf(dump: Dump) {
  *
  * @example
  * ```ts
- * import { readDump, writeLog } from "./mod.ts";
+ * import { readDump, writeLog } from "@palloc/palloc/memstats";
  * const text = `LOG:  logging memory contexts of PID 7
  * LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  * LOG:  level: 2; ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
@@ -76,7 +76,7 @@ export function writeLog(dump: Dump, options: WriteLogOptions = {}): string {
  *
  * @example
  * ```ts
- * import { readDump, writeStderr } from "./mod.ts";
+ * import { readDump, writeStderr } from "@palloc/palloc/memstats";
  * const csv = [
  *   "name,ident,type,level,path,total_bytes,total_nblocks,free_bytes,free_chunks,used_bytes",
  *   "TopMemoryContext,,AllocSet,1,{1},8192,1,192,0,8000",
@@ -101,7 +101,7 @@ export function writeStderr(dump: Dump): string {
  *
  * @example
  * ```ts
- * import { readDump, writeCsv, type WriteCsvOptions } from "./mod.ts";
+ * import { readDump, writeCsv, type WriteCsvOptions } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
  * `;
@@ -134,7 +134,7 @@ function stats(n: MemNode): string {
  *
  * @example
  * ```ts
- * import { readDump, writeCsv } from "./mod.ts";
+ * import { readDump, writeCsv } from "@palloc/palloc/memstats";
  * const text = `TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  *   ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
  * `;

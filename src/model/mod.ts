@@ -56,7 +56,7 @@
  *
  * @example
  * ```ts
- * import { alloc, createAllocSet, deleteContext, initialState, TOP } from "./mod.ts";
+ * import { alloc, createAllocSet, deleteContext, initialState, TOP } from "@palloc/palloc/model";
  * let s = initialState();
  * const made = createAllocSet(s, TOP, "work", 0, 8192, 8 * 1024 * 1024);
  * if (!made.ok) throw new Error(made.refusal.message);

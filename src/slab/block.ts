@@ -194,8 +194,12 @@ export function SlabListRelease(head: number, blockSize: number): number {
  *
  * @example
  * ```ts
- * import { MemoryContextInit, TopMemoryContext } from "../mcxt/mod.ts";
- * import { SlabContext, SlabContextCreate } from "./mod.ts";
+ * import {
+ *   MemoryContextInit,
+ *   SlabContext,
+ *   SlabContextCreate,
+ *   TopMemoryContext,
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * // Many objects of one size, like reorderbuffer's transaction entries.
  * const slab = SlabContextCreate(TopMemoryContext, "TXN", 8192, 104);

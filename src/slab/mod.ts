@@ -44,6 +44,7 @@
  * containing chunk" ERROR on every chunk operation; and a block given back to
  * the heap has its context link zeroed first, so stale pointers into it fail.
  */
+import { assertParent } from "../mcxt/guard.ts";
 import { elogError } from "../elog.ts";
 import {
   type ContextMethods,
@@ -85,9 +86,15 @@ export { SlabContext } from "./block.ts";
  *
  * @example
  * ```ts
- * import { SlabContextCreate } from "./mod.ts";
- * import { GetMemoryChunkSpace, MemoryContextAlloc, MemoryContextDelete } from "../mcxt/mod.ts";
- * import { MemoryContextInit, pfree, TopMemoryContext } from "../mcxt/mod.ts";
+ * import {
+ *   GetMemoryChunkSpace,
+ *   MemoryContextAlloc,
+ *   MemoryContextDelete,
+ *   MemoryContextInit,
+ *   pfree,
+ *   SlabContextCreate,
+ *   TopMemoryContext,
+ * } from "@palloc/palloc";
  * MemoryContextInit();
  * const slab = SlabContextCreate(TopMemoryContext, "records", 8192, 104);
  * const p = MemoryContextAlloc(slab, 104);
@@ -102,6 +109,7 @@ export function SlabContextCreate(
   blockSize: number,
   chunkSize: number,
 ): MemoryContext {
+  assertParent(parent);
   if (!Number.isSafeInteger(blockSize) || blockSize < 0) {
     elogError(`invalid block size ${blockSize} for slab`);
   }

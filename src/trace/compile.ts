@@ -230,8 +230,8 @@ export class TraceCompiler {
  *
  * @example
  * ```ts
- * import { parseTrace } from "./parse.ts";
  * import { compileTrace, Op } from "./compile.ts";
+ * import { parseTrace } from "./parse.ts";
  * const c = compileTrace(parseTrace("create A aset TopMemoryContext 0 1024 8192\nalloc p1 A 10\n"));
  * console.assert(c.code[1] === Op.ALLOC && c.b[1] === 2 && c.n[1] === 10);
  * ```

@@ -211,8 +211,8 @@ export function execute(
  * ```ts
  * import { loadPallocApi } from "./api.ts";
  * import { compileTrace } from "./compile.ts";
- * import { parseTrace } from "./parse.ts";
  * import { replayCompiled } from "./execute.ts";
+ * import { parseTrace } from "./parse.ts";
  * const api = await loadPallocApi();
  * const c = compileTrace(parseTrace("create A aset TopMemoryContext 0 1024 8192\nalloc p1 A 10\n"));
  * api.mcxt.MemoryContextInit();
