@@ -36,6 +36,7 @@
  * `aset_alloc.ts` owns the chunks — alloc, free, realloc, the chunk lookups
  * and the block-tail carving above; `aset_check.ts` the self-check.
  */
+import { assertParentOk } from "../mcxt/guard.ts";
 import {
   heap,
   type MemoryContext,
@@ -143,6 +144,7 @@ export function AllocSetContextCreate(
   initBlockSize: number,
   maxBlockSize: number,
 ): MemoryContext {
+  assertParentOk(parent, name); // before anything is allocated: a refusal leaks nothing
   validateParameters(minContextSize, initBlockSize, maxBlockSize);
   let freeListIndex = -1;
   if (minContextSize === 0 && initBlockSize === 8 * 1024) freeListIndex = 0;
@@ -219,7 +221,7 @@ function AllocSetRecycle(
   set.freeListIndex = old.freeListIndex;
   registerContext(set, old.header);
   MemoryContextCreate(set, parent, name);
-  set.memAllocated = heap.i32[(set.keeper >>> 2) + B_ENDPTR] - set.header;
+  set.memAllocated = heap.u32[(set.keeper >>> 2) + B_ENDPTR] - set.header;
   return set;
 }
 
@@ -233,7 +235,7 @@ function AllocSetReset(ctx: MemoryContext): void {
   while (block !== 0) {
     const m = heap.i32;
     const b = block >>> 2;
-    const next = m[b + B_NEXT];
+    const next = m[b + B_NEXT] >>> 0;
     if (block === keeper) {
       m[b + B_FREEPTR] = block + ALLOC_BLOCKHDRSZ;
       m[b + B_PREV] = 0;
@@ -265,7 +267,7 @@ function AllocSetDelete(ctx: MemoryContext): void {
   }
   let block = set.blocks;
   while (block !== 0) {
-    const next = heap.i32[(block >>> 2) + B_NEXT];
+    const next = heap.u32[(block >>> 2) + B_NEXT];
     if (block !== set.keeper) AllocSetBlockFree(set, block);
     block = next;
   }

@@ -24,6 +24,8 @@
 import { installHeap } from "./context.ts";
 import { Heap, type HeapOptions } from "../heap/mod.ts";
 import { AllocSetContextCreate } from "../aset/mod.ts";
+import { assertNoCallbacks } from "./guard.ts";
+export { MemoryContextReentryError } from "./guard.ts";
 import { CheckingInstall } from "../checking/mod.ts";
 import { setStandardContexts } from "./current.ts";
 
@@ -57,6 +59,7 @@ export type MemoryContextInitOptions = HeapOptions & {
  * ```
  */
 export function MemoryContextInit(options?: MemoryContextInitOptions): void {
+  assertNoCallbacks("MemoryContextInit"); // the running reset would go on in the new heap
   installHeap(new Heap(options));
   CheckingInstall(options?.checking === true);
   const top = AllocSetContextCreate(null, "TopMemoryContext", 0, 8 * 1024, 8 * 1024 * 1024);

@@ -16,7 +16,7 @@ import { checking, ERRCODE_DATA_CORRUPTED } from "../checking/mod.ts";
 
 import { CheckingBeforeRelease, CheckingReleaseContext } from "../checking/tree.ts";
 import { CurrentMemoryContext, TopMemoryContext } from "./current.ts";
-import { assertLive } from "./guard.ts";
+import { assertLive, assertReleasable, enterCallbacks, leaveCallbacks } from "./guard.ts";
 import { MemoryContextTraverseNext, unlinkFromParent } from "./tree.ts";
 
 /**
@@ -41,6 +41,7 @@ import { MemoryContextTraverseNext, unlinkFromParent } from "./tree.ts";
  */
 export function MemoryContextReset(ctx: MemoryContext): void {
   assertLive(ctx);
+  assertReleasable(ctx, "MemoryContextReset");
   for (let c = ctx.firstchild; c !== null; c = c.nextchild) assertNotCurrentWithin(c);
   if (checking) CheckingBeforeRelease(ctx, true);
   if (!ctx.isReset || ctx.firstchild !== null) {
@@ -72,6 +73,7 @@ export function MemoryContextReset(ctx: MemoryContext): void {
  */
 export function MemoryContextResetOnly(ctx: MemoryContext): void {
   assertLive(ctx);
+  assertReleasable(ctx, "MemoryContextResetOnly");
   if (!ctx.isReset) {
     HeapCheckRelease(ctx, RESET, NONE);
     resetOnly(ctx);
@@ -86,7 +88,7 @@ export function MemoryContextResetOnly(ctx: MemoryContext): void {
 export function resetOnly(ctx: MemoryContext): void {
   if (checking) CheckingBeforeRelease(ctx, false);
   if (ctx.resetCbs !== null) {
-    callResetCallbacks(ctx);
+    callResetCallbacks(ctx, false);
     HeapCheckRelease(ctx, RESET, NONE); // the callbacks may have changed the heap
   }
   if (checking) CheckingReleaseContext(ctx);
@@ -114,6 +116,7 @@ export function resetOnly(ctx: MemoryContext): void {
  */
 export function MemoryContextResetChildren(ctx: MemoryContext): void {
   assertLive(ctx);
+  assertReleasable(ctx, "MemoryContextResetChildren");
   if (checking) CheckingBeforeRelease(ctx, true);
   HeapCheckRelease(ctx, NONE, RESET);
   for (let c = ctx.firstchild; c !== null; c = MemoryContextTraverseNext(c, ctx)) {
@@ -142,6 +145,7 @@ export function MemoryContextResetChildren(ctx: MemoryContext): void {
  */
 export function MemoryContextDelete(ctx: MemoryContext): void {
   assertLive(ctx);
+  assertReleasable(ctx, "MemoryContextDelete");
   if (ctx === TopMemoryContext || ctx.parent === null) {
     throw new PgError(ERRCODE_INTERNAL_ERROR, `cannot delete memory context "${ctx.name}"`);
   }
@@ -225,6 +229,7 @@ function HeapCheckRelease(ctx: MemoryContext, self: number, below: number): void
  */
 export function MemoryContextDeleteChildren(ctx: MemoryContext): void {
   assertLive(ctx);
+  assertReleasable(ctx, "MemoryContextDeleteChildren");
   for (let c = ctx.firstchild; c !== null; c = c.nextchild) assertNotCurrentWithin(c);
   if (checking) CheckingBeforeRelease(ctx, true);
   HeapCheckRelease(ctx, NONE, DELETE);
@@ -244,7 +249,7 @@ function assertNotCurrentWithin(ctx: MemoryContext): void {
 
 function deleteOnly(ctx: MemoryContext): void {
   if (ctx.resetCbs !== null) {
-    callResetCallbacks(ctx);
+    callResetCallbacks(ctx, true);
     HeapCheckRelease(ctx, DELETE, NONE); // the callbacks may have changed the heap
   }
   unlinkFromParent(ctx);
@@ -254,11 +259,24 @@ function deleteOnly(ctx: MemoryContext): void {
   ctx.methods.delete(ctx);
 }
 
-function callResetCallbacks(ctx: MemoryContext): void {
+/**
+ * Runs `ctx`'s callbacks, newest first, each taken off the list before it
+ * runs (so it runs once, even if it throws). A callback that throws aborts
+ * the reset or delete there, as an ERROR does in PostgreSQL: the error
+ * propagates, `ctx` keeps its memory and its remaining callbacks, and the
+ * tree stays consistent (a later reset or delete carries on). While they run,
+ * `guard.ts` refuses the calls that would pull the walk's ground away.
+ */
+function callResetCallbacks(ctx: MemoryContext, deleting: boolean): void {
   let cb: MemoryContextCallback | null;
-  while ((cb = ctx.resetCbs) !== null) {
-    ctx.resetCbs = cb.next ?? null;
-    cb.func(cb.arg);
+  enterCallbacks(ctx, deleting);
+  try {
+    while ((cb = ctx.resetCbs) !== null) {
+      ctx.resetCbs = cb.next ?? null;
+      cb.func(cb.arg);
+    }
+  } finally {
+    leaveCallbacks();
   }
 }
 
