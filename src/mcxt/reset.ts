@@ -88,7 +88,7 @@ export function MemoryContextResetOnly(ctx: MemoryContext): void {
 export function resetOnly(ctx: MemoryContext): void {
   if (checking) CheckingBeforeRelease(ctx, false);
   if (ctx.resetCbs !== null) {
-    callResetCallbacks(ctx, false);
+    MemoryContextCallResetCallbacks(ctx, false);
     HeapCheckRelease(ctx, RESET, NONE); // the callbacks may have changed the heap
   }
   if (checking) CheckingReleaseContext(ctx);
@@ -161,7 +161,7 @@ function deleteTree(ctx: MemoryContext): void {
   for (;;) {
     while (curr.firstchild !== null) curr = curr.firstchild;
     const parent = curr.parent as MemoryContext;
-    deleteOnly(curr);
+    MemoryContextDeleteOnly(curr);
     if (curr === ctx) break;
     curr = parent;
   }
@@ -247,9 +247,9 @@ function assertNotCurrentWithin(ctx: MemoryContext): void {
   }
 }
 
-function deleteOnly(ctx: MemoryContext): void {
+function MemoryContextDeleteOnly(ctx: MemoryContext): void {
   if (ctx.resetCbs !== null) {
-    callResetCallbacks(ctx, true);
+    MemoryContextCallResetCallbacks(ctx, true);
     HeapCheckRelease(ctx, DELETE, NONE); // the callbacks may have changed the heap
   }
   unlinkFromParent(ctx);
@@ -267,7 +267,7 @@ function deleteOnly(ctx: MemoryContext): void {
  * tree stays consistent (a later reset or delete carries on). While they run,
  * `guard.ts` refuses the calls that would pull the walk's ground away.
  */
-function callResetCallbacks(ctx: MemoryContext, deleting: boolean): void {
+function MemoryContextCallResetCallbacks(ctx: MemoryContext, deleting: boolean): void {
   let cb: MemoryContextCallback | null;
   enterCallbacks(ctx, deleting);
   try {
