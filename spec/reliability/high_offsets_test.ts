@@ -78,7 +78,13 @@ for (const base of [65536, ...BASES]) {
         }
         const mem = MemoryContextMemAllocated(cxt, false);
         assert.equal(mem, low(cxt.name, "mem_allocated", mem));
-        if (cxt.name !== "bump") { for (const p of ptrs) pfree(p); }
+        if (cxt.name !== "bump") {
+          for (const p of ptrs) pfree(p);
+          const again = MemoryContextAlloc(cxt, 64); // from a freelist or a freed slot
+          assert.ok(recording || (again > 2 ** 31 && again < 2 ** 32), `${cxt.name}: ${again}`);
+          assert.equal(GetMemoryChunkContext(again), cxt);
+          pfree(again);
+        }
         MemoryContextCheck(top);
         MemoryContextReset(cxt);
         MemoryContextCheck(top);
