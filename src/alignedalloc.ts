@@ -40,6 +40,7 @@
  */
 import {
   type ContextMethods,
+  headerlessLookups,
   heap,
   MCXT_ALLOC_ZERO,
   type MemoryContext,
@@ -184,6 +185,16 @@ function AlignedAllocUnaligned(pointer: number): number {
     pointer - unaligned < MEMORYCHUNK_SIZE || pointer - unaligned > alignto || unaligned < 16
   ) {
     elogError(`aligned chunk ${pointer} has an invalid redirect header`);
+  }
+  // The redirect header must lie inside the unaligned chunk's own space: a stale one left in
+  // freed memory may point back at a chunk that is live again (a Bump chunk has no header
+  // to measure, and its aligned chunks are known to Bump).
+  let headerless = false;
+  for (let i = 0; i < headerlessLookups.length; i++) {
+    if (headerlessLookups[i](unaligned) !== null) headerless = true;
+  }
+  if (!headerless && pointer > unaligned + GetMemoryChunkSpace(unaligned)) {
+    elogError(`aligned chunk ${pointer} lies outside the chunk its redirect header names`);
   }
   return unaligned;
 }

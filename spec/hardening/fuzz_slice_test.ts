@@ -21,6 +21,7 @@ Deno.test("a bounded slice of the hardening fuzzers finds nothing", async () => 
     "replay one with: deno task fuzz --replay FUZZER:SEED",
   );
   assert.equal(f.corruptionsFound, 0);
-  assert.ok(f.invalid > 1000 && f.traces > 10 && f.flips > 10, JSON.stringify(f));
+  // Every fuzzer ran (the counts depend on the machine's load: no speed is asserted).
+  assert.ok(f.invalid > 100 && f.traces > 2 && f.flips > 2, JSON.stringify(f));
   assert.equal(f.flips, f.flipsDetected + f.flipsHarmless);
 });

@@ -61,11 +61,27 @@ export interface ContextStats {
  * ```
  */
 export function contextStats(mc: MemoryContext, level = 1): ContextStats {
-  const k = MemoryContextCountersOf(mc);
-  const children: ContextStats[] = [];
-  for (let c = mc.firstchild; c !== null; c = c.nextchild) {
-    children.push(contextStats(c, level + 1));
+  // Iterative (no recursion on a user-chosen depth): each node is made when first seen
+  // and pushed onto its parent's list, in the parent's child order.
+  const root = statsNode(mc, level);
+  const nodes: ContextStats[] = [root];
+  const contexts: MemoryContext[] = [mc];
+  while (nodes.length !== 0) {
+    const node = nodes.pop() as ContextStats;
+    const ctx = contexts.pop() as MemoryContext;
+    for (let c = ctx.firstchild; c !== null; c = c.nextchild) {
+      const child = statsNode(c, node.level + 1);
+      node.children.push(child);
+      nodes.push(child);
+      contexts.push(c);
+    }
   }
+  return root;
+}
+
+/** One context's own statistics, its children still to be filled in. */
+function statsNode(mc: MemoryContext, level: number): ContextStats {
+  const k = MemoryContextCountersOf(mc);
   return {
     name: mc.name,
     ident: mc.ident,
@@ -77,7 +93,7 @@ export function contextStats(mc: MemoryContext, level = 1): ContextStats {
     freeChunks: k.freechunks,
     usedBytes: k.totalspace - k.freespace,
     memAllocated: MemoryContextMemAllocated(mc, false),
-    children,
+    children: [],
   };
 }
 
@@ -127,13 +143,15 @@ export function statsTotal(s: ContextStats): StatsTotals {
     freeChunks: s.freeChunks,
     usedBytes: s.usedBytes,
   };
-  for (const c of s.children) {
-    const ct = statsTotal(c);
-    t.totalBytes += ct.totalBytes;
-    t.nblocks += ct.nblocks;
-    t.freeBytes += ct.freeBytes;
-    t.freeChunks += ct.freeChunks;
-    t.usedBytes += ct.usedBytes;
+  const todo: ContextStats[] = [...s.children]; // iterative: trees may be deep
+  while (todo.length !== 0) {
+    const c = todo.pop() as ContextStats;
+    t.totalBytes += c.totalBytes;
+    t.nblocks += c.nblocks;
+    t.freeBytes += c.freeBytes;
+    t.freeChunks += c.freeChunks;
+    t.usedBytes += c.usedBytes;
+    for (const g of c.children) todo.push(g);
   }
   return t;
 }

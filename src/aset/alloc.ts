@@ -64,7 +64,7 @@ export function AllocSetAlloc(ctx: MemoryContext, size: number, flags: number): 
   const fidx = size > 8 ? 29 - Math.clz32(size - 1) : 0;
   const m = heap.i32;
   const head = set.fl + 2 * fidx;
-  const chunk = m[head];
+  const chunk = m[head] >>> 0;
   if (chunk !== 0) {
     // A free chunk carries the free mark and its own list's index: a damaged link is refused
     // before it is followed or handed out.
@@ -78,8 +78,8 @@ export function AllocSetAlloc(ctx: MemoryContext, size: number, flags: number): 
   const chunkSize = 8 << fidx;
   const block = set.blocks;
   const b = block >>> 2;
-  const freeptr = m[b + B_FREEPTR];
-  if (m[b + B_ENDPTR] - freeptr < chunkSize + ALLOC_CHUNKHDRSZ) {
+  const freeptr = m[b + B_FREEPTR] >>> 0;
+  if ((m[b + B_ENDPTR] >>> 0) - freeptr < chunkSize + ALLOC_CHUNKHDRSZ) {
     return AllocSetAllocFromNewBlock(set, size, flags, fidx);
   }
   m[b + B_FREEPTR] = freeptr + chunkSize + ALLOC_CHUNKHDRSZ;
@@ -111,7 +111,7 @@ function AllocSetAllocLarge(set: AllocSetContext, size: number, flags: number): 
   chunkSetHeaderExternal(m, chunk, MCTX_ASET_ID);
   // Goes under the active block so the active block's free space stays in use.
   const head = set.blocks;
-  const next = m[(head >>> 2) + B_NEXT];
+  const next = m[(head >>> 2) + B_NEXT] >>> 0;
   m[b + B_PREV] = head;
   m[b + B_NEXT] = next;
   if (next !== 0) m[(next >>> 2) + B_PREV] = block;
@@ -129,7 +129,7 @@ function AllocSetAllocFromNewBlock(
   let m = heap.i32;
   const old = set.blocks;
   const ob = old >>> 2;
-  let availspace = m[ob + B_ENDPTR] - m[ob + B_FREEPTR];
+  let availspace = (m[ob + B_ENDPTR] >>> 0) - (m[ob + B_FREEPTR] >>> 0);
   while (availspace >= (1 << ALLOC_MINBITS) + ALLOC_CHUNKHDRSZ) {
     let availchunk = availspace - ALLOC_CHUNKHDRSZ;
     let aFidx = AllocSetFreeIndex(availchunk);
@@ -137,7 +137,7 @@ function AllocSetAllocFromNewBlock(
       aFidx--;
       availchunk = 8 << aFidx;
     }
-    const chunk = m[ob + B_FREEPTR];
+    const chunk = m[ob + B_FREEPTR] >>> 0;
     m[ob + B_FREEPTR] = chunk + availchunk + ALLOC_CHUNKHDRSZ;
     availspace -= availchunk + ALLOC_CHUNKHDRSZ;
     chunkSetHeader(m, chunk, old, aFidx | FREE_MARK, MCTX_ASET_ID);
@@ -183,7 +183,7 @@ function externalBlock(chunk: number): number {
   const m = heap.i32;
   const b = block >>> 2;
   if (
-    block <= 0 || m[b + B_FREEPTR] !== m[b + B_ENDPTR] || !ownerIsAllocSet(m[b + B_OWNER]) ||
+    block <= 0 || m[b + B_FREEPTR] !== m[b + B_ENDPTR] || !ownerIsAllocSet(m[b + B_OWNER] >>> 0) ||
     !heap.isLive(block)
   ) {
     throw new PgError(ERRCODE_INTERNAL_ERROR, `could not find block containing chunk ${chunk}`);
@@ -203,10 +203,10 @@ export function AllocSetFree(pointer: number): void {
   if (chunkIsExternal(m, chunk)) {
     const block = externalBlock(chunk);
     const b = block >>> 2;
-    const set = contextAtHeader(m[b + B_OWNER]) as AllocSetContext;
+    const set = contextAtHeader(m[b + B_OWNER] >>> 0) as AllocSetContext;
     heap.checkFree(block); // heap damage is refused before the block leaves the set's list
-    const prev = m[b + B_PREV];
-    const next = m[b + B_NEXT];
+    const prev = m[b + B_PREV] >>> 0;
+    const next = m[b + B_NEXT] >>> 0;
     if (prev !== 0) m[(prev >>> 2) + B_NEXT] = next;
     else set.blocks = next;
     if (next !== 0) m[(next >>> 2) + B_PREV] = prev;
@@ -230,7 +230,7 @@ export function AllocSetFree(pointer: number): void {
 function AllocSetChunkOwner(m: Int32Array, chunk: number, what: string): AllocSetContext {
   const value = chunkGetValue(m, chunk);
   const block = chunkGetBlock(m, chunk);
-  const ctx = block > 0 ? contextAtHeaderOrNull(m[(block >>> 2) + B_OWNER]) : undefined;
+  const ctx = block > 0 ? contextAtHeaderOrNull(m[(block >>> 2) + B_OWNER] >>> 0) : undefined;
   if (
     ctx === undefined || ctx.methodId !== MCTX_ASET_ID ||
     chunk >= heap.u32[(block >>> 2) + B_FREEPTR] ||
@@ -256,10 +256,10 @@ export function AllocSetRealloc(pointer: number, size: number, flags: number): n
   let m = heap.i32;
   if (chunkIsExternal(m, chunk)) {
     const block = externalBlock(chunk);
-    const set = contextAtHeader(m[(block >>> 2) + B_OWNER]) as AllocSetContext;
+    const set = contextAtHeader(m[(block >>> 2) + B_OWNER] >>> 0) as AllocSetContext;
     MemoryContextCheckSize(set, size, flags);
     const blksize = MAXALIGN(size) + ALLOC_BLOCKHDRSZ + ALLOC_CHUNKHDRSZ;
-    const oldblksize = m[(block >>> 2) + B_ENDPTR] - block;
+    const oldblksize = (m[(block >>> 2) + B_ENDPTR] >>> 0) - block;
     const newblock = MemoryContextBlockRealloc(set, block, oldblksize, blksize);
     if (newblock === 0) return MemoryContextAllocationFailure(set, size, flags);
     m = heap.i32;
@@ -267,8 +267,8 @@ export function AllocSetRealloc(pointer: number, size: number, flags: number): n
     const b = newblock >>> 2;
     m[b + B_FREEPTR] = newblock + blksize;
     m[b + B_ENDPTR] = newblock + blksize;
-    const prev = m[b + B_PREV];
-    const next = m[b + B_NEXT];
+    const prev = m[b + B_PREV] >>> 0;
+    const next = m[b + B_NEXT] >>> 0;
     if (prev !== 0) m[(prev >>> 2) + B_NEXT] = newblock;
     else set.blocks = newblock;
     if (next !== 0) m[(next >>> 2) + B_PREV] = newblock;
@@ -288,14 +288,14 @@ export function AllocSetRealloc(pointer: number, size: number, flags: number): n
 export function AllocSetGetChunkContext(pointer: number): MemoryContext {
   const chunk = pointer - ALLOC_CHUNKHDRSZ;
   const m = heap.i32;
-  if (chunkIsExternal(m, chunk)) return contextAtHeader(m[externalBlock(chunk) >>> 2]);
+  if (chunkIsExternal(m, chunk)) return contextAtHeader(m[externalBlock(chunk) >>> 2] >>> 0);
   return AllocSetChunkOwner(m, chunk, "GetMemoryChunkContext");
 }
 
 export function AllocSetGetChunkSpace(pointer: number): number {
   const chunk = pointer - ALLOC_CHUNKHDRSZ;
   const m = heap.i32;
-  if (chunkIsExternal(m, chunk)) return m[(externalBlock(chunk) >>> 2) + B_ENDPTR] - chunk;
+  if (chunkIsExternal(m, chunk)) return (m[(externalBlock(chunk) >>> 2) + B_ENDPTR] >>> 0) - chunk;
   AllocSetChunkOwner(m, chunk, "GetMemoryChunkSpace");
   return (8 << chunkGetValue(m, chunk)) + ALLOC_CHUNKHDRSZ;
 }

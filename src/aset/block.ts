@@ -132,7 +132,7 @@ export class AllocSetContext extends MemoryContext {
  */
 export function AllocSetBlockFree(set: AllocSetContext, block: number): void {
   const b = block >>> 2;
-  set.memAllocated -= heap.i32[b + B_ENDPTR] - block;
+  set.memAllocated -= heap.u32[b + B_ENDPTR] - block;
   heap.i32[b + B_OWNER] = 0;
   heap.freeChecked(block); // every caller had heap.checkFree accept it
 }

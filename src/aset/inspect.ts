@@ -75,7 +75,7 @@ export function AllocSetCheck(ctx: MemoryContext): void {
   let total = 0;
   let prev = 0;
   let sawKeeper = false;
-  for (let block = set.blocks >>> 0; block !== 0; block = m[(block >>> 2) + B_NEXT]) {
+  for (let block = set.blocks >>> 0; block !== 0; block = m[(block >>> 2) + B_NEXT] >>> 0) {
     if (!CheckingBlockPointerOk(block) || seen.has(block) || seen.size > limit) {
       fail(set, `block list is broken at ${block} (after block ${prev})`);
     }
@@ -153,9 +153,9 @@ function AllocSetCheckFreelists(set: AllocSetContext, free: Map<number, number>)
   let listed = 0;
   for (let fidx = 0; fidx < ALLOCSET_NUM_FREELISTS; fidx++) {
     for (
-      let chunk = m[set.fl + 2 * fidx];
+      let chunk = m[set.fl + 2 * fidx] >>> 0;
       chunk !== 0;
-      chunk = m[(chunk + ALLOC_CHUNKHDRSZ) >>> 2]
+      chunk = m[(chunk + ALLOC_CHUNKHDRSZ) >>> 2] >>> 0
     ) {
       const f = free.get(chunk);
       if (f === undefined) {
@@ -200,7 +200,7 @@ export function AllocSetReleasedBlocks(
 ): void {
   const set = ctx as AllocSetContext;
   const m = heap.u32;
-  for (let block = set.blocks >>> 0; block !== 0; block = m[(block >>> 2) + B_NEXT]) {
+  for (let block = set.blocks >>> 0; block !== 0; block = m[(block >>> 2) + B_NEXT] >>> 0) {
     if (block !== set.keeper) visit(block);
   }
   if (deleting && set.freeListIndex < 0) visit(set.header);
@@ -222,18 +222,18 @@ export function AllocSetStats(
   let freechunks = 0;
   let totalspace = ASET_CONTEXT_SIZE;
   let freespace = 0;
-  for (let block = set.blocks; block !== 0; block = m[(block >>> 2) + B_NEXT]) {
+  for (let block = set.blocks; block !== 0; block = m[(block >>> 2) + B_NEXT] >>> 0) {
     const b = block >>> 2;
     nblocks++;
-    totalspace += m[b + B_ENDPTR] - block;
-    freespace += m[b + B_ENDPTR] - m[b + B_FREEPTR];
+    totalspace += (m[b + B_ENDPTR] >>> 0) - block;
+    freespace += (m[b + B_ENDPTR] >>> 0) - (m[b + B_FREEPTR] >>> 0);
   }
   for (let fidx = 0; fidx < ALLOCSET_NUM_FREELISTS; fidx++) {
     const chksz = 8 << fidx;
     for (
-      let chunk = m[set.fl + 2 * fidx];
+      let chunk = m[set.fl + 2 * fidx] >>> 0;
       chunk !== 0;
-      chunk = m[(chunk + ALLOC_CHUNKHDRSZ) >>> 2]
+      chunk = m[(chunk + ALLOC_CHUNKHDRSZ) >>> 2] >>> 0
     ) {
       freechunks++;
       freespace += chksz + ALLOC_CHUNKHDRSZ;

@@ -37,6 +37,7 @@
  * carving above; `block.ts` the layout constants; `inspect.ts` stats and the
  * self-check.
  */
+import { assertParentOk } from "../mcxt/guard.ts";
 import {
   type ContextMethods,
   heap,
@@ -154,6 +155,7 @@ export function AllocSetContextCreate(
   initBlockSize: number,
   maxBlockSize: number,
 ): MemoryContext {
+  assertParentOk(parent, name); // before anything is allocated: a refusal leaks nothing
   assertParent(parent);
   validateParameters(minContextSize, initBlockSize, maxBlockSize);
   let freeListIndex = -1;
@@ -231,7 +233,7 @@ function AllocSetRecycle(
   set.freeListIndex = old.freeListIndex;
   registerContext(set, old.header);
   MemoryContextCreate(set, parent, name);
-  set.memAllocated = heap.i32[(set.keeper >>> 2) + B_ENDPTR] - set.header;
+  set.memAllocated = heap.u32[(set.keeper >>> 2) + B_ENDPTR] - set.header;
   return set;
 }
 
@@ -245,7 +247,7 @@ function AllocSetReset(ctx: MemoryContext): void {
   while (block !== 0) {
     const m = heap.i32;
     const b = block >>> 2;
-    const next = m[b + B_NEXT];
+    const next = m[b + B_NEXT] >>> 0;
     if (block === keeper) {
       m[b + B_FREEPTR] = block + ALLOC_BLOCKHDRSZ;
       m[b + B_PREV] = 0;
@@ -277,7 +279,7 @@ function AllocSetDelete(ctx: MemoryContext): void {
   }
   let block = set.blocks;
   while (block !== 0) {
-    const next = heap.i32[(block >>> 2) + B_NEXT];
+    const next = heap.u32[(block >>> 2) + B_NEXT];
     if (block !== set.keeper) AllocSetBlockFree(set, block);
     block = next;
   }

@@ -31,6 +31,7 @@
  * PostgreSQL's, and the header copy is written once, at creation, for anyone
  * dumping the heap (nextBlockSize there is the initial value).
  */
+import { assertParentOk } from "../mcxt/guard.ts";
 import {
   type ContextMethods,
   heap,
@@ -111,6 +112,7 @@ export function BumpContextCreate(
   initBlockSize: number,
   maxBlockSize: number,
 ): MemoryContext {
+  assertParentOk(parent, name); // before anything is allocated: a refusal leaks nothing
   assertParent(parent);
   ContextCheckBlockSizes("bump", minContextSize, initBlockSize, maxBlockSize);
   const allocSize = ContextKeeperMallocSize(

@@ -40,6 +40,7 @@
  * multiples of 8), so a second pfree is refused; a block given back to the
  * heap has its context link zeroed, so stale pointers into it are refused.
  */
+import { assertParentOk } from "../mcxt/guard.ts";
 import {
   type ContextMethods,
   heap,
@@ -119,6 +120,7 @@ export function GenerationContextCreate(
   initBlockSize: number,
   maxBlockSize: number,
 ): MemoryContext {
+  assertParentOk(parent, name); // before anything is allocated: a refusal leaks nothing
   assertParent(parent);
   GenerationCheckParameters(minContextSize, initBlockSize, maxBlockSize);
   const allocSize = ContextKeeperMallocSize(

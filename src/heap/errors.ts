@@ -70,3 +70,33 @@ export class HeapPointerError extends PgError {
     this.pointer = pointer;
   }
 }
+
+/**
+ * A heap was asked to reach past the 4 GiB ceiling: offsets are unsigned
+ * 32-bit numbers (as in a wasm32 memory), so `base` and `maxBytes` must stay
+ * at or below 2^32 (a memory is capped at 2^32 - 64 KiB). There is no
+ * Memory64 path; nothing was created.
+ *
+ * @example
+ * ```ts
+ * import { HeapCeilingError } from "./errors.ts";
+ * import { Heap } from "./heap.ts";
+ * try {
+ *   new Heap({ maxBytes: 2 ** 33 });
+ *   console.assert(false, "a heap past 4 GiB should be refused");
+ * } catch (e) {
+ *   console.assert(e instanceof HeapCeilingError && e instanceof RangeError);
+ * }
+ * ```
+ */
+export class HeapCeilingError extends RangeError {
+  /** The bytes asked for (the option's value). */
+  readonly requested: number;
+
+  /** Refuses `option` = `requested`. */
+  constructor(option: string, requested: number) {
+    super(`${option} ${requested} is past the 4 GiB ceiling of 32-bit heap offsets (2^32)`);
+    this.name = "HeapCeilingError";
+    this.requested = requested;
+  }
+}

@@ -17,7 +17,7 @@
  */
 import { Backing } from "./backing.ts";
 import { HeapCore } from "./core.ts";
-import { HeapCorruptionError } from "./errors.ts";
+import { HeapCeilingError, HeapCorruptionError } from "./errors.ts";
 import {
   blockSizeFor,
   checkWord,
@@ -60,7 +60,11 @@ export class Heap extends HeapCore {
   constructor(options: HeapOptions = {}) {
     const base = options.base ?? 0;
     if (!Number.isSafeInteger(base) || base < 0) throw new RangeError(`bad base ${base}`);
-    const guard = (base + 7) & ~7;
+    if (base >= 2 ** 32) throw new HeapCeilingError("base", base);
+    if (options.maxBytes !== undefined && options.maxBytes > 2 ** 32) {
+      throw new HeapCeilingError("maxBytes", options.maxBytes);
+    }
+    const guard = base + ((8 - (base % 8)) % 8); // no 32-bit arithmetic: bases reach 2^32
     const start = Math.max(guard, HDR);
     const initial = options.initialBytes ?? (options.memory === undefined ? 1 << 20 : 0);
     const backing = new Backing({

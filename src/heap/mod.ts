@@ -10,4 +10,4 @@ export { HeapCore } from "./core.ts";
 export { Backing } from "./backing.ts";
 export type { BackingOptions } from "./backing.ts";
 export type { GrowListener, HeapOptions, HeapStats } from "./public_types.ts";
-export { HeapCorruptionError, HeapPointerError } from "./errors.ts";
+export { HeapCeilingError, HeapCorruptionError, HeapPointerError } from "./errors.ts";

@@ -136,3 +136,103 @@ export function GetMemoryChunkMethodID(pointer: number, what: string): number {
   }
   return id;
 }
+
+/**
+ * A call a reset or delete callback may not make (see docs/safety.md,
+ * "Reset callbacks"): resetting, deleting or moving the context whose
+ * callbacks are running or one of its ancestors, creating a child under a
+ * context being deleted, or `MemoryContextInit`. Nothing was changed.
+ *
+ * @example
+ * ```ts
+ * import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../aset/mod.ts";
+ * import {
+ *   MemoryContextDelete,
+ *   MemoryContextInit,
+ *   MemoryContextReentryError,
+ *   MemoryContextRegisterResetCallback,
+ *   TopMemoryContext,
+ * } from "./mod.ts";
+ * MemoryContextInit();
+ * const work = AllocSetContextCreate(TopMemoryContext, "work", ...ALLOCSET_DEFAULT_SIZES);
+ * let refused = false;
+ * MemoryContextRegisterResetCallback(work, {
+ *   func: () => {
+ *     try {
+ *       MemoryContextDelete(work); // its own context, mid-delete: refused
+ *     } catch (e) {
+ *       refused = e instanceof MemoryContextReentryError;
+ *     }
+ *   },
+ *   arg: null,
+ * });
+ * MemoryContextDelete(work);
+ * console.assert(refused);
+ * ```
+ */
+export class MemoryContextReentryError extends PgError {
+  /** Refuses `what` from inside a reset callback. */
+  constructor(what: string) {
+    super(ERRCODE_INTERNAL_ERROR, `${what} is not allowed inside a memory context reset callback`);
+    this.name = "MemoryContextReentryError";
+  }
+}
+
+// The contexts whose reset callbacks are running, innermost last, and whether each is
+// being deleted (a delete's callbacks) or only reset.
+const releasing: MemoryContext[] = [];
+const releasingDeletes: boolean[] = [];
+
+/** Marks `ctx`'s callbacks as running (paired with `leaveCallbacks`, in a finally). */
+export function enterCallbacks(ctx: MemoryContext, deleting: boolean): void {
+  releasing.push(ctx);
+  releasingDeletes.push(deleting);
+}
+
+/** Ends the innermost `enterCallbacks`. */
+export function leaveCallbacks(): void {
+  releasing.pop();
+  releasingDeletes.pop();
+}
+
+/** Refuses `what` (MemoryContextInit) while any reset callback runs. */
+export function assertNoCallbacks(what: string): void {
+  if (releasing.length !== 0) throw new MemoryContextReentryError(what);
+}
+
+/**
+ * Refuses resetting, deleting or moving `ctx` while a callback of `ctx` or of
+ * one of its descendants runs (the walk that called the callback still needs
+ * `ctx` and its links as they are). Costs nothing outside callbacks.
+ */
+export function assertReleasable(ctx: MemoryContext, what: string): void {
+  for (let i = 0; i < releasing.length; i++) {
+    for (let c: MemoryContext | null = releasing[i]; c !== null; c = c.parent) {
+      if (c === ctx) throw new MemoryContextReentryError(`${what} of "${ctx.name}"`);
+    }
+  }
+}
+
+/**
+ * What every create function checks before it allocates: the parent (null
+ * only for a root) is a live context of this heap and not one whose delete
+ * is running its callbacks (the new child would outlive its parent).
+ */
+export function assertParentOk(parent: MemoryContext | null, name: string): void {
+  if (parent === null) return;
+  if (parent instanceof MemoryContext && parent.id === 0) {
+    throw new PgError(
+      ERRCODE_INTERNAL_ERROR,
+      `cannot create memory context "${name}": parent "${
+        (parent as MemoryContext | undefined)?.name ?? String(parent)
+      }" is not a live context`,
+    );
+  }
+  for (let i = 0; i < releasing.length; i++) {
+    if (releasing[i] === parent && releasingDeletes[i]) {
+      throw new MemoryContextReentryError(
+        `creating "${name}" under "${parent.name}" (being deleted)`,
+      );
+    }
+  }
+}

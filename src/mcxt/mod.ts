@@ -24,6 +24,8 @@ import { installHeap, installMethods, MemoryHeap } from "./context.ts";
 import { mcxt_methods } from "./methods.ts";
 import { Heap, type HeapOptions } from "../heap/mod.ts";
 import { AllocSetContextCreate } from "../aset/mod.ts";
+import { assertNoCallbacks } from "./guard.ts";
+export { MemoryContextReentryError } from "./guard.ts";
 import { CheckingInstall } from "../checking/mod.ts";
 import { setStandardContexts } from "./current.ts";
 
@@ -60,6 +62,7 @@ export type MemoryContextInitOptions = HeapOptions & {
  * ```
  */
 export function MemoryContextInit(options?: MemoryContextInitOptions): MemoryHeap {
+  assertNoCallbacks("MemoryContextInit"); // the running reset would go on in the new heap
   installMethods(mcxt_methods);
   const h = new MemoryHeap(new Heap(options));
   installHeap(h);

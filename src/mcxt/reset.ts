@@ -16,7 +16,7 @@ import { checking, ERRCODE_DATA_CORRUPTED } from "../checking/mod.ts";
 
 import { CheckingBeforeRelease, CheckingReleaseContext } from "../checking/tree.ts";
 import { CurrentMemoryContext, TopMemoryContext } from "./current.ts";
-import { assertLive } from "./guard.ts";
+import { assertLive, assertReleasable, enterCallbacks, leaveCallbacks } from "./guard.ts";
 import { MemoryContextTraverseNext, unlinkFromParent } from "./tree.ts";
 
 /**
@@ -42,6 +42,7 @@ import { MemoryContextTraverseNext, unlinkFromParent } from "./tree.ts";
  */
 export function MemoryContextReset(ctx: MemoryContext): void {
   assertLive(ctx);
+  assertReleasable(ctx, "MemoryContextReset");
   for (let c = ctx.firstchild; c !== null; c = c.nextchild) assertNotCurrentWithin(c);
   if (checking) CheckingBeforeRelease(ctx, true);
   if (!ctx.isReset || ctx.firstchild !== null) {
@@ -74,6 +75,7 @@ export function MemoryContextReset(ctx: MemoryContext): void {
  */
 export function MemoryContextResetOnly(ctx: MemoryContext): void {
   assertLive(ctx);
+  assertReleasable(ctx, "MemoryContextResetOnly");
   if (!ctx.isReset) {
     HeapCheckRelease(ctx, RESET, NONE);
     MemoryContextResetOnlyVetted(ctx);
@@ -88,7 +90,7 @@ export function MemoryContextResetOnly(ctx: MemoryContext): void {
 export function MemoryContextResetOnlyVetted(ctx: MemoryContext): void {
   if (checking) CheckingBeforeRelease(ctx, false);
   if (ctx.resetCbs !== null) {
-    MemoryContextCallResetCallbacks(ctx);
+    MemoryContextCallResetCallbacks(ctx, false);
     HeapCheckRelease(ctx, RESET, NONE); // the callbacks may have changed the heap
   }
   if (checking) CheckingReleaseContext(ctx);
@@ -117,6 +119,7 @@ export function MemoryContextResetOnlyVetted(ctx: MemoryContext): void {
  */
 export function MemoryContextResetChildren(ctx: MemoryContext): void {
   assertLive(ctx);
+  assertReleasable(ctx, "MemoryContextResetChildren");
   if (checking) CheckingBeforeRelease(ctx, true);
   HeapCheckRelease(ctx, NONE, RESET);
   for (let c = ctx.firstchild; c !== null; c = MemoryContextTraverseNext(c, ctx)) {
@@ -146,6 +149,7 @@ export function MemoryContextResetChildren(ctx: MemoryContext): void {
  */
 export function MemoryContextDelete(ctx: MemoryContext): void {
   assertLive(ctx);
+  assertReleasable(ctx, "MemoryContextDelete");
   if (ctx === TopMemoryContext || ctx.parent === null) {
     throw new PgError(ERRCODE_INTERNAL_ERROR, `cannot delete memory context "${ctx.name}"`);
   }
@@ -230,6 +234,7 @@ function HeapCheckRelease(ctx: MemoryContext, self: number, below: number): void
  */
 export function MemoryContextDeleteChildren(ctx: MemoryContext): void {
   assertLive(ctx);
+  assertReleasable(ctx, "MemoryContextDeleteChildren");
   for (let c = ctx.firstchild; c !== null; c = c.nextchild) assertNotCurrentWithin(c);
   if (checking) CheckingBeforeRelease(ctx, true);
   HeapCheckRelease(ctx, NONE, DELETE);
@@ -249,7 +254,7 @@ function assertNotCurrentWithin(ctx: MemoryContext): void {
 
 function MemoryContextDeleteOnly(ctx: MemoryContext): void {
   if (ctx.resetCbs !== null) {
-    MemoryContextCallResetCallbacks(ctx);
+    MemoryContextCallResetCallbacks(ctx, true);
     HeapCheckRelease(ctx, DELETE, NONE); // the callbacks may have changed the heap
   }
   unlinkFromParent(ctx);
@@ -259,11 +264,24 @@ function MemoryContextDeleteOnly(ctx: MemoryContext): void {
   ctx.methods.delete(ctx);
 }
 
-function MemoryContextCallResetCallbacks(ctx: MemoryContext): void {
+/**
+ * Runs `ctx`'s callbacks, newest first, each taken off the list before it
+ * runs (so it runs once, even if it throws). A callback that throws aborts
+ * the reset or delete there, as an ERROR does in PostgreSQL: the error
+ * propagates, `ctx` keeps its memory and its remaining callbacks, and the
+ * tree stays consistent (a later reset or delete carries on). While they run,
+ * `guard.ts` refuses the calls that would pull the walk's ground away.
+ */
+function MemoryContextCallResetCallbacks(ctx: MemoryContext, deleting: boolean): void {
   let cb: MemoryContextCallback | null;
-  while ((cb = ctx.resetCbs) !== null) {
-    ctx.resetCbs = cb.next ?? null;
-    cb.func(cb.arg);
+  enterCallbacks(ctx, deleting);
+  try {
+    while ((cb = ctx.resetCbs) !== null) {
+      ctx.resetCbs = cb.next ?? null;
+      cb.func(cb.arg);
+    }
+  } finally {
+    leaveCallbacks();
   }
 }
 

@@ -82,24 +82,60 @@ export function MemoryContextStatsLines(
   return out;
 }
 
+/** One context being printed: the next child to visit and how many were visited. */
+interface StatsFrame {
+  ctx: MemoryContext;
+  level: number;
+  child: MemoryContext | null;
+  ichild: number;
+}
+
+/**
+ * PostgreSQL's recursive function of this name as a loop over an explicit
+ * stack (a tree may be deeper than the JS stack): a context's line, then up
+ * to `maxChildren` children in full while `level <= maxLevel`, then one
+ * summary line for the rest of its subtree.
+ */
 function MemoryContextStatsInternal(
-  ctx: MemoryContext,
-  level: number,
+  root: MemoryContext,
+  level0: number,
   maxLevel: number,
   maxChildren: number,
   totals: MemoryContextCounters,
   out: string[],
   logForm: boolean,
 ): void {
-  const text = statsContextText(ctx, ctx.methods.stats(ctx, totals, true));
-  out.push(logForm ? `level: ${level}; ${text}` : "  ".repeat(level - 1) + text);
-  let child = ctx.firstchild;
-  let ichild = 0;
-  if (level <= maxLevel) {
-    for (; child !== null && ichild < maxChildren; child = child.nextchild, ichild++) {
-      MemoryContextStatsInternal(child, level + 1, maxLevel, maxChildren, totals, out, logForm);
+  const frames: StatsFrame[] = [];
+  const enter = (ctx: MemoryContext, level: number) => {
+    const text = statsContextText(ctx, ctx.methods.stats(ctx, totals, true));
+    out.push(logForm ? `level: ${level}; ${text}` : "  ".repeat(level - 1) + text);
+    frames.push({ ctx, level, child: ctx.firstchild, ichild: 0 });
+  };
+  enter(root, level0);
+  while (frames.length !== 0) {
+    const f = frames[frames.length - 1];
+    if (f.level <= maxLevel && f.child !== null && f.ichild < maxChildren) {
+      const c: MemoryContext = f.child;
+      f.child = c.nextchild;
+      f.ichild++;
+      enter(c, f.level + 1);
+      continue;
     }
+    frames.pop();
+    statsSummary(f.ctx, f.child, f.level, totals, out, logForm);
   }
+}
+
+/** The "N more child contexts" line for `child` and the rest of `ctx`'s subtree after it. */
+function statsSummary(
+  ctx: MemoryContext,
+  child: MemoryContext | null,
+  level: number,
+  totals: MemoryContextCounters,
+  out: string[],
+  logForm: boolean,
+): void {
+  let ichild = 0;
   if (child !== null) {
     const local = newCounters();
     ichild = 0;

@@ -12,7 +12,7 @@
 import type { MemoryContext, MemoryContextCounters } from "./context.ts";
 import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
 import { TopMemoryContext } from "./current.ts";
-import { assertLive } from "./guard.ts";
+import { assertLive, assertParentOk, assertReleasable } from "./guard.ts";
 
 /**
  * `MemoryContextTraverseNext`: the context after `curr` in a pre-order walk
@@ -80,6 +80,8 @@ export function MemoryContextSetParent(ctx: MemoryContext, newParent: MemoryCont
   assertLive(ctx);
   assertLive(newParent);
   if (newParent === ctx.parent) return;
+  assertReleasable(ctx, "MemoryContextSetParent");
+  assertParentOk(newParent, ctx.name);
   if (ctx === TopMemoryContext || ctx.parent === null) {
     throw new PgError(ERRCODE_INTERNAL_ERROR, `cannot change the parent of "${ctx.name}"`);
   }

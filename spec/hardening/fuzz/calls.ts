@@ -41,10 +41,70 @@ const BAD_SIZES: Array<number | bigint> = [
   undefined as unknown as number,
 ];
 
+/** Thrown by a reset callback on purpose: it must abort the reset cleanly. */
+class CallbackThrew extends Error {}
+
+/**
+ * Registers on a random context a callback that, when its reset or delete
+ * runs it, does one thing: allocates elsewhere, registers another callback,
+ * deletes or resets some other context (allowed or refused, a PgError
+ * either way), throws, or tries what must be refused with
+ * MemoryContextReentryError (deleting or resetting its own context or its
+ * parent, creating under it while it is deleted, MemoryContextInit).
+ */
+function registerActingCallback(w: World): void {
+  const rng = w.rng;
+  const c = rng.pick(w.ctxs);
+  const action = rng.int(7);
+  const other = rng.pick(w.ctxs);
+  const func = () => {
+    const self = c.ctx;
+    const mustRefuse = (what: string, f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        if (e instanceof mc.MemoryContextReentryError) return;
+        w.callbackFailure = `callback: ${what} raised ${describe(e)}`;
+        return;
+      }
+      w.callbackFailure = `callback: ${what} was accepted`;
+    };
+    const mayRefuse = (what: string, f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        if (e instanceof CallbackThrew) return; // a nested callback threw: that stop is allowed
+        if (!(e instanceof PgError)) w.callbackFailure = `callback: ${what}: ${describe(e)}`;
+      }
+    };
+    if (action === 0) {
+      // Tracked like any chunk, so its pointer is never taken for a dead one.
+      if (other.ctx.id !== 0) mayRefuse("alloc elsewhere", () => w.alloc(other));
+    } else if (action === 1) {
+      mc.MemoryContextRegisterResetCallback(self, { func: () => {}, arg: null });
+    } else if (action === 2) {
+      mayRefuse("delete other", () => mc.MemoryContextDelete(other.ctx));
+    } else if (action === 3) mayRefuse("reset other", () => mc.MemoryContextReset(other.ctx));
+    else if (action === 4) throw new CallbackThrew("a callback threw");
+    else if (action === 5) {
+      mustRefuse("delete self", () => mc.MemoryContextDelete(self));
+      mustRefuse("MemoryContextInit", () => mc.MemoryContextInit());
+    } else {
+      if (self.parent !== null) {
+        mustRefuse("reset parent", () => mc.MemoryContextReset(self.parent!));
+      }
+      mustRefuse("reset self", () => mc.MemoryContextReset(self));
+    }
+  };
+  mc.MemoryContextRegisterResetCallback(c.ctx, { func, arg: null });
+  w.log.push(`# callback ${action} on ${c.ctx.name}`);
+}
+
 /** One valid call chosen at random; the model follows it. */
 export function validCall(w: World): void {
   const rng = w.rng;
   const live = w.chunks;
+  if (rng.chance(0.03)) return registerActingCallback(w);
   const r = rng.int(100);
   if (r < 6 && w.ctxs.length < 14) {
     w.create();
@@ -65,9 +125,18 @@ export function validCall(w: World): void {
   } else if (r < 98) {
     const c = rng.pick(w.ctxs);
     const verbs = ["reset", "resetonly", "resetchildren", "deletechildren"] as const;
-    if (w.ctxs.indexOf(c) >= 2 && rng.chance(0.4)) w.lifetime(c, "delete");
-    else if (c !== w.ctxs[0] || rng.chance(0.1)) w.lifetime(c, rng.pick(verbs.slice(1)));
-    else w.lifetime(c, rng.pick(verbs));
+    const verb = w.ctxs.indexOf(c) >= 2 && rng.chance(0.4)
+      ? "delete"
+      : c !== w.ctxs[0] || rng.chance(0.1)
+      ? rng.pick(verbs.slice(1))
+      : rng.pick(verbs);
+    try {
+      w.lifetime(c, verb);
+    } catch (e) {
+      if (!(e instanceof CallbackThrew)) throw e;
+      w.log.push(`# ${verb} ${c.ctx.name} stopped: a callback threw`);
+      w.resync(); // the reset stopped where the callback threw
+    }
   } else if (w.ctxs.length > 2) {
     const c = w.ctxs[2 + rng.int(w.ctxs.length - 2)];
     const to = rng.pick(w.ctxs);
@@ -109,7 +178,8 @@ function invalidCall(w: World): [string, () => unknown] {
       () => mc.GetMemoryChunkSpace(p),
       () => mc.GetMemoryChunkContext(p),
     ];
-    return [`bad pointer ${p}`, rng.pick(ops)];
+    const k = rng.int(ops.length);
+    return [`bad pointer ${p} (${["pfree", "repalloc", "space", "context"][k]})`, ops[k]];
   }
   if (r === 5 && live.some((c) => c.owner.kind === "bump")) {
     const p = rng.pick(live.filter((c) => c.owner.kind === "bump")).p;
@@ -134,6 +204,10 @@ function invalidCall(w: World): [string, () => unknown] {
       () => mc.MemoryContextDelete(d),
       () => mc.MemoryContextSetParent(d, mc.TopMemoryContext),
       () => mc.MemoryContextIsEmpty(d),
+      () => AllocSetContextCreate(d, "orphan", 0, 8192, 8192),
+      () => GenerationContextCreate(d, "orphan", 0, 8192, 8192),
+      () => SlabContextCreate(d, "orphan", 8192, 64),
+      () => BumpContextCreate(d, "orphan", 0, 8192, 8192),
     ];
     return [`dead context ${d.name}`, rng.pick(ops)];
   }
@@ -185,7 +259,9 @@ function expectRefused(w: World, what: string, call: () => unknown, figures: Fig
 
 /** One round: a fresh world and `steps` calls, verified after each. */
 export function callRound(seed: number, steps: number, figures: Figures): Failure | null {
-  const w = new World(new Rng(seed));
+  // Both modes, and one round in three with every offset past 2^31 (or near 2^32).
+  const base = [0, 2 ** 31 + 4096, 2 ** 32 - (64 << 20)][seed % 3];
+  const w = new World(new Rng(seed), 16 << 20, (seed & 1) === 0, base);
   try {
     for (let i = 0; i < steps; i++) {
       if (w.rng.chance(0.35)) {
@@ -200,6 +276,7 @@ export function callRound(seed: number, steps: number, figures: Figures): Failur
           throw e;
         }
       }
+      if (w.callbackFailure !== null) throw new FuzzFailure(w.callbackFailure);
       w.verify(i % 16 === 0);
     }
     return null;

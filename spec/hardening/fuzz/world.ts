@@ -54,8 +54,6 @@ export interface Chunk {
   inner: number;
 }
 
-const STAMP = 16;
-
 /** The heap, the model, and the log of what was done (as trace text). */
 export class World {
   /** Live contexts (TopMemoryContext first). */
@@ -70,9 +68,15 @@ export class World {
   readonly log: string[] = [];
   #serial = 0;
 
-  /** A fresh heap of at most `maxBytes`, in checking mode. */
-  constructor(readonly rng: Rng, maxBytes = 16 << 20) {
-    mc.MemoryContextInit({ checking: true, maxBytes });
+  /** A problem a reset callback found (checked after each step), or null. */
+  callbackFailure: string | null = null;
+
+  /**
+   * A fresh heap of at most `maxBytes` above `base` (a high base puts every
+   * offset past 2^31 without touching the pages below), in checking mode or not.
+   */
+  constructor(readonly rng: Rng, maxBytes = 16 << 20, checking = true, base = 0) {
+    mc.MemoryContextInit({ checking, maxBytes: base + maxBytes, base });
     this.ctxs.push({ ctx: mc.TopMemoryContext, kind: "aset", slabSize: 0 });
     this.ctxs.push({ ctx: mc.ErrorContext, kind: "aset", slabSize: 0 });
   }
@@ -143,7 +147,7 @@ export class World {
       if (e instanceof PgError && e.isOutOfMemory) return;
       throw e;
     }
-    const keep = Math.min(STAMP, chunk.size, size);
+    const keep = Math.min(chunk.size, size);
     for (let i = 0; i < keep; i++) {
       if (heap.u8[q + i] !== ((chunk.seed + i) & 0xff)) {
         throw new FuzzFailure(`repalloc of ${chunk.p} to ${size} lost byte ${i}`);
@@ -167,6 +171,7 @@ export class World {
     else if (verb === "delete") mc.MemoryContextDelete(ctx);
     else mc.MemoryContextDeleteChildren(ctx);
     this.log.push(`${verb} ${ctx.name}`);
+    this.resync(); // reset callbacks may have deleted or reset other contexts
     const deleted = new Set<Ctx>(
       verb === "delete"
         ? [c, ...below]
@@ -181,10 +186,28 @@ export class World {
       if (deleted.has(k.owner) || emptied.has(k.owner)) this.forgetChunk(k);
     }
     for (const d of deleted) {
+      if (this.ctxs.indexOf(d) < 0) continue; // already dropped by resync
       this.ctxs.splice(this.ctxs.indexOf(d), 1);
       this.deadContexts.push(d.ctx);
     }
     if (this.deadContexts.length > 20) this.deadContexts.shift();
+  }
+
+  /**
+   * Brings the model back to palloc after reset callbacks acted (or one threw
+   * and aborted a reset): contexts whose id is 0 are dead, and a context that
+   * says it is reset holds none of the chunks the model gave it.
+   */
+  resync(): void {
+    for (const k of [...this.chunks]) {
+      if (k.owner.ctx.id === 0 || k.owner.ctx.isReset) this.forgetChunk(k);
+    }
+    for (const d of [...this.ctxs]) {
+      if (d.ctx.id !== 0) continue;
+      this.ctxs.splice(this.ctxs.indexOf(d), 1);
+      this.deadContexts.push(d.ctx);
+    }
+    while (this.deadContexts.length > 20) this.deadContexts.shift();
   }
 
   /** Moves `c` under `parent` (no cycle: `parent` is not below `c`). */
@@ -202,15 +225,20 @@ export class World {
     while (this.deadPointers.length > 64) this.deadPointers.shift();
   }
 
-  /** True when `p` is the pointer of a live chunk (a dead pointer may have been reused). */
+  /**
+   * True when `p` is the pointer of a live chunk (a dead pointer may have been
+   * reused), or lies in the padding of a live aligned chunk: that padding is
+   * the unaligned chunk's data, never wiped, so stale bytes there may read as a
+   * valid redirect header (in PostgreSQL too) and a call may accept `p`.
+   */
   isLive(p: number): boolean {
-    return this.chunks.some((c) => c.p === p || c.inner === p);
+    return this.chunks.some((c) => c.p === p || c.inner === p || (c.inner < p && p < c.p));
   }
 
   /** Holds palloc to the model: stamps, owners, spaces, the whole-tree and heap checks. */
   verify(full: boolean): void {
     for (const c of this.chunks) {
-      checkStamp(c);
+      checkStamp(c, full);
       if (full && c.owner.kind !== "bump") {
         if (mc.GetMemoryChunkContext(c.p) !== c.owner.ctx) {
           throw new FuzzFailure(`chunk ${c.p} is not owned by ${c.owner.ctx.name} any more`);
@@ -249,23 +277,26 @@ function stampByte(chunk: Chunk, i: number): number {
   return (chunk.seed + i) & 0xff;
 }
 
-/** Writes the stamp: the first and last 16 bytes of the chunk. */
+/** Writes the stamp over the whole chunk (a stray write anywhere in it shows). */
 function stamp(chunk: Chunk): void {
   const u8 = heap.u8;
   const n = chunk.size;
-  for (let i = 0; i < Math.min(STAMP, n); i++) u8[chunk.p + i] = stampByte(chunk, i);
-  for (let i = Math.max(STAMP, n - STAMP); i < n; i++) u8[chunk.p + i] = stampByte(chunk, i);
+  for (let i = 0; i < n; i++) u8[chunk.p + i] = stampByte(chunk, i);
 }
 
-/** Raises a FuzzFailure when the chunk's stamp changed. */
-function checkStamp(chunk: Chunk): void {
+/**
+ * Raises a FuzzFailure when the chunk's stamp changed: every byte when `whole`
+ * (every 16th step), else the first and last 16 (what a neighbour's overrun hits).
+ */
+function checkStamp(chunk: Chunk, whole: boolean): void {
   const u8 = heap.u8;
   const n = chunk.size;
   const bad = (i: number) => u8[chunk.p + i] !== stampByte(chunk, i);
-  for (let i = 0; i < Math.min(STAMP, n); i++) {
+  const edge = whole ? n : Math.min(16, n);
+  for (let i = 0; i < edge; i++) {
     if (bad(i)) throw new FuzzFailure(`byte ${i} of live chunk ${chunk.p} changed`);
   }
-  for (let i = Math.max(STAMP, n - STAMP); i < n; i++) {
+  for (let i = Math.max(edge, n - 16); i < n; i++) {
     if (bad(i)) throw new FuzzFailure(`byte ${i} of live chunk ${chunk.p} changed`);
   }
 }
