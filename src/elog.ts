@@ -238,3 +238,31 @@ export function toPgError(e: unknown): PgError {
   if (e instanceof PgError) return e;
   return new PgError(ERRCODE_INTERNAL_ERROR, e instanceof Error ? e.message : String(e));
 }
+
+/**
+ * SQLSTATE `XX001` (data_corrupted): what every self-check raises.
+ *
+ * @example
+ * ```ts
+ * import { ERRCODE_DATA_CORRUPTED } from "./elog.ts";
+ * console.assert(ERRCODE_DATA_CORRUPTED === "XX001");
+ * ```
+ */
+export const ERRCODE_DATA_CORRUPTED = "XX001";
+
+/**
+ * Raises the data-corruption error every self-check and checking-mode test reports.
+ *
+ * @example
+ * ```ts
+ * import { elogDataCorrupted, PgError } from "./elog.ts";
+ * try {
+ *   elogDataCorrupted("chunk 64 was overwritten");
+ * } catch (e) {
+ *   console.assert(e instanceof PgError && e.sqlstate === "XX001");
+ * }
+ * ```
+ */
+export function elogDataCorrupted(message: string): never {
+  throw new PgError(ERRCODE_DATA_CORRUPTED, message);
+}

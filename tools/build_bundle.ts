@@ -9,7 +9,9 @@
  * builds running at once (the Node and browser smoke tests) never read a
  * half-written bundle.
  *
- * Run: deno run -A tools/build_bundle.ts   → test-output/dist/palloc.mjs
+ * Run: deno run -A tools/build_bundle.ts   → test-output/dist/palloc.mjs (what the smoke tests
+ * load). `deno task npm` (tools/build_npm.ts) builds the same bundle as `dist/palloc.mjs`, beside
+ * the npm package.
  */
 
 const root = new URL("..", import.meta.url).pathname;

@@ -7,11 +7,14 @@
  * then the unit, property and tool tests in `spec/` (each Deno test counts
  * once), the conformance vectors (each trace file counts once), every
  * example (each counts once), the source checks (fmt, lint, type check,
- * doc lint, publish dry run; each counts once), and the JSDoc examples of the
+ * doc lint, publish dry run; each counts once), the JSDoc examples of the
  * files the entry points (mod.ts, ./memstats) export from, run by `deno test --doc` (all together count
- * once). Every step runs even when an earlier one failed, so one red test
+ * once), and every ```ts block of the README, type-checked and run as a program of its own
+ * (`tools/readme_blocks.ts`; each counts once). Every step runs even when an earlier one failed, so one red test
  * does not hide another.
  */
+import { runBlocks } from "./readme_blocks.ts";
+
 const deno = Deno.execPath();
 const root = new URL("..", import.meta.url).pathname;
 let passed = 0;
@@ -99,6 +102,12 @@ try {
   }
 }
 
+/** The files of deno.json's exports (mod.ts, src/memstats/mod.ts, …). */
+function entryPoints(): string[] {
+  const config = JSON.parse(Deno.readTextFileSync(`${root}deno.json`));
+  return Object.values(config.exports as Record<string, string>).map((e) => e.replace(/^\.\//, ""));
+}
+
 // 4. Source checks.
 {
   console.log("== source checks");
@@ -106,7 +115,7 @@ try {
     ["deno fmt --check", ["fmt", "--check"]],
     ["deno lint", ["lint"]],
     ["deno check", ["check", "mod.ts", "src/", "tools/", "examples/", "bench/", "spec/"]],
-    ["deno doc --lint mod.ts", ["doc", "--lint", "mod.ts"]],
+    ["deno doc --lint (every entry point)", ["doc", "--lint", ...entryPoints()]],
     ["deno publish --dry-run", ["publish", "--dry-run", "--allow-dirty"]],
   ];
   for (const [name, args] of checks) {
@@ -120,9 +129,7 @@ try {
 // an "Assertion failed" line in the output fails the step as well.
 {
   console.log("== doc examples");
-  const entries = Object.values(
-    JSON.parse(Deno.readTextFileSync(`${root}deno.json`)).exports as Record<string, string>,
-  ).map((e) => e.replace(/^\.\//, ""));
+  const entries = entryPoints();
   const files = new Set(entries);
   for (const entry of entries) {
     const doc = await new Deno.Command(deno, { args: ["doc", "--json", entry], cwd: root })
@@ -149,6 +156,13 @@ try {
   const asserts = text.split("\n").filter((l) => l.includes("Assertion failed"));
   const detail = [...asserts, text.slice(-4000)].join("\n");
   tally("doc examples run", code === 0 && asserts.length === 0, detail);
+}
+
+// 6. README code blocks: each ```ts block is a program, type-checked and run in a temporary
+// directory with palloc imported by its public names (tools/readme_blocks.ts); each counts once.
+{
+  console.log("== README blocks");
+  for (const r of await runBlocks(["README.md"])) tally(`README block ${r.name}`, r.ok, r.detail);
 }
 
 if (failures.length > 0) {

@@ -9,6 +9,7 @@ import {
   readCsv,
   readDump,
   readDumps,
+  readInput,
   readLog,
   readStderr,
   writeLog,
@@ -165,15 +166,16 @@ Deno.test("a log with a line prefix and interleaved lines gives the clean tree a
     if (i === 20) out.push("\tcontinuation of a multi-line message");
     if (i === 30) out.push(pre(14702) + "ERROR:  something else went wrong");
   });
-  const d = readDump(out.join("\n") + "\n");
+  const r = readInput(out.join("\n") + "\n");
+  const [d] = r.dumps;
+  assert.equal(r.dumps.length, 1);
   assert.equal(d.pid, 14702);
   assert.equal(d.complete, true);
-  assert.deepEqual(d.skipped.map((s) => [s.line, s.reason]), [
-    [8, "interleaved"],
-    [13, "foreign"],
-    [25, "interleaved"],
-    [36, "interleaved"],
-  ]);
+  // Lines of other processes are routed away by the PID in their prefix: PID 999's checkpoint
+  // message and a continuation line are not this dump's business; its own ERROR line is listed.
+  assert.deepEqual(d.skipped.map((s) => [s.line, s.reason]), [[36, "interleaved"]]);
+  // PID 999's context line has no dump of its own in the file: listed, never put in 14702's.
+  assert.deepEqual(r.stray.map((s) => [s.line, s.reason]), [[13, "orphan"]]);
   assert.equal(shape(d), shape(readDump(ref("pg18/01-idle.log"))));
 });
 
@@ -185,12 +187,25 @@ Deno.test("a log holding two dumps gives both, each with its own PID", () => {
   assert.ok(dumps.every((d) => d.complete && d.skipped.length === 0));
 });
 
-Deno.test("a dump cut off by the next dump's header is kept and marked incomplete", () => {
-  const a = ref("pg18/08-checkpointer.log").split("\n").slice(0, 6).join("\n") + "\n";
-  const dumps = readLog(a + ref("pg18/09-io-worker.log"));
+Deno.test("a dump cut off by its own process's next dump is kept and marked incomplete", () => {
+  const pre = (t: string) => t.trimEnd().split("\n").map((l) => `[14652] ${l}`).join("\n") + "\n";
+  const cut = ref("pg18/08-checkpointer.log").split("\n").slice(0, 6).join("\n");
+  const dumps = readLog(pre(cut) + pre(ref("pg18/08-checkpointer.log")));
   assert.equal(dumps.length, 2);
   assert.equal(dumps[0].complete, false);
+  assert.equal(dumps[0].endLine, 6);
   assert.equal(dumps[1].complete, true);
+});
+
+Deno.test("without a PID in the prefix, a header inside an open dump is reported INTERLEAVED", () => {
+  const a = ref("pg18/08-checkpointer.log").split("\n").slice(0, 6).join("\n") + "\n";
+  const text = a + ref("pg18/09-io-worker.log");
+  const r = readInput(text);
+  assert.equal(r.dumps.length, 0, "neither dump may be reported whole");
+  assert.deepEqual(r.interleaved.map((t) => [t.pids, t.startLine, t.headerLines]), [
+    [[14652, 14649], 1, [1, 7]],
+  ]);
+  throwsCode(() => readLog(text), "INTERLEAVED", /lines 1-\d+ .*add %p/);
 });
 
 Deno.test("a level that jumps past its parent, or a second root, is an orphan line", () => {

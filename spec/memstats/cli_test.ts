@@ -97,7 +97,7 @@ Deno.test("the CLI rejects bad arguments with usage and exit status 2", async ()
   const r = await run("--frobnicate", "f");
   assert.equal(r.code, 2);
   assert.match(r.err, /unknown option --frobnicate\nusage:/);
-  assert.match((await run("--help")).out, /^usage: deno task memstats/);
+  assert.match((await run("--help")).out, /^usage: memstats FILE/);
 });
 
 Deno.test("with --strict the CLI exits 3 when a dump has skipped lines", async () => {

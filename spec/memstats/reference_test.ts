@@ -131,7 +131,9 @@ Deno.test("the CSV and the log of one moment give the same tree except for the e
       const csv = read(v, `${m}.csv`);
       const log = read(v, `${m}.log`);
       const diff = diffDumps(csv, log);
-      const onlyCsv = diff.entries.filter((e) => e.status === "removed");
+      const onlyCsv = diff.entries.filter((e) =>
+        e.status === "removed" || e.status === "summarised"
+      );
       const onlyLog = diff.entries.filter((e) => e.status === "added");
       const unexplained = [...onlyCsv, ...onlyLog].filter((e) => !e.path.startsWith(RUNNING));
       const summaries = onlyLog.filter((e) => e.after !== undefined && isSummary(e.after));
@@ -154,6 +156,10 @@ Deno.test("the CSV and the log of one moment give the same tree except for the e
         [...cut].length,
         `${v} ${m}: the summarised children are exactly the unmatched CSV ones`,
       );
+      // The diff calls exactly those "summarised" (not printed), never "removed" (freed).
+      const summarised = diff.entries.filter((e) => e.status === "summarised");
+      assert.equal(summarised.length, cut.size, `${v} ${m}: summarised count`);
+      assert.ok(summarised.every((e) => cut.has(e.before!)), `${v} ${m}: summarised = cut`);
       // The running statement's portal really is where the forms differ.
       const csvNames = onlyCsv.filter((e) => e.path.startsWith(RUNNING)).map((e) => e.before!.name);
       const logNames = onlyLog.filter((e) => e.path.startsWith(RUNNING)).map((e) => e.after!.name);

@@ -6,29 +6,9 @@
  */
 import assert from "node:assert/strict";
 import * as P from "../../mod.ts";
+import { findNode } from "../../tools/build_npm.ts";
 import { prepareDist, RESULT_MARK, underCI } from "./dist.ts";
 import { scenario, type SmokeReport } from "./scenario.ts";
-
-/**
- * The real Node on PATH and its version, or null. Each `node` found is asked
- * whether it is Node: Deno puts a `node` of its own (Deno's Node emulation)
- * first on the PATH of the processes it starts, which must not count.
- */
-async function findNode(): Promise<{ path: string; version: string } | null> {
-  const probe = "process.stdout.write(typeof Deno === 'undefined' ? process.version : 'deno')";
-  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
-    const path = `${dir}/node`;
-    try {
-      if (dir === "" || !Deno.statSync(path).isFile) continue;
-      const out = await new Deno.Command(path, { args: ["-e", probe], stdout: "piped" }).output();
-      const version = new TextDecoder().decode(out.stdout);
-      if (out.success && version.startsWith("v")) return { path, version };
-    } catch {
-      // not here, or not runnable
-    }
-  }
-  return null;
-}
 
 const node = await findNode();
 const version = node?.version ?? null;

@@ -27,8 +27,9 @@
  * it only reads.
  */
 import { heap, type MemoryContext, type MemoryContextCounters } from "../mcxt/context.ts";
-import { PgError } from "../elog.ts";
-import { ERRCODE_DATA_CORRUPTED } from "../checking/mod.ts";
+import type {} from "../elog.ts";
+import { elogDataCorrupted } from "../elog.ts";
+import type {} from "../checking/mod.ts";
 
 import {
   CheckingBlockPointerOk,
@@ -58,7 +59,7 @@ import {
 } from "./block.ts";
 
 function fail(set: MemoryContext, detail: string): never {
-  throw new PgError(ERRCODE_DATA_CORRUPTED, `problem in alloc set ${set.name}: ${detail}`);
+  elogDataCorrupted(`problem in alloc set ${set.name}: ${detail}`);
 }
 
 /**

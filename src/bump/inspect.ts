@@ -6,14 +6,15 @@
  * Bump keeps no per-chunk bookkeeping, so everything here walks the block
  * list: O(blocks). Nothing here is on an allocation path.
  */
-import { ERRCODE_DATA_CORRUPTED } from "../checking/mod.ts";
+import type {} from "../checking/mod.ts";
 import {
   CheckingBlockPointerOk,
   CheckingBumpChunks,
   CheckingHeapBlockOk,
   CheckingWalkLimit,
 } from "../checking/walk.ts";
-import { PgError } from "../elog.ts";
+import type {} from "../elog.ts";
+import { elogDataCorrupted } from "../elog.ts";
 import { heap, type MemoryContext, type MemoryContextCounters } from "../mcxt/context.ts";
 import {
   BLOCKS_HEAD,
@@ -73,31 +74,35 @@ export function BumpCheck(context: MemoryContext): void {
   let sawKeeper = false;
   for (let block = u[(head >>> 2) + W_NEXT]; block !== head; block = u[(block >>> 2) + W_NEXT]) {
     if (!CheckingBlockPointerOk(block) || seen.has(block) || seen.size > limit) {
-      corrupted(`problem in Bump ${set.name}: block list is broken at ${block}`);
+      elogDataCorrupted(`problem in Bump ${set.name}: block list is broken at ${block}`);
     }
     seen.add(block);
     const b = block >>> 2;
     const where = `problem in Bump ${set.name}: block ${block}`;
-    if (u[b + W_PREV] !== prev) corrupted(`${where} has a bogus prev link`);
+    if (u[b + W_PREV] !== prev) elogDataCorrupted(`${where} has a bogus prev link`);
     const free = u[b + W_FREEPTR];
     const end = u[b + W_ENDPTR];
-    if (free < block + BUMP_BLOCKHDRSZ || free > end) corrupted(`${where} has a bogus freeptr`);
+    if (free < block + BUMP_BLOCKHDRSZ || free > end) {
+      elogDataCorrupted(`${where} has a bogus freeptr`);
+    }
     const start = block === set.keeper ? set.header : block;
     if (!CheckingHeapBlockOk(start, end - start)) {
-      corrupted(`${where} has an end pointer that disagrees with the heap`);
+      elogDataCorrupted(`${where} has an end pointer that disagrees with the heap`);
     }
-    if (BumpIndexLookup(block + BUMP_BLOCKHDRSZ) !== set) corrupted(`${where} is not indexed`);
+    if (BumpIndexLookup(block + BUMP_BLOCKHDRSZ) !== set) {
+      elogDataCorrupted(`${where} is not indexed`);
+    }
     if (block === set.keeper) sawKeeper = true;
     total += end - start;
     CheckingBumpChunks(set, block + BUMP_BLOCKHDRSZ, free);
     prev = block;
   }
   if (u[(head >>> 2) + W_PREV] !== prev) {
-    corrupted(`problem in Bump ${set.name}: the block list head's prev link is bogus`);
+    elogDataCorrupted(`problem in Bump ${set.name}: the block list head's prev link is bogus`);
   }
-  if (!sawKeeper) corrupted(`problem in Bump ${set.name}: keeper block missing`);
+  if (!sawKeeper) elogDataCorrupted(`problem in Bump ${set.name}: keeper block missing`);
   if (total !== set.memAllocated) {
-    corrupted(
+    elogDataCorrupted(
       `problem in Bump ${set.name}: ${total} bytes in blocks, mem_allocated ${set.memAllocated}`,
     );
   }
@@ -133,6 +138,3 @@ export function BumpReleasedBlocks(
 }
 
 /** A self-check's finding: the data is damaged (SQLSTATE XX001, like the other types' checks). */
-function corrupted(message: string): never {
-  throw new PgError(ERRCODE_DATA_CORRUPTED, message);
-}

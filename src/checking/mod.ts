@@ -55,6 +55,7 @@ import {
   onHeapInstalled,
 } from "../mcxt/context.ts";
 import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
+import { elogDataCorrupted } from "../elog.ts";
 import { MCTX_ALIGNED_REDIRECT_ID, MCTX_BUMP_ID, MEMORYCHUNK_SIZE } from "../memorychunk.ts";
 import {
   CheckingRecordedSize,
@@ -75,7 +76,7 @@ export const SENTINEL_BYTE = 0x7e;
 export const WIPE_BYTE = 0x7f;
 
 /** SQLSTATE XX001 (`data_corrupted`): memory that palloc relies on was overwritten. */
-export const ERRCODE_DATA_CORRUPTED = "XX001";
+export { ERRCODE_DATA_CORRUPTED } from "../elog.ts";
 
 /**
  * True while the current heap runs in checking mode (see the file header).
@@ -142,10 +143,6 @@ function ownerName(p: number, methods: ContextMethods): string {
   }
 }
 
-function corrupted(message: string): never {
-  throw new PgError(ERRCODE_DATA_CORRUPTED, message);
-}
-
 /** Raises unless the byte after `size` bytes at `p` is still the sentinel (when there is one). */
 export function verifySentinel(
   p: number,
@@ -155,7 +152,7 @@ export function verifySentinel(
 ): void {
   if (size < capacity && heap.u8[p + size] !== SENTINEL_BYTE) {
     const name = typeof ctxName === "string" ? ctxName : ctxName();
-    corrupted(
+    elogDataCorrupted(
       `detected write past chunk end in "${name}": chunk ${p} of ${size} bytes ` +
         `(${capacity} usable)`,
     );
@@ -207,7 +204,7 @@ function verifyChunk(p: number, methods: ContextMethods, what: string): number {
     );
   }
   if (isBump(methods)) return size;
-  if (!headerUnchanged(p)) corrupted(`${what} found the header of chunk ${p} overwritten`);
+  if (!headerUnchanged(p)) elogDataCorrupted(`${what} found the header of chunk ${p} overwritten`);
   // The type's own validation (block owner, bounds) raises before anything is changed.
   if (methods !== mcxtMethods[MCTX_ALIGNED_REDIRECT_ID]) methods.getChunkContext(p);
   verifySentinel(p, size, capacityOf(p, methods, size), () => ownerName(p, methods));

@@ -14,7 +14,8 @@
  */
 import type { MemoryContext } from "../mcxt/context.ts";
 import { heap } from "../mcxt/context.ts";
-import { PgError } from "../elog.ts";
+import type {} from "../elog.ts";
+import { elogDataCorrupted } from "../elog.ts";
 import {
   checking,
   CheckingJustReleased,
@@ -22,15 +23,10 @@ import {
   CheckingNoteReleased,
   CheckingWasVerified,
   CheckingWipe,
-  ERRCODE_DATA_CORRUPTED,
 } from "./mod.ts";
 
 import { CheckingRecordsOk, CheckingWalkLimit } from "./walk.ts";
 import { recordsClearRange } from "./records.ts";
-
-function corrupted(message: string): never {
-  throw new PgError(ERRCODE_DATA_CORRUPTED, message);
-}
 
 /**
  * `MemoryContextCheck`: verifies `ctx` and every descendant — tree links,
@@ -57,7 +53,7 @@ export function MemoryContextCheck(ctx: MemoryContext): void {
   let budget = CheckingWalkLimit();
   let c: MemoryContext | null = ctx;
   while (c !== null) {
-    if (--budget < 0) corrupted(`the tree below "${ctx.name}" has a cycle`);
+    if (--budget < 0) elogDataCorrupted(`the tree below "${ctx.name}" has a cycle`);
     CheckingVerifyContext(c);
     c = nextInTree(c, ctx);
   }
@@ -79,14 +75,14 @@ export function CheckingBeforeRelease(ctx: MemoryContext, subtree: boolean): voi
  * mode) and notes it as verified until the next chunk operation.
  */
 export function CheckingVerifyContext(c: MemoryContext): void {
-  if (c.id === 0) corrupted(`memory context "${c.name}" in the tree is not live`);
+  if (c.id === 0) elogDataCorrupted(`memory context "${c.name}" in the tree is not live`);
   if (heap.i32[c.header >>> 2] !== c.id) {
-    corrupted(`memory context "${c.name}": its header no longer holds its id`);
+    elogDataCorrupted(`memory context "${c.name}": its header no longer holds its id`);
   }
   let budget = CheckingWalkLimit();
   for (let k = c.firstchild, prev: MemoryContext | null = null; k !== null; k = k.nextchild) {
     if (k.parent !== c || k.prevchild !== prev || --budget < 0) {
-      corrupted(`memory context "${c.name}": child "${k.name}" has bogus links`);
+      elogDataCorrupted(`memory context "${c.name}": child "${k.name}" has bogus links`);
     }
     prev = k;
   }

@@ -10,7 +10,8 @@
  * the walks' side.
  */
 import { heap, mcxtMethods, type MemoryContext } from "../mcxt/context.ts";
-import { PgError } from "../elog.ts";
+import type {} from "../elog.ts";
+import { elogDataCorrupted } from "../elog.ts";
 import { MCTX_ALIGNED_REDIRECT_ID, MEMORYCHUNK_SIZE } from "../memorychunk.ts";
 import {
   CheckingRecordedSize,
@@ -20,11 +21,7 @@ import {
   NO_HEADER,
   recordsVisit,
 } from "./records.ts";
-import { capacityOf, checking, ERRCODE_DATA_CORRUPTED, verifySentinel } from "./mod.ts";
-
-function corrupted(message: string): never {
-  throw new PgError(ERRCODE_DATA_CORRUPTED, message);
-}
+import { capacityOf, checking, verifySentinel } from "./mod.ts";
 
 /**
  * Called by the types' checks for every chunk they walk: in checking mode a
@@ -63,13 +60,13 @@ export function CheckingRecordsOk(
   blockEnd: number,
 ): void {
   recordsVisit(end + 1, blockEnd, (p) => {
-    corrupted(`chunk ${p} of "${ctx.name}" lies past its block's free pointer ${end}`);
+    elogDataCorrupted(`chunk ${p} of "${ctx.name}" lies past its block's free pointer ${end}`);
   });
   const aligned = mcxtMethods[MCTX_ALIGNED_REDIRECT_ID];
   recordsVisit(start, end, (p, size, hash) => {
     if (hash === NO_HEADER) return;
     if (hash !== headerHash(p)) {
-      corrupted(`the header of chunk ${p} in "${ctx.name}" was overwritten`);
+      elogDataCorrupted(`the header of chunk ${p} in "${ctx.name}" was overwritten`);
     }
     if ((heap.i32[(p - MEMORYCHUNK_SIZE) >>> 2] & 0xf) === MCTX_ALIGNED_REDIRECT_ID) {
       verifySentinel(p, size, capacityOf(p, aligned, size), ctx.name);
@@ -78,7 +75,7 @@ export function CheckingRecordsOk(
 }
 
 function chunkProblem(ctx: MemoryContext, p: number, what: string): never {
-  corrupted(`problem in ${ctx.typeName} "${ctx.name}": chunk ${p} ${what}`);
+  elogDataCorrupted(`problem in ${ctx.typeName} "${ctx.name}": chunk ${p} ${what}`);
 }
 
 /**
@@ -91,14 +88,16 @@ export function CheckingBumpChunks(ctx: MemoryContext, start: number, freeptr: n
   let p = start;
   while (p < freeptr) {
     const size = CheckingRecordedSize(p);
-    if (size < 0) corrupted(`problem in BumpContext "${ctx.name}": chunk ${p} has no record`);
+    if (size < 0) {
+      elogDataCorrupted(`problem in BumpContext "${ctx.name}": chunk ${p} has no record`);
+    }
     const capacity = maxalign(size);
     verifySentinel(p, size, capacity, ctx.name);
     if (capacity === 0) break; // a 0-byte chunk shares its pointer with the next one
     p += capacity;
   }
   if (p > freeptr) {
-    corrupted(`problem in BumpContext "${ctx.name}": chunks run past the free pointer`);
+    elogDataCorrupted(`problem in BumpContext "${ctx.name}": chunks run past the free pointer`);
   }
 }
 

@@ -12,14 +12,15 @@
  * the untouched tail of each block, since freed chunks are counted per block
  * but their bytes are not reusable until the block empties.
  */
-import { ERRCODE_DATA_CORRUPTED } from "../checking/mod.ts";
+import type {} from "../checking/mod.ts";
 import {
   CheckingBlockPointerOk,
   CheckingChunkOk,
   CheckingHeapBlockOk,
   CheckingWalkLimit,
 } from "../checking/walk.ts";
-import { PgError } from "../elog.ts";
+import type {} from "../elog.ts";
+import { elogDataCorrupted } from "../elog.ts";
 import { heap, type MemoryContext, type MemoryContextCounters } from "../mcxt/context.ts";
 import {
   chunkExternalMagicOk,
@@ -194,7 +195,7 @@ function GenerationCheckChunks(
 }
 
 function fail(set: MemoryContext, detail: string): never {
-  throw new PgError(ERRCODE_DATA_CORRUPTED, `problem in Generation ${set.name}: ${detail}`);
+  elogDataCorrupted(`problem in Generation ${set.name}: ${detail}`);
 }
 
 /** The chunk area of every block, header to free pointer (checking mode wipes them). */

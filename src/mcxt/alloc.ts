@@ -4,7 +4,7 @@
  * `GetMemoryChunkContext` / `GetMemoryChunkSpace` (mcxt.c).
  *
  * Allocation goes through `ctx.methods.alloc`; every chunk operation finds
- * its context from the pointer alone (`chunkMethods` in `mcxt_guard.ts`) and
+ * its context from the pointer alone (`MemoryChunkMethods` in `mcxt_guard.ts`) and
  * dispatches on that type's method table, so this file never looks at a
  * context's type. In checking mode each operation also keeps the chunk
  * records of `checking.ts` up to date.
@@ -30,7 +30,7 @@ import {
   CheckingVerify,
 } from "../checking/mod.ts";
 import { CurrentMemoryContext } from "./current.ts";
-import { assertLive, chunkMethods, requestSize } from "./guard.ts";
+import { assertLive, MemoryChunkMethods, requestSize } from "./guard.ts";
 
 /**
  * `MemoryContextAlloc`: `size` bytes in `ctx`; raises out of memory on failure.
@@ -207,7 +207,7 @@ export function palloc_extended(size: number | bigint, flags: number): number {
  * ```
  */
 export function pfree(pointer: number): void {
-  const methods = chunkMethods(pointer, "pfree");
+  const methods = MemoryChunkMethods(pointer, "pfree");
   if (checking) return CheckingFree(pointer, methods);
   methods.free(pointer);
 }
@@ -224,7 +224,7 @@ export function pfree(pointer: number): void {
  * ```
  */
 export function repalloc(pointer: number, size: number | bigint): number {
-  const methods = chunkMethods(pointer, "repalloc");
+  const methods = MemoryChunkMethods(pointer, "repalloc");
   const n = requestSize(size);
   if (checking) return CheckingRealloc(pointer, n, 0, methods);
   return methods.realloc(pointer, n, 0);
@@ -249,7 +249,7 @@ export function repalloc(pointer: number, size: number | bigint): number {
  * ```
  */
 export function repalloc_extended(pointer: number, size: number | bigint, flags: number): number {
-  const methods = chunkMethods(pointer, "repalloc");
+  const methods = MemoryChunkMethods(pointer, "repalloc");
   const n = requestSize(size);
   if (checking) return CheckingRealloc(pointer, n, flags, methods);
   return methods.realloc(pointer, n, flags);
@@ -319,7 +319,7 @@ export function repalloc0(pointer: number, oldSize: number, size: number): numbe
  * ```
  */
 export function GetMemoryChunkContext(pointer: number): MemoryContext {
-  const methods = chunkMethods(pointer, "GetMemoryChunkContext");
+  const methods = MemoryChunkMethods(pointer, "GetMemoryChunkContext");
   if (checking) CheckingVerify(pointer, methods, "GetMemoryChunkContext");
   return methods.getChunkContext(pointer);
 }
@@ -340,7 +340,7 @@ export function GetMemoryChunkContext(pointer: number): MemoryContext {
  * ```
  */
 export function GetMemoryChunkSpace(pointer: number): number {
-  const methods = chunkMethods(pointer, "GetMemoryChunkSpace");
+  const methods = MemoryChunkMethods(pointer, "GetMemoryChunkSpace");
   if (checking) CheckingVerify(pointer, methods, "GetMemoryChunkSpace");
   return methods.getChunkSpace(pointer);
 }

@@ -7,7 +7,7 @@
  *   exact text (`setExactSizeText`) so error messages print it as PostgreSQL
  *   would. Negative, fractional or non-numeric sizes are refused here.
  * - `assertLive`: the context is a live context of the current heap.
- * - `chunkMethods`: the pointer has a chunk pointer's shape, and the method
+ * - `MemoryChunkMethods`: the pointer has a chunk pointer's shape, and the method
  *   table of the type owning it — asked of the header-less types first
  *   (Bump), then read from the 4-bit method id in the chunk header.
  *
@@ -69,7 +69,7 @@ function assertPointerShape(pointer: number, what: string): void {
 }
 
 /** The method table serving the chunk at `pointer`, or a typed error. */
-export function chunkMethods(pointer: number, what: string): ContextMethods {
+export function MemoryChunkMethods(pointer: number, what: string): ContextMethods {
   assertPointerShape(pointer, what);
   for (let i = 0; i < headerlessLookups.length; i++) {
     const owner = headerlessLookups[i](pointer);

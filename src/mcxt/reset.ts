@@ -86,7 +86,7 @@ export function MemoryContextResetOnly(ctx: MemoryContext): void {
 export function resetOnly(ctx: MemoryContext): void {
   if (checking) CheckingBeforeRelease(ctx, false);
   if (ctx.resetCbs !== null) {
-    callResetCallbacks(ctx);
+    MemoryContextCallResetCallbacks(ctx);
     HeapCheckRelease(ctx, RESET, NONE); // the callbacks may have changed the heap
   }
   if (checking) CheckingReleaseContext(ctx);
@@ -157,7 +157,7 @@ function deleteTree(ctx: MemoryContext): void {
   for (;;) {
     while (curr.firstchild !== null) curr = curr.firstchild;
     const parent = curr.parent as MemoryContext;
-    deleteOnly(curr);
+    MemoryContextDeleteOnly(curr);
     if (curr === ctx) break;
     curr = parent;
   }
@@ -242,9 +242,9 @@ function assertNotCurrentWithin(ctx: MemoryContext): void {
   }
 }
 
-function deleteOnly(ctx: MemoryContext): void {
+function MemoryContextDeleteOnly(ctx: MemoryContext): void {
   if (ctx.resetCbs !== null) {
-    callResetCallbacks(ctx);
+    MemoryContextCallResetCallbacks(ctx);
     HeapCheckRelease(ctx, DELETE, NONE); // the callbacks may have changed the heap
   }
   unlinkFromParent(ctx);
@@ -254,7 +254,7 @@ function deleteOnly(ctx: MemoryContext): void {
   ctx.methods.delete(ctx);
 }
 
-function callResetCallbacks(ctx: MemoryContext): void {
+function MemoryContextCallResetCallbacks(ctx: MemoryContext): void {
   let cb: MemoryContextCallback | null;
   while ((cb = ctx.resetCbs) !== null) {
     ctx.resetCbs = cb.next ?? null;

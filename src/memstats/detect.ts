@@ -9,14 +9,22 @@
  * @module
  */
 
-import { type Dump, MemstatsError } from "./model.ts";
+import { type Dump, type InputForm, MemstatsError, type Reading } from "./model.ts";
 import { readCsv } from "./read_csv.ts";
-import { readLog } from "./read_log.ts";
+import { readLogReading, throwEmpty } from "./read_log.ts";
+import { looksLikeCsvlog, readCsvlogReading } from "./read_csvlog.ts";
+import { looksLikeJsonlog, readJsonlogReading } from "./read_jsonlog.ts";
+import {
+  looksLikePsqlAligned,
+  looksLikePsqlExpanded,
+  readPsqlAligned,
+  readPsqlExpanded,
+} from "./read_psql.ts";
 import { readStderr } from "./read_stderr.ts";
 import type { ReadOptions } from "./tree_builder.ts";
 
 /**
- * The text forms PostgreSQL produces.
+ * The text forms PostgreSQL produces (the same as {@link InputForm}).
  *
  * @example
  * ```ts
@@ -26,13 +34,14 @@ import type { ReadOptions } from "./tree_builder.ts";
  * console.assert(form === "stderr");
  * ```
  */
-export type TextForm = "log" | "stderr" | "csv";
+export type TextForm = InputForm;
 
 const LOG_HEADER = /LOG: {2}(?:[0-9A-Z]{5}: )?logging memory contexts of PID \d+/;
 const STDERR_LINE = /^[^\s].*?: \d+ total in \d+ blocks/m;
 
 /**
- * Tells which form a text is in: `log`, `stderr`, `csv`, or `undefined`.
+ * Tells which form a text is in: `log`, `stderr`, `csv`, `csvlog`, `jsonlog`, `psql-aligned`,
+ * `psql-expanded`, or `undefined`.
  *
  * @example
  * ```ts
@@ -51,6 +60,12 @@ export function detectForm(text: string): TextForm | undefined {
   if (cols.includes("name") && (cols.includes("total_bytes") || cols.includes("level"))) {
     return "csv";
   }
+  const head = text.slice(start, start + 65536);
+  const firstRaw = text.slice(start, nl < 0 ? text.length : nl).replace(/\r$/, "");
+  if (looksLikeJsonlog(firstRaw)) return "jsonlog";
+  if (looksLikeCsvlog(head)) return "csvlog";
+  if (looksLikePsqlAligned(head)) return "psql-aligned";
+  if (looksLikePsqlExpanded(head)) return "psql-expanded";
   if (LOG_HEADER.test(text)) return "log";
   if (STDERR_LINE.test(text)) return "stderr";
   return undefined;
@@ -122,23 +137,68 @@ export interface ReadDumpsOptions extends ReadOptions {
  * ```
  */
 export function readDumps(input: string | Uint8Array, options: ReadDumpsOptions = {}): Dump[] {
+  const r = readInput(input, options);
+  if (r.dumps.length > 0) return r.dumps;
+  throwEmpty({ ...r, headers: r.interleaved.length }, "no memory-context dump found");
+}
+
+/**
+ * Reads an input of any form into a {@link Reading}: its dumps, the tangles of dumps that cannot
+ * be told apart (log without `%p`), and dump lines outside any dump. Throws
+ * {@link MemstatsError} (`NO_DUMP`, `BINARY`, `BAD_CSV_HEADER`, `EMPTY_DUMP`, `PSQL_FORM`) when
+ * nothing can be read.
+ *
+ * @example
+ * ```ts
+ * import { readInput } from "./mod.ts";
+ * const json = (pid: number, message: string) => JSON.stringify({ pid, error_severity: "LOG", message });
+ * const top = "level: 1; TopMemoryContext: 8192 total in 1 blocks; 0 free (0 chunks); 8192 used";
+ * const grand = "Grand total: 8192 bytes in 1 blocks; 0 free (0 chunks); 8192 used";
+ * const lines = [
+ *   json(5, "logging memory contexts of PID 5"), json(6, "logging memory contexts of PID 6"),
+ *   json(6, top), json(5, top), json(5, grand), json(6, grand),
+ * ];
+ * const r = readInput(lines.join("\n") + "\n");
+ * console.assert(r.form === "jsonlog" && r.dumps.map((d) => d.pid).join() === "5,6");
+ * console.assert(r.dumps.every((d) => d.complete && d.skipped.length === 0));
+ * ```
+ */
+export function readInput(input: string | Uint8Array, options: ReadDumpsOptions = {}): Reading {
   const text = typeof input === "string" ? input : decodeInput(input);
   if (typeof input === "string" && text.includes("\u0000")) {
     throw new MemstatsError("BINARY", "the input holds NUL characters: it is not a text dump");
   }
   const form = options.form ?? detectForm(text);
+  const one = (d: Dump): Reading => ({ form: form!, dumps: [d], interleaved: [], stray: [] });
   switch (form) {
     case "csv":
-      return [readCsv(text, options)];
-    case "log":
-      return readLog(text, options);
+      return one(readCsv(text, options));
+    case "psql-aligned":
+      return one(readPsqlAligned(text, options));
+    case "psql-expanded":
+      return one(readPsqlExpanded(text, options));
     case "stderr":
-      return readStderr(text, options);
+      return { form, dumps: readStderr(text, options), interleaved: [], stray: [] };
+    case "log":
+    case "csvlog":
+    case "jsonlog": {
+      const read = form === "log"
+        ? readLogReading
+        : form === "csvlog"
+        ? readCsvlogReading
+        : readJsonlogReading;
+      const r = read(text, options);
+      if (r.dumps.length === 0 && r.interleaved.length === 0) {
+        throwEmpty(r, `no "logging memory contexts of PID" message in the ${form}`);
+      }
+      return { form, dumps: r.dumps, interleaved: r.interleaved, stray: r.stray };
+    }
     default:
       throw new MemstatsError(
         "NO_DUMP",
-        "no memory-context dump found: expected pg_log_backend_memory_contexts() log lines, " +
-          "MemoryContextStats() output or a pg_backend_memory_contexts CSV with header",
+        "no memory-context dump found: expected pg_log_backend_memory_contexts() log lines " +
+          "(stderr, csvlog or jsonlog), MemoryContextStats() output, or pg_backend_memory_contexts " +
+          "as CSV or psql output",
       );
   }
 }

@@ -55,6 +55,9 @@ const FORM_NAMES: Record<Dump["format"], string> = {
   log: "server log (pg_log_backend_memory_contexts)",
   stderr: "MemoryContextStats on stderr",
   csv: "pg_backend_memory_contexts CSV",
+  csvlog: "csvlog (pg_log_backend_memory_contexts)",
+  jsonlog: "jsonlog (pg_log_backend_memory_contexts)",
+  psql: "psql output of pg_backend_memory_contexts",
   tree: "in-memory tree",
 };
 

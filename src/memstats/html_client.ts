@@ -59,8 +59,12 @@ export const CLIENT_SCRIPT: string = String.raw`
       for (var i = 0; i < rects.length; i++) {
         var w = x1s[i] - x0s[i];
         if (w < 40) continue;
-        var max = Math.floor((w - 6) / CHAR_W), t = D.label[i];
-        if (t.length > max) t = t.slice(0, Math.max(0, max - 1)) + "\u2026";
+        var max = Math.floor((w - 6) / CHAR_W), lab = D.label[i], b = fmtBytes(D.st[i]), t = lab + " " + b;
+        if (t.length > max) {
+          if (b.length + 6 <= max) t = lab.slice(0, max - b.length - 2) + "\u2026 " + b;
+          else if (b.length <= max) t = b;
+          else t = lab.length > max ? lab.slice(0, Math.max(0, max - 1)) + "\u2026" : lab;
+        }
         if (t.length < 2) continue;
         var el = document.createElementNS(ns, "text");
         el.setAttribute("x", String(x0s[i] + 3));

@@ -47,17 +47,23 @@ export {
 export type {
   Dump,
   DumpFormat,
+  InputForm,
+  Interleaving,
   MemNode,
   MemstatsErrorCode,
+  Reading,
   SkippedLine,
   SkipReason,
   Totals,
 } from "./model.ts";
 
 // Reading
-export { decodeInput, detectForm, readDump, readDumps } from "./detect.ts";
+export { decodeInput, detectForm, readDump, readDumps, readInput } from "./detect.ts";
 export type { ReadDumpsOptions, TextForm } from "./detect.ts";
 export { readLog } from "./read_log.ts";
+export { readCsvlog } from "./read_csvlog.ts";
+export { readJsonlog } from "./read_jsonlog.ts";
+export { readPsqlAligned, readPsqlExpanded } from "./read_psql.ts";
 export { readStderr } from "./read_stderr.ts";
 export { readCsv } from "./read_csv.ts";
 export type { ReadOptions } from "./tree_builder.ts";
@@ -67,8 +73,8 @@ export { analyze, checkGrandTotal, groupByName, subtreeTotals } from "./analyze.
 export type { Analysis, BadLine, GrandTotalCheck, NameGroup, SubtreeTotals } from "./analyze.ts";
 export { nodeLabel, nodePath, topConsumers } from "./rank.ts";
 export type { Consumer, RankBy } from "./rank.ts";
-export { diffDumps, largestChanges } from "./diff.ts";
-export type { DiffEntry, DiffStatus, DumpDiff } from "./diff.ts";
+export { diffDumps, groupChanges, largestChanges } from "./diff.ts";
+export type { DiffEntry, DiffStatus, DumpDiff, NameChange } from "./diff.ts";
 
 // Writing PostgreSQL's forms back
 export { writeCsv, writeLog, writeStderr } from "./write.ts";
@@ -85,7 +91,19 @@ export type { HtmlOptions } from "./render_html.ts";
 
 // Trees from elsewhere (palloc's own contexts)
 export { dumpFromTree, treeFromWalker } from "./walker.ts";
-export type { ContextStats, ContextWalker, DumpFromTreeOptions } from "./walker.ts";
+export type { ContextStats, ContextWalker, DumpFromTreeOptions, StatsTree } from "./walker.ts";
 
 // Text reports
 export { describeDump, formatAnalysis, formatBytes, formatDelta, formatDiff } from "./format.ts";
+export { verdict } from "./verdict.ts";
+export { jsonChunks } from "./json_stream.ts";
+export {
+  formatPidHistory,
+  formatTimeline,
+  guessBackendType,
+  pidHistory,
+  timeline,
+} from "./timeline.ts";
+export type { PidHistory, TimelineRow } from "./timeline.ts";
+export { renderIndex } from "./render_index.ts";
+export { renderDiffHtml } from "./render_diff_html.ts";

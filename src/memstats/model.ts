@@ -93,7 +93,7 @@ export interface MemNode extends Totals {
  * console.assert(format === "csv");
  * ```
  */
-export type DumpFormat = "log" | "stderr" | "csv" | "tree";
+export type DumpFormat = "log" | "stderr" | "csv" | "csvlog" | "jsonlog" | "psql" | "tree";
 
 /**
  * Why a line was not used.
@@ -179,7 +179,92 @@ export interface Dump {
   endLine: number;
   /** Label for reports, usually the file name. */
   source?: string;
+  /** When the dump was logged: the `%m`/`%t` prefix field or the csvlog/jsonlog timestamp. */
+  time?: string;
+  /** Session user, when the log says (csvlog/jsonlog, or `user=%u` / `%u@%d` in the prefix). */
+  user?: string;
+  /** Database, when the log says. */
+  database?: string;
+  /** `application_name`, when the log says. */
+  application?: string;
+  /** `backend_type` (csvlog/jsonlog), e.g. `client backend`, `checkpointer`. */
+  backendType?: string;
 }
+
+/**
+ * Dumps of several processes whose lines cannot be told apart: their header lines overlap and
+ * the `log_line_prefix` has no `%p`. They are reported, never guessed at.
+ *
+ * @example
+ * ```ts
+ * import { readInput } from "./mod.ts";
+ * const head = (pid: number) => `LOG:  logging memory contexts of PID ${pid}`;
+ * const top = "LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 0 free (0 chunks); 8192 used";
+ * const grand = "LOG:  Grand total: 8192 bytes in 1 blocks; 0 free (0 chunks); 8192 used";
+ * const r = readInput([head(1), top, head(2), top, grand, grand].join("\n") + "\n");
+ * console.assert(r.dumps.length === 0 && r.interleaved[0].pids.join() === "1,2");
+ * console.assert(r.interleaved[0].startLine === 1 && r.interleaved[0].endLine === 6);
+ * ```
+ */
+export interface Interleaving {
+  /** The PIDs their header lines name, in order. */
+  pids: number[];
+  /** 1-based lines of those headers. */
+  headerLines: number[];
+  /** First line of the tangle. */
+  startLine: number;
+  /** Last line of the tangle. */
+  endLine: number;
+  /** Times of the headers, when the prefix shows them. */
+  time?: string;
+}
+
+/**
+ * Everything read from one input: the dumps, the tangles that could not be split, and dump-like
+ * lines that belong to no dump (for example a process whose header line is not in the file).
+ *
+ * @example
+ * ```ts
+ * import { readInput } from "./mod.ts";
+ * const r = readInput(`2026-01-01 10:00:00 UTC [7] LOG:  logging memory contexts of PID 7
+ * 2026-01-01 10:00:00 UTC [7] LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 0 free (0 chunks); 8192 used
+ * 2026-01-01 10:00:00 UTC [9] LOG:  level: 2; Lost: 1024 total in 1 blocks; 0 free (0 chunks); 1024 used
+ * 2026-01-01 10:00:00 UTC [7] LOG:  Grand total: 8192 bytes in 1 blocks; 0 free (0 chunks); 8192 used
+ * `);
+ * console.assert(r.form === "log" && r.dumps[0].pid === 7 && r.dumps[0].complete);
+ * console.assert(r.dumps[0].time === "2026-01-01 10:00:00 UTC");
+ * console.assert(r.stray.length === 1 && r.stray[0].line === 3); // PID 9 has no header here
+ * ```
+ */
+export interface Reading {
+  /** Which form the input was in. */
+  form: InputForm;
+  /** The dumps, in the order their first lines appear. */
+  dumps: Dump[];
+  /** Dumps that could not be told apart (no `%p` in the prefix). */
+  interleaved: Interleaving[];
+  /** Dump lines outside any dump, with line numbers. */
+  stray: SkippedLine[];
+}
+
+/**
+ * The input forms memstats reads.
+ *
+ * @example
+ * ```ts
+ * import { detectForm, type InputForm } from "./mod.ts";
+ * const form: InputForm | undefined = detectForm('{"timestamp":"2026-01-01 10:00:00 UTC","pid":7,"message":"x"}\n');
+ * console.assert(form === "jsonlog");
+ * ```
+ */
+export type InputForm =
+  | "log" // a stderr log file (any log_line_prefix), gdb MemoryContextStats blocks included
+  | "stderr" // MemoryContextStats() text alone
+  | "csv" // pg_backend_memory_contexts as COPY CSV or psql --csv
+  | "csvlog" // log_destination = csvlog
+  | "jsonlog" // log_destination = jsonlog
+  | "psql-aligned" // psql's default table output
+  | "psql-expanded"; // psql -x
 
 /**
  * Machine-readable error kinds.
@@ -200,7 +285,9 @@ export type MemstatsErrorCode =
   | "NO_DUMP" // nothing that looks like a memory-context dump
   | "BINARY" // input is not text
   | "BAD_CSV_HEADER" // CSV header lacks required columns
-  | "EMPTY_DUMP"; // a block was found but no context in it could be read
+  | "EMPTY_DUMP" // a block was found but no context in it could be read
+  | "INTERLEAVED" // only dumps of several processes that cannot be told apart (add %p)
+  | "PSQL_FORM"; // psql output in a form that cannot be read back (the message says which to use)
 
 /**
  * The error every memstats reader throws for input it cannot use at all.

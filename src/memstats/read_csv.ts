@@ -55,7 +55,20 @@ interface Row {
  * ```
  */
 export function readCsv(text: string, options: ReadOptions = {}): Dump {
-  const records = parseCsv(text);
+  return readViewRecords(parseCsv(text), text, options, "csv");
+}
+
+/**
+ * Builds the tree from records of the view (a header record, then one per context), whichever
+ * text they were split from: COPY/psql CSV here, psql's aligned or expanded output in
+ * `read_psql.ts`.
+ */
+export function readViewRecords(
+  records: CsvRecord[],
+  text: string,
+  options: ReadOptions,
+  format: "csv" | "psql",
+): Dump {
   if (records.length === 0) throw new MemstatsError("NO_DUMP", "the CSV input is empty");
   const header = records[0].fields.map((f) => f.trim().toLowerCase());
   const col = new Map<string, number>();
@@ -103,7 +116,7 @@ export function readCsv(text: string, options: ReadOptions = {}): Dump {
   const built = mode === "path" ? linkByPath(rows, skip) : linkByParent(rows, skip);
   skipped.sort((a, b) => a.line - b.line);
   const dump: Dump = {
-    format: "csv",
+    format,
     levelBase: built.levelBase,
     root: built.root,
     csvColumns: mode!,

@@ -1,157 +1,123 @@
 /**
- * read_log.ts — reads the server-log form written by `pg_log_backend_memory_contexts()`.
+ * read_log.ts — reads a plain (stderr) server log: `pg_log_backend_memory_contexts()` dumps under
+ * any `log_line_prefix`, and the bare `MemoryContextStats()` blocks gdb makes a backend print.
  *
- * A block starts at a `LOG:  logging memory contexts of PID <pid>` line and ends at its
- * `LOG:  Grand total: …` line. Everything before the `LOG:  ` tag is the `log_line_prefix`,
- * whatever it is. Unrelated log lines inside a block are skipped and listed; when the header's
- * prefix shows the PID (`%p`), dump lines whose prefix shows another PID are skipped as foreign,
- * so two backends dumping at once can be told apart. The first `level:` line fixes the level
- * base (0 in PG 14–17, 1 in PG 18). A "more child contexts" line carries its *parent's* level.
- * With `log_error_verbosity = verbose` each line has a SQLSTATE after the tag and is followed
- * by a `LOCATION:` line; both are understood. Messages must be in English (`lc_messages = C`),
- * and only the plain-text log format is read (not csvlog or jsonlog).
+ * Each line is split at its severity tag (`LOG:  `, `ERROR:  `, …, two spaces after the colon);
+ * what comes before is the prefix. Where the prefix shows the PID is learned from the dump
+ * headers (`log_prefix.ts`), then every line becomes a record with its PID, and
+ * `log_assemble.ts` routes records to dumps. `log_error_verbosity = verbose` adds a SQLSTATE
+ * after the tag (removed) and `LOCATION:` lines (ignored). Lines with no tag are bare lines:
+ * `MemoryContextStats()` output (depth by indentation, no PID) or another message's
+ * continuation. Messages must be in English (`lc_messages = C`).
  *
  * @module
  */
 
 import { type Dump, MemstatsError } from "./model.ts";
-import { parseContextBody, parseGrandBody, parseMoreBody } from "./text_grammar.ts";
-import { BlockState, PROGRESS_EVERY, type ReadOptions, splitLines } from "./tree_builder.ts";
+import { assemble, type Assembled, type LogRecord } from "./log_assemble.ts";
+import { learnPidPlaces, pidFromPrefix, prefixFacts } from "./log_prefix.ts";
+import { PROGRESS_EVERY, type ReadOptions, splitLines } from "./tree_builder.ts";
 
-const TAG = "LOG:  ";
+const TAG_RE =
+  /(?:^|(?<=[\s\]:>)|]))(DEBUG|LOG|INFO|NOTICE|WARNING|ERROR|FATAL|PANIC|DETAIL|HINT|QUERY|CONTEXT|STATEMENT|LOCATION): {2}/;
+const HEADER_AT = "logging memory contexts of PID ";
 const HEADER_RE = /^(?:[0-9A-Z]{5}: )?logging memory contexts of PID (\d+)\s*$/;
-/** `log_error_verbosity = verbose` adds a SQLSTATE after the tag and a LOCATION line. */
 const SQLSTATE_RE = /^[0-9A-Z]{5}: /;
-const LOCATION = "LOCATION:  ";
-const LEVEL_RE = /^level: (\d+); (.*)$/;
 
-function pidToken(pid: number): RegExp {
-  return new RegExp(`(?<!\\d)${pid}(?!\\d)`);
+interface Split {
+  prefix: string;
+  severity: string;
+  body: string;
 }
 
-/**
- * Reads every `pg_log_backend_memory_contexts()` block of a server log.
- *
- * @example
- * ```ts
- * import { readLog } from "./mod.ts";
- * const [dump] = readLog(`[42] LOG:  logging memory contexts of PID 42
- * [42] LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
- * [43] LOG:  level: 2; ErrorContext: 8192 total in 1 blocks; 7952 free (3 chunks); 240 used
- * [42] LOG:  Grand total: 8192 bytes in 1 blocks; 192 free (0 chunks); 8000 used
- * `);
- * console.assert(dump.pid === 42 && dump.levelBase === 1 && dump.complete);
- * console.assert(dump.skipped[0].line === 3 && dump.skipped[0].reason === "foreign"); // PID 43
- * ```
- */
-export function readLog(text: string, options: ReadOptions = {}): Dump[] {
+/** Splits a tagged line into prefix, severity and message; `undefined` for a bare line. */
+function splitTag(line: string): Split | undefined {
+  const m = TAG_RE.exec(line);
+  if (m === null) return undefined;
+  // A MemoryContextStats line whose ident happens to hold a tag is still a bare line.
+  const stats = line.indexOf(" total in ");
+  if (stats >= 0 && stats < m.index) return undefined;
+  if (m.index === 0 && line.startsWith("Grand total:")) return undefined;
+  let body = line.slice(m.index + m[0].length);
+  if (SQLSTATE_RE.test(body)) body = body.slice(7);
+  return { prefix: line.slice(0, m.index), severity: m[1], body };
+}
+
+/** Reads a stderr log into records and routes them (see the file comment). */
+export function readLogReading(text: string, options: ReadOptions = {}): Assembled {
   const lines = splitLines(text);
   const endsCleanly = text.endsWith("\n");
-  const dumps: Dump[] = [];
-  let block: BlockState | undefined;
-  let pidRe: RegExp | undefined; // set when the header's prefix shows the PID
-  let headers = 0;
-
-  const close = (endLine: number) => {
-    if (block === undefined) return;
-    const d = block.finish("log", endLine, options.source);
-    if (d !== undefined) dumps.push(d);
-    block = undefined;
-  };
-
+  // Pass 1: the dump headers teach where the PID sits in the prefix.
+  const heads: { prefix: string; pid: number }[] = [];
+  for (const line of lines) {
+    if (!line.includes(HEADER_AT)) continue;
+    const s = splitTag(line);
+    const m = s === undefined ? null : HEADER_RE.exec(s.body);
+    if (s !== undefined && m !== null) heads.push({ prefix: s.prefix, pid: Number(m[1]) });
+  }
+  const places = learnPidPlaces(heads);
+  // Pass 2: records.
+  const records: LogRecord[] = [];
   for (let i = 0; i < lines.length; i++) {
     if (options.onProgress !== undefined && i % PROGRESS_EVERY === 0 && i > 0) {
       options.onProgress(i, lines.length);
     }
     const line = lines[i];
-    const lineNo = i + 1;
-    const at = line.indexOf(TAG);
-    if (at >= 0 && line.includes("logging memory contexts of PID", at)) {
-      const m = HEADER_RE.exec(line.slice(at + TAG.length));
-      if (m !== null) {
-        close(i);
-        headers++;
-        const pid = Number(m[1]);
-        block = new BlockState(lineNo, pid);
-        const prefix = line.slice(0, at);
-        pidRe = pidToken(pid).test(prefix) ? pidToken(pid) : undefined;
-        continue;
-      }
-    }
-    if (block === undefined) continue; // log outside any dump is none of our business
-    if (at < 0 && line.includes(LOCATION)) continue; // verbose mode's source location
-    if (at < 0) {
-      block.skip(lineNo, "interleaved", line, "not a LOG line");
+    const cut = i === lines.length - 1 && !endsCleanly;
+    const s = splitTag(line);
+    if (s === undefined) {
+      records.push({ line: i + 1, body: line, raw: line, cut });
       continue;
     }
-    let body = line.slice(at + TAG.length);
-    if (SQLSTATE_RE.test(body)) body = body.slice(7);
-    const isDumpLine = body.startsWith("level: ") || body.startsWith("Grand total:");
-    if (!isDumpLine) {
-      block.skip(lineNo, "interleaved", line, "another log message");
-      continue;
+    if (s.severity === "LOCATION") continue; // verbose mode's source location
+    const r: LogRecord = { line: i + 1, severity: s.severity, body: s.body, raw: line, cut };
+    const pid = pidFromPrefix(s.prefix, places);
+    if (pid !== undefined) r.pid = pid;
+    if (s.body.startsWith("logging memory contexts of PID")) {
+      Object.assign(r, prefixFacts(s.prefix));
     }
-    if (pidRe !== undefined && !pidRe.test(line.slice(0, at))) {
-      block.skip(lineNo, "foreign", line, "log_line_prefix shows another process");
-      continue;
-    }
-    const last = i === lines.length - 1 && !endsCleanly;
-    if (body.startsWith("Grand total:")) {
-      const g = parseGrandBody(body);
-      if (g !== undefined && "totals" in g) {
-        block.grandTotal = g.totals;
-        close(lineNo);
-      } else {
-        block.skip(lineNo, last ? "truncated" : "unreadable", line, "bad Grand total line");
-      }
-      continue;
-    }
-    readLevelLine(block, body, line, lineNo, last);
+    records.push(r);
   }
-  close(lines.length);
   options.onProgress?.(lines.length, lines.length);
-  if (headers === 0) {
-    throw new MemstatsError("NO_DUMP", 'no "logging memory contexts of PID" line in the input');
-  }
-  if (dumps.length === 0) {
-    throw new MemstatsError("EMPTY_DUMP", "the dump block holds no readable context line");
-  }
-  return dumps;
+  return assemble(records, "log", options.source, lines.length);
 }
 
-function readLevelLine(
-  block: BlockState,
-  body: string,
-  line: string,
-  lineNo: number,
-  last: boolean,
-): void {
-  const bad = last ? "truncated" : "unreadable";
-  const m = LEVEL_RE.exec(body);
-  const level = m === null ? undefined : Number(m[1]);
-  if (m === null || !Number.isSafeInteger(level)) {
-    block.skip(lineNo, bad, line, "bad level field");
-    return;
+/**
+ * Reads every memory-context dump of a plain server log: `pg_log_backend_memory_contexts()`
+ * blocks, routed by the PID in the prefix, and bare `MemoryContextStats()` blocks. Throws
+ * `NO_DUMP` when there is none, `INTERLEAVED` when the only dumps are tangled (no `%p`).
+ *
+ * @example
+ * ```ts
+ * import { readLog } from "./mod.ts";
+ * const [a, b] = readLog(`[42] LOG:  logging memory contexts of PID 42
+ * [43] LOG:  logging memory contexts of PID 43
+ * [42] LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
+ * [43] LOG:  level: 1; TopMemoryContext: 4096 total in 1 blocks; 96 free (0 chunks); 4000 used
+ * [43] LOG:  Grand total: 4096 bytes in 1 blocks; 96 free (0 chunks); 4000 used
+ * [42] LOG:  Grand total: 8192 bytes in 1 blocks; 192 free (0 chunks); 8000 used
+ * `);
+ * console.assert(a.pid === 42 && a.complete && a.skipped.length === 0 && a.endLine === 6);
+ * console.assert(b.pid === 43 && b.complete && b.root.totalBytes === 4096);
+ * ```
+ */
+export function readLog(text: string, options: ReadOptions = {}): Dump[] {
+  const r = readLogReading(text, options);
+  if (r.dumps.length > 0) return r.dumps;
+  throwEmpty(r, 'no "logging memory contexts of PID" line in the input');
+}
+
+/** Throws the right error for a reading with no dump in it. */
+export function throwEmpty(r: Assembled, none: string): never {
+  if (r.interleaved.length > 0) {
+    const t = r.interleaved[0];
+    throw new MemstatsError(
+      "INTERLEAVED",
+      `dumps of PIDs ${t.pids.join(", ")} overlap in lines ${t.startLine}-${t.endLine} and the ` +
+        "log_line_prefix shows no PID: add %p to log_line_prefix (or use csvlog/jsonlog)",
+      t.startLine,
+    );
   }
-  const rest = m[2];
-  const more = parseMoreBody(rest);
-  const parsed = more ?? parseContextBody(rest);
-  if (parsed === undefined || "error" in parsed) {
-    block.skip(lineNo, bad, line, parsed === undefined ? "not a context line" : parsed.error);
-    return;
-  }
-  const node = parsed.node;
-  node.line = lineNo;
-  if (block.levelBase === undefined) {
-    if (more !== undefined || level! > 1) {
-      block.skip(lineNo, "orphan", line, "the block's root context line is missing");
-      return;
-    }
-    block.levelBase = level!;
-  }
-  const depth = level! - block.levelBase;
-  const why = more !== undefined
-    ? block.builder.addSummary(node, depth)
-    : block.builder.addContext(node, depth);
-  if (why !== undefined) block.skip(lineNo, "orphan", line, why);
+  if (r.headers === 0) throw new MemstatsError("NO_DUMP", none);
+  throw new MemstatsError("EMPTY_DUMP", "the dump block holds no readable context line");
 }

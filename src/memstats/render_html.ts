@@ -16,6 +16,7 @@ import { describeDump, formatBytes } from "./format.ts";
 import { CLIENT_SCRIPT } from "./html_client.ts";
 import { type Cell, icicleLayout } from "./layout.ts";
 import type { Dump, MemNode } from "./model.ts";
+import { verdict } from "./verdict.ts";
 import { type ColorBy, escapeXml, icicleShapes, legendEntries, TYPE_COLORS } from "./render_svg.ts";
 import { dumpFromTree } from "./walker.ts";
 
@@ -49,31 +50,43 @@ export interface HtmlOptions {
 }
 
 const CSS = `
-*{box-sizing:border-box}body{margin:0;font:13px/1.4 system-ui,sans-serif;color:#222;background:#fafafa}
-header{padding:10px 16px;background:#233;color:#eee}h1{font-size:17px;margin:0 0 4px}
+*{box-sizing:border-box}html{overflow-x:hidden}body{margin:0;font:13px/1.4 system-ui,sans-serif;color:#222;background:#fafafa}
+header{padding:10px 16px;background:#233;color:#eee}h1{font-size:17px;margin:0 0 4px;overflow-wrap:anywhere}
 header .meta{font-size:12px;color:#bcc}.ok{color:#7d7}.bad{color:#f88}
-main{display:flex;gap:16px;padding:12px 16px;align-items:flex-start}
-.chart{flex:0 0 auto}.chart svg{background:#fff;border:1px solid #ddd;display:block}
+.verdict{font-size:15px;color:#fff;margin:4px 0 2px;font-weight:600}
+main{display:grid;grid-template-columns:minmax(0,1fr);gap:16px;padding:12px 16px;align-items:start}
+@media (min-width:1700px){main{grid-template-columns:minmax(0,1fr) minmax(520px,36%)}}
+.chart{min-width:0}.chart svg{background:#fff;border:1px solid #ddd;display:block;width:100%;height:auto}
 .ctx{stroke:#fff;stroke-width:.5;cursor:pointer}.ctx:hover{opacity:.8}.ctx.sel{stroke:#000;stroke-width:2}
 .labels text{pointer-events:none;fill:#fff;font-size:11px}
 .controls{margin:6px 0}button{font:inherit;border:1px solid #999;background:#fff;border-radius:3px;
 padding:1px 8px;cursor:pointer}button.on{background:#355;color:#fff;border-color:#355}
 .legend span{display:inline-block;margin-right:12px}.legend i{display:inline-block;width:11px;height:11px;
 margin-right:4px;vertical-align:-1px}
-#details{margin-top:8px;padding:8px;background:#fff;border:1px solid #ddd;min-height:80px;white-space:pre-wrap}
+#details{margin-top:8px;padding:8px;background:#fff;border:1px solid #ddd;min-height:80px;white-space:pre-wrap;overflow-wrap:anywhere}
 #details .path{font-weight:600}#details .ident{color:#555;font-family:monospace}
-aside{flex:1 1 auto;min-width:420px;max-width:640px}h2{font-size:14px;margin:8px 0 4px}
+aside{min-width:0}h2{font-size:14px;margin:8px 0 4px}
 table{border-collapse:collapse;width:100%;background:#fff}td,th{padding:2px 6px;border-bottom:1px solid #eee;
-text-align:right;white-space:nowrap}td.n,th.n{text-align:left;white-space:normal;word-break:break-word}
+text-align:right;white-space:nowrap;vertical-align:top}td.n,th.n{text-align:left;white-space:normal;
+word-break:normal;overflow-wrap:break-word;width:99%}
+td.n .anc{color:#777;font-size:11px}td.n .own{font-weight:600}
 tr[data-goto]{cursor:pointer}tr[data-goto]:hover{background:#eef}
 #tip{position:fixed;pointer-events:none;background:#222;color:#fff;padding:6px 8px;border-radius:4px;
-white-space:pre;font-size:12px;max-width:380px;overflow:hidden;z-index:9}
+white-space:pre-wrap;font-size:12px;max-width:380px;overflow:hidden;z-index:9}
 `;
+/** A context's path for a table cell: its ancestors (root left out) small, its own label bold. */
+export function pathCell(path: string, node: MemNode): string {
+  const parts = path.split(" > ");
+  const own = parts.pop() ?? nodeLabel(node);
+  const anc = parts.slice(1); // TopMemoryContext is every path's start
+  return (anc.length > 0 ? `<span class="anc">${escapeXml(anc.join(" › "))} › </span>` : "") +
+    `<span class="own">${escapeXml(own)}</span>`;
+}
 
 function consumerRows(rows: Consumer[], index: Map<MemNode, number>): string {
   return rows.map((r) =>
     `<tr data-goto="${index.get(r.node)}"><td class="n" title="${escapeXml(r.path)}">` +
-    `${escapeXml(nodeLabel(r.node))}</td><td>${formatBytes(r.totalBytes)}</td>` +
+    `${pathCell(r.path, r.node)}</td><td>${formatBytes(r.totalBytes)}</td>` +
     `<td>${formatBytes(r.usedBytes)}</td><td>${formatBytes(r.freeBytes)}</td>` +
     `<td>${(r.freeRatio * 100).toFixed(0)}%</td><td>${formatBytes(r.subtreeBytes)}</td></tr>`
   ).join("");
@@ -143,7 +156,20 @@ function clientData(cells: Cell[], head: Record<string, unknown>) {
   };
 }
 
-function jsonForScript(v: unknown): string {
+/** Time, backend type and user@db of a dump, as a suffix for the header line. */
+export function who(d: Dump): string {
+  const bits: string[] = [];
+  if (d.time !== undefined) bits.push(d.time);
+  if (d.backendType !== undefined) bits.push(d.backendType);
+  if (d.user !== undefined || d.database !== undefined) {
+    bits.push(`${d.user ?? ""}@${d.database ?? ""}`);
+  }
+  if (d.application !== undefined) bits.push(`app ${d.application}`);
+  return bits.length === 0 ? "" : `, ${bits.join(", ")}`;
+}
+
+/** JSON for an inline script element. */
+export function jsonForScript(v: unknown): string {
   return JSON.stringify(v).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028")
     .replace(/\u2029/g, "\\u2029");
 }
@@ -226,7 +252,9 @@ export function renderHtml(input: Dump | MemNode, options: HtmlOptions = {}): st
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>memstats: ${escapeXml(title)}</title><style>${CSS}</style></head>
-<body><header><h1>${escapeXml(title)}</h1><div class="meta">${escapeXml(describeDump(dump))}<br>
+<body><header><h1>${escapeXml(title)}</h1><div class="verdict">${
+    escapeXml(verdict(dump))
+  }</div><div class="meta">${escapeXml(describeDump(dump))}${escapeXml(who(dump))}<br>
 ${a.contexts} contexts · ${formatBytes(a.totals.totalBytes)} in ${a.totals.nblocks} blocks · ${
     formatBytes(a.totals.usedBytes)
   } used · ${formatBytes(a.totals.freeBytes)} free · ${check}${
@@ -240,8 +268,8 @@ ${a.contexts} contexts · ${formatBytes(a.totals.totalBytes)} in ${a.totals.nblo
 <svg id="icicle" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">${
     icicleShapes(layout, width, rowHeight, 2, colorBy, false)
   }</svg>${legends}<div id="details">Hover a bar for its figures; click to select and zoom.</div>
-<h2>Contexts grouped by name</h2><table><tr><th class="n">name</th><th>count</th><th>total</th><th>free</th></tr>${groups}</table>
-${skipped}</section><aside><h2>Top consumers</h2><div class="controls">${tabs}</div>${tables}</aside></main><div id="tip" hidden></div>
+${skipped}</section><aside><h2>Top consumers</h2><div class="controls">${tabs}</div>${tables}
+<h2>Contexts grouped by name</h2><table><tr><th class="n">name</th><th>count</th><th>total</th><th>free</th></tr>${groups}</table></aside></main><div id="tip" hidden></div>
 <script type="application/json" id="memstats-data">${jsonForScript(data)}</script>
 <script>${CLIENT_SCRIPT}</script></body></html>
 `;

@@ -118,6 +118,20 @@ function tooltip(c: Cell): string {
   return parts.join("\n");
 }
 
+/**
+ * The text a bar `w` pixels wide can hold: name and subtree bytes, else a shortened name and
+ * the bytes, else the bytes, else a shortened name. The page script applies the same rule
+ * when it zooms.
+ */
+export function barLabel(label: string, bytes: string, w: number): string {
+  const max = Math.floor((w - 6) / CHAR_W);
+  const full = `${label} ${bytes}`;
+  if (full.length <= max) return full;
+  if (bytes.length + 6 <= max) return label.slice(0, max - bytes.length - 2) + "… " + bytes;
+  if (bytes.length <= max) return bytes;
+  return label.length > max ? label.slice(0, Math.max(0, max - 1)) + "…" : label;
+}
+
 /** Draws the icicle shapes and labels (no `<svg>` wrapper); y starts at `top`. */
 export function icicleShapes(
   layout: IcicleLayout,
@@ -144,9 +158,7 @@ export function icicleShapes(
         : `<rect ${attrs}/>`,
     );
     if (w >= 40) {
-      const max = Math.floor((w - 6) / CHAR_W);
-      let text = nodeLabel(c.node);
-      if (text.length > max) text = text.slice(0, Math.max(0, max - 1)) + "…";
+      const text = barLabel(nodeLabel(c.node), formatBytes(c.subtreeBytes), w);
       if (text.length > 1) {
         labels.push(
           `<text x="${fmt(x + 3)}" y="${y + rowHeight / 2 + 4}">${escapeXml(text)}</text>`,

@@ -121,6 +121,69 @@ export function treeFromWalker<C>(root: C, walker: ContextWalker<C>): MemNode {
 }
 
 /**
+ * A nested stats tree as palloc's `Context.stats()` returns it (`ident: string | null`, levels
+ * from 1, extra fields such as `memAllocated`), or any tree of that shape.
+ *
+ * @example
+ * ```ts
+ * import { dumpFromTree, type StatsTree } from "./mod.ts";
+ * const stats: StatsTree = {
+ *   name: "TopMemoryContext", ident: null, type: "AllocSet", level: 1, totalBytes: 8192,
+ *   nblocks: 1, freeBytes: 192, freeChunks: 0, usedBytes: 8000,
+ *   children: [{ name: "ErrorContext", ident: null, type: "AllocSet", level: 2, totalBytes: 8192,
+ *     nblocks: 1, freeBytes: 7952, freeChunks: 3, usedBytes: 240, children: [] }],
+ * };
+ * const dump = dumpFromTree(stats);
+ * console.assert(dump.root.children[0].level === 1 && dump.root.children[0].ident === undefined);
+ * console.assert(dump.grandTotal!.totalBytes === 16384);
+ * ```
+ */
+export interface StatsTree extends ContextStats {
+  /** Depth as the source numbered it (ignored: recomputed from the nesting). */
+  level?: number;
+  /** Children, same shape. */
+  children: StatsTree[];
+}
+
+/** The tree as memstats nodes: returned as is when it already is one, else copied (iteratively). */
+function asMemTree(input: MemNode | StatsTree): MemNode {
+  let ok = true;
+  const check: (MemNode | StatsTree)[] = [input];
+  while (ok && check.length > 0) {
+    const n = check.pop()!;
+    if (n.ident === null || typeof n.usedBytes !== "number" || typeof n.level !== "number") {
+      ok = false;
+    } else for (const c of n.children) check.push(c);
+  }
+  if (ok) return input as MemNode;
+  const make = (s: StatsTree, level: number): MemNode => {
+    const n = makeNode(s.name, {
+      totalBytes: s.totalBytes,
+      nblocks: s.nblocks,
+      freeBytes: s.freeBytes,
+      freeChunks: s.freeChunks,
+      usedBytes: s.usedBytes ?? s.totalBytes - s.freeBytes,
+    }, level);
+    n.ident = s.ident ?? undefined;
+    n.type = s.type;
+    const m = s as Partial<MemNode>;
+    if (m.summarizedCount !== undefined) n.summarizedCount = m.summarizedCount;
+    return n;
+  };
+  const top = make(input as StatsTree, 0);
+  const stack: [StatsTree, MemNode][] = [[input as StatsTree, top]];
+  while (stack.length > 0) {
+    const [s, n] = stack.pop()!;
+    for (const c of s.children) {
+      const cn = make(c, n.level + 1);
+      n.children.push(cn);
+      stack.push([c, cn]);
+    }
+  }
+  return top;
+}
+
+/**
  * Options of {@link dumpFromTree}.
  *
  * @example
@@ -142,7 +205,9 @@ export interface DumpFromTreeOptions {
 }
 
 /**
- * Wraps a plain tree in a {@link Dump} (with a computed Grand total unless told otherwise).
+ * Wraps a plain tree in a {@link Dump} (with a computed Grand total unless told otherwise). A
+ * {@link StatsTree} such as palloc's `Context.stats()` (null idents, levels from 1) is accepted
+ * too and copied into memstats nodes.
  *
  * @example
  * ```ts
@@ -156,7 +221,11 @@ export interface DumpFromTreeOptions {
  * console.assert(writeLog(dump).includes("LOG:  level: 1; Top: 1024 total in 1 blocks;"));
  * ```
  */
-export function dumpFromTree(root: MemNode, options: DumpFromTreeOptions = {}): Dump {
+export function dumpFromTree(
+  input: MemNode | StatsTree,
+  options: DumpFromTreeOptions = {},
+): Dump {
+  const root = asMemTree(input);
   const dump: Dump = {
     format: "tree",
     levelBase: options.levelBase ?? 1,

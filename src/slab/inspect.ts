@@ -12,14 +12,15 @@
  * cached empty block; "blocks" and "free" count only the listed blocks (an
  * empty block's chunks are not reported as free, a quirk PostgreSQL keeps).
  */
-import { ERRCODE_DATA_CORRUPTED } from "../checking/mod.ts";
+import type {} from "../checking/mod.ts";
 import {
   CheckingBlockPointerOk,
   CheckingChunkOk,
   CheckingHeapBlockOk,
   CheckingWalkLimit,
 } from "../checking/walk.ts";
-import { PgError } from "../elog.ts";
+import type {} from "../elog.ts";
+import { elogDataCorrupted } from "../elog.ts";
 import { heap, type MemoryContext, type MemoryContextCounters } from "../mcxt/context.ts";
 import {
   chunkGetBlock,
@@ -97,7 +98,7 @@ export function SlabCheck(context: MemoryContext): void {
   for (const block of SlabCheckedList(slab, emptyHead, seen)) {
     const nfree = heap.i32[(block >>> 2) + B_NFREE];
     if (nfree !== slab.chunksPerBlock) {
-      corrupted(
+      elogDataCorrupted(
         `problem in slab ${name}: empty block 0x${block.toString(16)} should have ` +
           `${slab.chunksPerBlock} free chunks but has ${nfree} chunks free`,
       );
@@ -106,7 +107,7 @@ export function SlabCheck(context: MemoryContext): void {
     nempty++;
   }
   if (nempty !== slab.emptyBlockCount) {
-    corrupted(
+    elogDataCorrupted(
       `problem in slab ${name}: ${nempty} empty blocks cached, count says ${slab.emptyBlockCount}`,
     );
   }
@@ -117,9 +118,11 @@ export function SlabCheck(context: MemoryContext): void {
       const nfree = heap.i32[(block >>> 2) + B_NFREE];
       const where = `problem in slab ${name}: block 0x${block.toString(16)}`;
       const want = -((-nfree) >> slab.blocklistShift);
-      if (want !== i) corrupted(`${where} is on blocklist ${i} but should be on blocklist ${want}`);
+      if (want !== i) {
+        elogDataCorrupted(`${where} is on blocklist ${i} but should be on blocklist ${want}`);
+      }
       if (nfree >= slab.chunksPerBlock) {
-        corrupted(`${where} is empty but stored on blocklist element ${i}`);
+        elogDataCorrupted(`${where} is empty but stored on blocklist element ${i}`);
       }
       SlabCheckBlockChunks(slab, block);
       nblocks++;
@@ -133,12 +136,12 @@ export function SlabCheck(context: MemoryContext): void {
     cur < 0 || cur >= SLAB_BLOCKLIST_COUNT ||
     (cur === 0 ? SlabFirstListWithRoom(slab) !== 0 : SlabListFirst(curHead) === curHead)
   ) {
-    corrupted(`problem in slab ${name}: current blocklist ${cur} is wrong`);
+    elogDataCorrupted(`problem in slab ${name}: current blocklist ${cur} is wrong`);
   }
 
   nblocks += nempty;
   if (nblocks * slab.blockSize !== slab.memAllocated) {
-    corrupted(
+    elogDataCorrupted(
       `problem in slab ${name}: ${nblocks} blocks of ${slab.blockSize} bytes, ` +
         `mem_allocated is ${slab.memAllocated}`,
     );
@@ -175,7 +178,7 @@ function SlabCheckedList(slab: SlabContext, head: number, seen: Set<number>): nu
 }
 
 function slabFail(slab: SlabContext, detail: string): never {
-  throw new PgError(ERRCODE_DATA_CORRUPTED, `problem in slab ${slab.name}: ${detail}`);
+  elogDataCorrupted(`problem in slab ${slab.name}: ${detail}`);
 }
 
 /** Visits the chunk area of every block, cached empty ones included (checking mode wipes them). */
@@ -212,27 +215,29 @@ function SlabCheckBlockChunks(slab: SlabContext, block: number): void {
   const per = slab.chunksPerBlock;
   const first = block + SLAB_BLOCKHDRSZ;
   const where = `problem in slab ${slab.name}: block 0x${block.toString(16)}`;
-  if (SlabBlockContextHeader(block) !== slab.header) corrupted(`${where} has a bogus slab link`);
+  if (SlabBlockContextHeader(block) !== slab.header) {
+    elogDataCorrupted(`${where} has a bogus slab link`);
+  }
 
   const isFree = new Uint8Array(per);
   let nfree = 0;
   for (let chunk = u[b + B_FREEHEAD]; chunk !== 0; chunk = heap.u32[(chunk >>> 2) + 2]) {
     const offset = chunk - first;
     if (offset < 0 || offset % full !== 0 || offset / full >= per || isFree[offset / full]) {
-      corrupted(`${where} has a bogus free list link 0x${chunk.toString(16)}`);
+      elogDataCorrupted(`${where} has a bogus free list link 0x${chunk.toString(16)}`);
     }
     if ((heap.i32[chunk >>> 2] & 0xf) === MCTX_SLAB_ID) {
-      corrupted(`${where} has a free chunk 0x${chunk.toString(16)} with a live header`);
+      elogDataCorrupted(`${where} has a free chunk 0x${chunk.toString(16)} with a live header`);
     }
     isFree[offset / full] = 1;
     nfree++;
   }
   const nunused = heap.i32[b + B_NUNUSED];
   if (nunused < 0 || nunused > per || u[b + B_UNUSED] !== first + (per - nunused) * full) {
-    corrupted(`${where}: nunused chunks and the unused pointer disagree`);
+    elogDataCorrupted(`${where}: nunused chunks and the unused pointer disagree`);
   }
   for (let j = per - nunused; j < per; j++) {
-    if (isFree[j]) corrupted(`${where} has an unused chunk on its free list`);
+    if (isFree[j]) elogDataCorrupted(`${where} has an unused chunk on its free list`);
     isFree[j] = 1;
     nfree++;
   }
@@ -247,12 +252,14 @@ function SlabCheckBlockChunks(slab: SlabContext, block: number): void {
       chunkGetBlock(heap.i32, chunk) !== block || chunkIsExternal(heap.i32, chunk) ||
       chunkGetValue(heap.i32, chunk) !== full - SLAB_CHUNKHDRSZ
     ) {
-      corrupted(`${where} has a used chunk 0x${chunk.toString(16)} with a bogus header`);
+      elogDataCorrupted(`${where} has a used chunk 0x${chunk.toString(16)} with a bogus header`);
     }
     CheckingChunkOk(slab, chunk + SLAB_CHUNKHDRSZ, full - SLAB_CHUNKHDRSZ, false);
   }
   if (nfree !== heap.i32[b + B_NFREE]) {
-    corrupted(`${where} says ${heap.i32[b + B_NFREE]} chunks are free but ${nfree} were found`);
+    elogDataCorrupted(
+      `${where} says ${heap.i32[b + B_NFREE]} chunks are free but ${nfree} were found`,
+    );
   }
 }
 
@@ -274,6 +281,3 @@ export function SlabReleasedBlocks(
 }
 
 /** A self-check's finding: the data is damaged (SQLSTATE XX001, like the other types' checks). */
-function corrupted(message: string): never {
-  throw new PgError(ERRCODE_DATA_CORRUPTED, message);
-}

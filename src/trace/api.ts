@@ -1,13 +1,13 @@
 /**
- * The palloc surface the replay engines drive, loaded at run time. mcxt is
+ * The palloc surface the replay loop drives, loaded at run time. mcxt is
  * required; each context type module (aset, generation, slab, bump) and the
  * aligned-allocation module are imported one by one with dynamic `import()`,
  * so a type that is missing or fails to load makes only the traces that
  * create it fail, and the runner can say which types are available.
  *
- * Both replay engines take a `PallocApi` instead of importing palloc
- * themselves; that keeps them testable against a stand-in and keeps the
- * trace code out of palloc's static module graph.
+ * The replay (`execute.ts`, `replay.ts`) takes a `PallocApi` instead of
+ * importing palloc itself; that keeps it testable against a stand-in and
+ * keeps the trace code out of palloc's static module graph.
  */
 import { heap, type MemoryContext } from "../mcxt/context.ts";
 import type { Heap } from "../heap/mod.ts";
@@ -31,7 +31,7 @@ export type AlignedAllocator = (
   flags: number,
 ) => number;
 
-/** What the replay engines call. */
+/** What the replay calls. */
 export interface PallocApi {
   /** mcxt itself: allocation, chunk, tree and statistics functions. */
   readonly mcxt: McxtModule;

@@ -115,7 +115,7 @@ export function execute(
     grown.set(st.ptrs);
     st.ptrs = grown;
   }
-  const { code, a, b, n, m, createArgs, strings, wide } = c;
+  const { code, a, b, n, m, createArgs, strings } = c;
   const ptrs = st.ptrs;
   const ctxs = st.ctxs;
   const names = c.contextNames;
@@ -132,7 +132,7 @@ export function execute(
       switch (code[i]) {
         case Op.ALLOC: {
           const s = n[i];
-          ptrs[a[i]] = alloc(ctxs[b[i]], s === s ? s : wide[i]);
+          ptrs[a[i]] = alloc(ctxs[b[i]], s === s ? s : c.wide[i]);
           break;
         }
         case Op.FREE:
@@ -140,12 +140,12 @@ export function execute(
           break;
         case Op.REALLOC: {
           const s = n[i];
-          ptrs[a[i]] = repalloc(ptrs[a[i]], s === s ? s : wide[i]);
+          ptrs[a[i]] = repalloc(ptrs[a[i]], s === s ? s : c.wide[i]);
           break;
         }
         case Op.ALLOC0: {
           const s = n[i];
-          ptrs[a[i]] = alloc0(ctxs[b[i]], s === s ? s : wide[i]);
+          ptrs[a[i]] = alloc0(ctxs[b[i]], s === s ? s : c.wide[i]);
           break;
         }
         case Op.RESET:
@@ -164,12 +164,12 @@ export function execute(
         }
         case Op.ALLOCEXT: {
           const s = n[i];
-          ptrs[a[i]] = allocExt(ctxs[b[i]], s === s ? s : wide[i], m[i]);
+          ptrs[a[i]] = allocExt(ctxs[b[i]], s === s ? s : c.wide[i], m[i]);
           break;
         }
         case Op.ALIGNED: {
           const s = n[i];
-          ptrs[a[i]] = aligned(ctxs[b[i]], s === s ? s : wide[i], m[i], 0);
+          ptrs[a[i]] = aligned(ctxs[b[i]], s === s ? s : c.wide[i], m[i], 0);
           break;
         }
         case Op.CREATE_ASET:

@@ -49,8 +49,3 @@ export function isSize(v: unknown): v is Size {
 export function formatU64(v: Size): string {
   return typeof v === "bigint" ? v.toString() : String(v);
 }
-
-/** A size as a double, for APIs that take numbers (rounds only values above 2^53). */
-export function sizeToNumber(v: Size): number {
-  return typeof v === "bigint" ? Number(v) : v;
-}

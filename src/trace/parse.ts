@@ -1,9 +1,9 @@
 /**
- * The trace parser: text → `ParsedTrace`. It owns the grammar of FORMAT.md —
- * every verb with its arity and operand kinds, every expectation kind and
- * where it may appear — and refuses anything else with a `TraceParseError`
- * naming the file and 1-based line. Name bookkeeping (contexts created before
- * use, chunk tokens bound once) is delegated to `liveness.ts`.
+ * The trace parser: text → `ParsedTrace`. It reads each operation line by the
+ * verb table (`verbs.ts`: arity, operand kinds, name bookkeeping) and each
+ * `= …` line by `parse_expect.ts`, and refuses anything else with a
+ * `TraceParseError` naming the file and 1-based line. Name bookkeeping
+ * (contexts created before use, chunk tokens bound once) is `liveness.ts`.
  *
  * It is written for 10 MB benchmark traces: one pass over the lines, one
  * `split(" ")` per operation, numbers parsed without BigInt unless a token is

@@ -1,5 +1,5 @@
 /**
- * The replay engine's view of the chunks a trace holds: token → pointer,
+ * The checked replay's view of the chunks a trace holds: token → pointer,
  * owning context and size, plus a content stamp. Every chunk gets a short
  * pattern written into its first bytes when it is allocated; `realloc` must
  * carry the pattern over (PostgreSQL keeps the first min(old, new) bytes),

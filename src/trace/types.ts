@@ -2,7 +2,7 @@
  * The data model of an allocation trace (see the conformance FORMAT.md): one
  * `Operation` per operation line, one `Expectation` per `= …` line, and the
  * parsed file as a list of steps. Everything else in `src/trace/` (parser,
- * writer, compiler, replay engines) speaks these types, so they live alone
+ * writer, verb table, compiler, replay) speaks these types, so they live alone
  * here with no dependency on palloc itself.
  *
  * Sizes are unsigned 64-bit values in the format. A size that fits a double
@@ -256,9 +256,6 @@ export type Expectation =
     empty: boolean;
   } & CounterValues)
   | { kind: "text"; text: string };
-
-/** Every expectation kind. */
-export type ExpectationKind = Expectation["kind"];
 
 /** An operation with the expectation lines that follow it. */
 export interface TraceEntry {

@@ -2,9 +2,9 @@
  * The trace writer: operations and expectations back to FORMAT.md text. It is
  * the exact inverse of the parser on canonical input (`parseTrace(writeTrace(x))`
  * gives back `x`), which lets property tests save a counterexample as a
- * replayable trace, and it is what the replay engine uses to print the
- * expectation lines it computes, so expected and actual lines are spelled
- * the same way.
+ * replayable trace, and the checked replay prints a trace's expectation
+ * lines with it, so expected and actual lines are spelled the same way.
+ * Operations are written operand by operand from the verb table (`verbs.ts`).
  *
  * Values that the format cannot represent (a token with a space, a text with
  * a newline, a negative size) are refused with a `RangeError` instead of
