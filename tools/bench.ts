@@ -164,7 +164,9 @@ function cFigures(): Map<string, { nsPerOp: number; peak: number }> {
   const text = Deno.readTextFileSync(benchDir + "README.md");
   const out = new Map<string, { nsPerOp: number; peak: number }>();
   for (
-    const m of text.matchAll(/^\| ([a-z-]+) \| [\d,]+ \| ([\d.]+) \| [\d.]+ \| ([\d,]+) \|$/gm)
+    const m of text.matchAll(
+      /^\| ([a-z-]+) \| [\d,]+ \| ([\d.]+) \| (?:[\d.]+ \| [\d.]+ \| )?([\d,]+) \|$/gm,
+    )
   ) {
     out.set(m[1], { nsPerOp: Number(m[2]), peak: Number(m[3].replaceAll(",", "")) });
   }
