@@ -112,12 +112,19 @@ registerHeapLocal({
 // Int32 word of freelist 0 inside the header: after MemoryContextData (80) and `blocks` (8).
 const FREELIST_WORD = 22;
 
+/** Zeroes the 11 freelist heads (8-byte words whose high halves are always zero) in one fill. */
 function clearFreelists(set: AllocSetContext): void {
-  const m = heap.i32;
-  for (let i = 0; i < ALLOCSET_NUM_FREELISTS; i++) m[set.fl + 2 * i] = 0;
+  heap.i32.fill(0, set.fl, set.fl + 2 * ALLOCSET_NUM_FREELISTS);
 }
 
 function validateParameters(min: number, init: number, max: number): void {
+  // Common case first, in int32 arithmetic (`%` on doubles is an out-of-line call in V8):
+  // all three are int32s within the bounds below. Anything else takes the exact checks.
+  if (
+    (init | 0) === init && (max | 0) === max && (min | 0) === min &&
+    (init & 7) === 0 && init >= 1024 && (max & 7) === 0 && max >= init && max <= 0x3fffffff &&
+    (min === 0 || ((min & 7) === 0 && min >= 1024 && min <= max))
+  ) return;
   const problem = !Number.isInteger(init) || init % 8 !== 0 || init < 1024
     ? `initBlockSize ${init}`
     : !Number.isInteger(max) || max % 8 !== 0 || max < init || max > 0x3fffffff

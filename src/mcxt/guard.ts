@@ -98,9 +98,12 @@ export function notInitialized(): PgError {
 
 /** Raises a typed error unless `pointer` can be a chunk pointer of this heap. */
 function assertPointerShape(pointer: number, what: string): void {
+  // u32 arithmetic only (a fraction, NaN or anything ≥ 2^32 fails the first test), and the
+  // bound from the byte view's length: no getter chain down to the buffer on every pfree
+  // (the memory's own length is asked only past the view, e.g. after foreign growth).
   if (
-    typeof pointer !== "number" || (pointer & 7) !== 0 || pointer < 16 ||
-    pointer >= heap.byteLength || !Number.isInteger(pointer)
+    typeof pointer !== "number" || (pointer >>> 0) !== pointer || (pointer & 7) !== 0 ||
+    pointer < 16 || (pointer >= heap.u8.length && pointer >= heap.byteLength)
   ) {
     if (CurrentMemoryHeap === null) throw notInitialized();
     if (typeof pointer !== "number") {

@@ -57,6 +57,8 @@ export interface CompiledTrace {
   createArgs: Float64Array;
   /** Context name per id; 0 and 1 are TopMemoryContext and ErrorContext. */
   contextNames: string[];
+  /** Context id per name (the inverse of `contextNames`). */
+  contextIds: ReadonlyMap<string, number>;
   /** Ident texts and callback IDs. */
   strings: string[];
   /** Size of the pointer table the replay needs. */
@@ -103,6 +105,7 @@ export class TraceCompiler {
       lines: new Int32Array(capacity),
       createArgs: new Float64Array(0),
       contextNames: ["TopMemoryContext", "ErrorContext"],
+      contextIds: this.contextIds,
       strings: [],
       slotCount: 0,
       wide: [],

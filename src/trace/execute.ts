@@ -20,6 +20,36 @@ import { Op } from "./verbs.ts";
 
 function noop(): void {}
 
+/** Adds the contexts below `ctx` (and `ctx` itself when `self`) to `out`, iteratively. */
+function collectSubtree(ctx: MemoryContext, self: boolean, out: MemoryContext[]): void {
+  out.length = 0;
+  if (self) out.push(ctx);
+  let node = ctx.firstchild;
+  while (node !== null) {
+    out.push(node);
+    if (node.firstchild !== null) node = node.firstchild;
+    else {
+      while (node !== null && node !== ctx && node.nextchild === null) node = node.parent;
+      node = node === null || node === ctx ? null : node.nextchild;
+    }
+  }
+}
+
+/** Clears the table slots of the contexts in `dying` that are now dead (`id` 0). */
+function releaseDead(
+  dying: MemoryContext[],
+  ctxs: MemoryContext[],
+  ids: ReadonlyMap<string, number>,
+): void {
+  for (let k = 0; k < dying.length; k++) {
+    const ctx = dying[k];
+    if (ctx.id !== 0) continue;
+    const id = ids.get(ctx.name);
+    if (id !== undefined && ctxs[id] === ctx) ctxs[id] = undefined as unknown as MemoryContext;
+  }
+  dying.length = 0;
+}
+
 /** The palloc side of one replay: chunk pointers by slot, contexts by id. */
 export interface ReplayState {
   /** Chunk pointer per slot (grown to the trace's `slotCount` as needed). */
@@ -30,6 +60,11 @@ export interface ReplayState {
   onReset: (id: unknown) => void;
   /** Index of the operation that threw last (set only when one throws). */
   at: number;
+  /**
+   * Drop the table's references to contexts a delete killed (the fast replay
+   * sets it), so dead contexts die young instead of surviving the whole run.
+   */
+  release: boolean;
 }
 
 /**
@@ -42,6 +77,7 @@ export function newReplayState(api: PallocApi, onReset: (id: unknown) => void = 
     ctxs: [api.mcxt.TopMemoryContext, api.mcxt.ErrorContext],
     onReset,
     at: -1,
+    release: false,
   };
 }
 
@@ -84,6 +120,9 @@ export function execute(
   const ctxs = st.ctxs;
   const names = c.contextNames;
   const onReset = st.onReset;
+  const release = st.release;
+  const ids = c.contextIds;
+  const dying: MemoryContext[] = [];
   const sizes = [0, 0, 0];
   let out: unknown = undefined;
 
@@ -112,9 +151,17 @@ export function execute(
         case Op.RESET:
           reset(ctxs[b[i]]);
           break;
-        case Op.DELETE:
-          del(ctxs[b[i]]);
+        case Op.DELETE: {
+          const ctx = ctxs[b[i]];
+          if (!release) {
+            del(ctx);
+            break;
+          }
+          collectSubtree(ctx, true, dying);
+          del(ctx);
+          releaseDead(dying, ctxs, ids);
           break;
+        }
         case Op.ALLOCEXT: {
           const s = n[i];
           ptrs[a[i]] = allocExt(ctxs[b[i]], s === s ? s : c.wide[i], m[i]);
@@ -154,9 +201,13 @@ export function execute(
         case Op.RESETCHILDREN:
           mc.MemoryContextResetChildren(ctxs[b[i]]);
           break;
-        case Op.DELETECHILDREN:
-          mc.MemoryContextDeleteChildren(ctxs[b[i]]);
+        case Op.DELETECHILDREN: {
+          const ctx = ctxs[b[i]];
+          if (release) collectSubtree(ctx, false, dying);
+          mc.MemoryContextDeleteChildren(ctx);
+          if (release) releaseDead(dying, ctxs, ids);
           break;
+        }
         case Op.SETPARENT:
           mc.MemoryContextSetParent(ctxs[b[i]], ctxs[a[i]]);
           break;
@@ -221,6 +272,7 @@ export function execute(
  */
 export function replayCompiled(c: CompiledTrace, api: PallocApi): number {
   const st = newReplayState(api);
+  st.release = true;
   try {
     execute(c, st, api, 0, c.length);
   } catch (err) {
