@@ -251,7 +251,7 @@ function strayText(r: Reading, path: string): string {
  * ```ts
  * import { main } from "@palloc/palloc/memstats/cli";
  * const file = await Deno.makeTempFile({ suffix: ".log" });
- * await writeFile(file, `[7] LOG:  logging memory contexts of PID 7
+ * await Deno.writeTextFile(file, `[7] LOG:  logging memory contexts of PID 7
  * [7] LOG:  level: 1; TopMemoryContext: 8192 total in 1 blocks; 192 free (0 chunks); 8000 used
  * [7] LOG:  Grand total: 8192 bytes in 1 blocks; 192 free (0 chunks); 8000 used
  * `);
