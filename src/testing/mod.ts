@@ -99,7 +99,17 @@ export type {
   MemoryContext,
   MemoryContextCallback,
   MemoryContextCounters,
+  MemoryHeap,
 } from "../mcxt/context.ts";
+export type {
+  Backing,
+  BackingOptions,
+  GrowListener,
+  Heap,
+  HeapCore,
+  HeapOptions,
+  HeapStats,
+} from "../heap/mod.ts";
 
 /**
  * A command of the kit's model-based runs, as the kit hands it out
