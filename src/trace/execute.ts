@@ -35,19 +35,30 @@ function collectSubtree(ctx: MemoryContext, self: boolean, out: MemoryContext[])
   }
 }
 
-/** Clears the table slots of the contexts in `dying` that are now dead (`id` 0). */
-function releaseDead(
-  dying: MemoryContext[],
-  ctxs: MemoryContext[],
-  ids: ReadonlyMap<string, number>,
-): void {
+/**
+ * Clears the table slots of the contexts in `dying` that are now dead (`id` 0).
+ * `slotOf` maps a context's registry id, read before the delete, to the table
+ * slot the trace created it in (`dyingSlots` holds those slots, one per entry):
+ * integer indexing only, no lookup by name on the replay's hot path.
+ */
+function releaseDead(dying: MemoryContext[], dyingSlots: number[], ctxs: MemoryContext[]): void {
   for (let k = 0; k < dying.length; k++) {
     const ctx = dying[k];
     if (ctx.id !== 0) continue;
-    const id = ids.get(ctx.name);
-    if (id !== undefined && ctxs[id] === ctx) ctxs[id] = undefined as unknown as MemoryContext;
+    const slot = dyingSlots[k];
+    if (slot >= 0 && ctxs[slot] === ctx) ctxs[slot] = undefined as unknown as MemoryContext;
   }
   dying.length = 0;
+  dyingSlots.length = 0;
+}
+
+/** The table slot of each `dying` context, from its registry id (-1 when the trace did not make it). */
+function slotsOf(dying: MemoryContext[], slotOf: number[], out: number[]): void {
+  out.length = 0;
+  for (let k = 0; k < dying.length; k++) {
+    const s = slotOf[dying[k].id];
+    out.push(s === undefined ? -1 : s);
+  }
 }
 
 /** The palloc side of one replay: chunk pointers by slot, contexts by id. */
@@ -65,6 +76,8 @@ export interface ReplayState {
    * sets it), so dead contexts die young instead of surviving the whole run.
    */
   release: boolean;
+  /** The table slot of each context the trace created, by its registry id (for `release`). */
+  slotOf: number[];
 }
 
 /**
@@ -78,6 +91,7 @@ export function newReplayState(api: PallocApi, onReset: (id: unknown) => void = 
     onReset,
     at: -1,
     release: false,
+    slotOf: [],
   };
 }
 
@@ -121,8 +135,9 @@ export function execute(
   const names = c.contextNames;
   const onReset = st.onReset;
   const release = st.release;
-  const ids = c.contextIds;
   const dying: MemoryContext[] = [];
+  const dyingSlots: number[] = [];
+  const slotOf = st.slotOf; // registry id -> table slot, set at each create
   const sizes = [0, 0, 0];
   let out: unknown = undefined;
 
@@ -158,8 +173,9 @@ export function execute(
             break;
           }
           collectSubtree(ctx, true, dying);
+          slotsOf(dying, slotOf, dyingSlots);
           del(ctx);
-          releaseDead(dying, ctxs, ids);
+          releaseDead(dying, dyingSlots, ctxs);
           break;
         }
         case Op.ALLOCEXT: {
@@ -188,7 +204,9 @@ export function execute(
             : op === Op.CREATE_BUMP
             ? createBump
             : createSlab;
-          ctxs[b[i]] = create(ctxs[a[i]], names[b[i]], sizes);
+          const made = create(ctxs[a[i]], names[b[i]], sizes);
+          ctxs[b[i]] = made;
+          slotOf[made.id] = b[i];
           break;
         }
         case Op.CALLBACK:
@@ -203,9 +221,12 @@ export function execute(
           break;
         case Op.DELETECHILDREN: {
           const ctx = ctxs[b[i]];
-          if (release) collectSubtree(ctx, false, dying);
+          if (release) {
+            collectSubtree(ctx, false, dying);
+            slotsOf(dying, slotOf, dyingSlots);
+          }
           mc.MemoryContextDeleteChildren(ctx);
-          if (release) releaseDead(dying, ctxs, ids);
+          if (release) releaseDead(dying, dyingSlots, ctxs);
           break;
         }
         case Op.SETPARENT:
