@@ -37,7 +37,6 @@
  * carving above; `block.ts` the layout constants; `inspect.ts` stats and the
  * self-check.
  */
-import { assertParentOk } from "../mcxt/guard.ts";
 import {
   type ContextMethods,
   heap,
@@ -162,8 +161,7 @@ export function AllocSetContextCreate(
   initBlockSize: number,
   maxBlockSize: number,
 ): MemoryContext {
-  assertParentOk(parent, name); // before anything is allocated: a refusal leaks nothing
-  assertParent(parent);
+  assertParent(parent, name); // before anything is allocated: a refusal leaks nothing
   validateParameters(minContextSize, initBlockSize, maxBlockSize);
   let freeListIndex = -1;
   if (minContextSize === 0 && initBlockSize === 8 * 1024) freeListIndex = 0;

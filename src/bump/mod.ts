@@ -31,7 +31,6 @@
  * PostgreSQL's, and the header copy is written once, at creation, for anyone
  * dumping the heap (nextBlockSize there is the initial value).
  */
-import { assertParentOk } from "../mcxt/guard.ts";
 import {
   type ContextMethods,
   heap,
@@ -112,8 +111,7 @@ export function BumpContextCreate(
   initBlockSize: number,
   maxBlockSize: number,
 ): MemoryContext {
-  assertParentOk(parent, name); // before anything is allocated: a refusal leaks nothing
-  assertParent(parent);
+  assertParent(parent, name); // before anything is allocated: a refusal leaks nothing
   ContextCheckBlockSizes("bump", minContextSize, initBlockSize, maxBlockSize);
   const allocSize = ContextKeeperMallocSize(
     BUMP_CONTEXT_SIZE,

@@ -40,7 +40,6 @@
  * multiples of 8), so a second pfree is refused; a block given back to the
  * heap has its context link zeroed, so stale pointers into it are refused.
  */
-import { assertParentOk } from "../mcxt/guard.ts";
 import {
   type ContextMethods,
   heap,
@@ -120,8 +119,7 @@ export function GenerationContextCreate(
   initBlockSize: number,
   maxBlockSize: number,
 ): MemoryContext {
-  assertParentOk(parent, name); // before anything is allocated: a refusal leaks nothing
-  assertParent(parent);
+  assertParent(parent, name); // before anything is allocated: a refusal leaks nothing
   GenerationCheckParameters(minContextSize, initBlockSize, maxBlockSize);
   const allocSize = ContextKeeperMallocSize(
     GENERATION_CONTEXT_SIZE,

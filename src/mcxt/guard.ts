@@ -60,10 +60,13 @@ export function assertLive(ctx: MemoryContext): void {
 }
 
 /**
- * Raises a typed error unless `parent` is null (a new root) or a live
- * context of the current heap — checked before a create takes any memory.
+ * The one parent check of every create function, run before it takes any
+ * memory (so a refusal leaks nothing): `parent` must be null (a new root) or a
+ * live context of the current heap that is not being deleted by a running
+ * callback (`assertParentOk`); otherwise a typed error naming `name`.
  */
-export function assertParent(parent: MemoryContext | null): void {
+export function assertParent(parent: MemoryContext | null, name: string): void {
+  assertParentOk(parent, name);
   if (parent !== null || CurrentMemoryHeap === null) assertLive(parent as MemoryContext);
 }
 

@@ -44,7 +44,7 @@
  * containing chunk" ERROR on every chunk operation; and a block given back to
  * the heap has its context link zeroed first, so stale pointers into it fail.
  */
-import { assertParent, assertParentOk } from "../mcxt/guard.ts";
+import { assertParent } from "../mcxt/guard.ts";
 import { elogError } from "../elog.ts";
 import {
   type ContextMethods,
@@ -109,8 +109,7 @@ export function SlabContextCreate(
   blockSize: number,
   chunkSize: number,
 ): MemoryContext {
-  assertParentOk(parent, name); // before anything is allocated: a refusal leaks nothing
-  assertParent(parent);
+  assertParent(parent, name); // before anything is allocated: a refusal leaks nothing
   if (!Number.isSafeInteger(blockSize) || blockSize < 0) {
     elogError(`invalid block size ${blockSize} for slab`);
   }
