@@ -16,11 +16,9 @@
  */
 import assert from "node:assert/strict";
 import { buildExplorer } from "../../tools/explorer.ts";
-import { Browser, findChromium } from "./cdp.ts";
+import { Browser, chromium, inCi } from "../browser.ts";
 import { expectedAfter, scenarioTexts } from "./reference.ts";
 
-const chromium = findChromium();
-const inCi = (Deno.env.get("CI") ?? "") !== "";
 const OUT = new URL("../../test-output/explorer/", import.meta.url).pathname;
 const DOCS = new URL("../../docs/", import.meta.url).pathname;
 const writeDocs = Deno.env.get("EXPLORER_DOCS") === "1";

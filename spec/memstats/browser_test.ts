@@ -1,5 +1,5 @@
 // Opens the HTML report of a real PostgreSQL dump in headless Chromium, driven over the
-// DevTools protocol with Deno's built-in WebSocket (no npm package). Checks that the page
+// DevTools protocol (spec/browser.ts). Checks that the page
 // draws one shape per context, raises no console error or exception, and that zoom and colour
 // switching work; saves a screenshot to test-output/. Set MEMSTATS_DOCS_SCREENSHOT=1 to also
 // refresh docs/memstats-example.png.
@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import { countNodes, readDump, renderHtml } from "../../src/memstats/mod.ts";
-import { Cdp, chromium, inCi, launch, withTimeout } from "./chromium.ts";
+import { Browser, chromium, inCi } from "../browser.ts";
 
 const REF = new URL("../../../shared/reference/", import.meta.url);
 const OUT = new URL("../../test-output/", import.meta.url);
@@ -26,31 +26,10 @@ Deno.test({
     const page = new URL("memstats-report.html", OUT);
     await Deno.writeTextFile(page, renderHtml(dump));
 
-    const browser = await launch(chromium);
-    let cdp: Cdp | undefined;
+    const b = await Browser.launch(chromium, 1600, 1000);
     try {
-      cdp = await withTimeout(Cdp.open(browser.url), 10_000, "DevTools connect");
-      const { result } = await cdp.send("Target.createTarget", { url: "about:blank" });
-      const attached = await cdp.send("Target.attachToTarget", {
-        targetId: result!.targetId,
-        flatten: true,
-      });
-      const sid = attached.result!.sessionId as string;
-      for (const m of ["Runtime.enable", "Log.enable", "Page.enable"]) await cdp.send(m, {}, sid);
-      await cdp.send("Emulation.setDeviceMetricsOverride", {
-        width: 1600,
-        height: 1000,
-        deviceScaleFactor: 1,
-        mobile: false,
-      }, sid);
-      const loaded = cdp.waitFor("Page.loadEventFired");
-      await cdp.send("Page.navigate", { url: page.href }, sid);
-      await withTimeout(loaded, 10_000, "page load");
-
-      const evaluate = async (expression: string) => {
-        const r = await cdp!.send("Runtime.evaluate", { expression, returnByValue: true }, sid);
-        return (r.result!.result as { value: unknown }).value;
-      };
+      await b.open(page.href);
+      const evaluate = (expression: string) => b.eval(expression);
       const state = await evaluate(`JSON.stringify({
         shapes: document.querySelectorAll("svg#icicle rect.ctx").length,
         ready: document.documentElement.dataset.ready,
@@ -89,25 +68,17 @@ Deno.test({
       })()`);
       assert.equal(recoloured, true);
 
-      const problems = cdp.events.filter((e) =>
-        e.method === "Runtime.exceptionThrown" ||
-        (e.method === "Runtime.consoleAPICalled" && e.params?.type === "error") ||
-        (e.method === "Log.entryAdded" &&
-          (e.params?.entry as { level?: string } | undefined)?.level === "error")
-      );
-      assert.deepEqual(problems.map((p) => JSON.stringify(p.params).slice(0, 300)), []);
+      assert.deepEqual(b.problems, []);
+      assert.deepEqual(b.requests, [page.href], "the page loads nothing but itself");
 
-      const shot = await cdp.send("Page.captureScreenshot", { format: "png" }, sid);
-      const png = Uint8Array.from(atob(shot.result!.data as string), (c) => c.charCodeAt(0));
+      const png = await b.screenshot();
       assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]); // "PNG"
       await Deno.writeFile(new URL("memstats-report.png", OUT), png);
       if (Deno.env.get("MEMSTATS_DOCS_SCREENSHOT") === "1") {
         await Deno.writeFile(new URL("../../docs/memstats-example.png", import.meta.url), png);
       }
-      await cdp.send("Browser.close").catch(() => {});
     } finally {
-      await cdp?.close();
-      await browser.stop();
+      await b.close();
     }
   },
 });

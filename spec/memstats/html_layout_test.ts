@@ -12,7 +12,7 @@ import {
   renderHtml,
   renderIndex,
 } from "../../src/memstats/mod.ts";
-import { Cdp, chromium, inCi, launch, openPage, withTimeout } from "./chromium.ts";
+import { Browser, chromium, inCi } from "../browser.ts";
 
 const REF = new URL("../../../shared/reference/", import.meta.url);
 const FIX = new URL("./fixtures/pg15/", import.meta.url);
@@ -44,17 +44,16 @@ Deno.test({
   async fn() {
     assert.ok(chromium, "Chromium not found under CI: run tools/install-chromium.sh first");
     await Deno.mkdir(OUT, { recursive: true });
-    const browser = await launch(chromium);
-    let cdp: Cdp | undefined;
+    const b = await Browser.launch(chromium, 1280, 1000);
     try {
-      cdp = await withTimeout(Cdp.open(browser.url), 10_000, "DevTools connect");
       for (const [name, html] of Object.entries(pages())) {
         const file = new URL(`memstats-${name}.html`, OUT);
         await Deno.writeTextFile(file, html);
         for (const width of [1280, 1920]) {
-          const p = await openPage(cdp, file.href, width, 1000);
+          await b.resize(width, 1000);
+          await b.open(file.href);
           const state = JSON.parse(
-            await p.evaluate(`JSON.stringify({
+            await b.eval<string>(`JSON.stringify({
               scroll: document.documentElement.scrollWidth,
               inner: window.innerWidth,
               errors: document.documentElement.dataset.errors ?? "0",
@@ -63,7 +62,7 @@ Deno.test({
                 td.scrollWidth > td.clientWidth + 1).length,
               byteLabels: [...document.querySelectorAll("g.labels text")].filter((t) =>
                 /\\d (B|KiB|MiB|GiB)$/.test(t.textContent)).length,
-            })`) as string,
+            })`),
           );
           assert.ok(
             state.scroll <= state.inner,
@@ -72,7 +71,7 @@ Deno.test({
           assert.equal(state.errors, "0", `${name} @${width}: script errors`);
           assert.equal(state.overflowing, 0, `${name} @${width}: a table cell overflows`);
           if (name !== "index") assert.ok(state.byteLabels > 3, `${name}: bars carry byte labels`);
-          const png = await p.screenshot(true);
+          const png = await b.screenshot("full");
           assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]);
           await Deno.writeFile(new URL(`memstats-${name}-${width}.png`, OUT), png);
           if (
@@ -85,15 +84,13 @@ Deno.test({
           }
         }
       }
-      const problems = cdp.events.filter((e) =>
-        e.method === "Runtime.exceptionThrown" ||
-        (e.method === "Runtime.consoleAPICalled" && e.params?.type === "error")
+      assert.deepEqual(b.problems, []);
+      assert.ok(
+        b.requests.every((u) => u.startsWith(OUT.href)),
+        `only the pages themselves are loaded: ${b.requests.join(", ")}`,
       );
-      assert.deepEqual(problems.map((p) => JSON.stringify(p.params).slice(0, 300)), []);
-      await cdp.send("Browser.close").catch(() => {});
     } finally {
-      await cdp?.close();
-      await browser.stop();
+      await b.close();
     }
   },
 });

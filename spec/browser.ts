@@ -1,9 +1,13 @@
 /**
- * A small DevTools-protocol driver for the explorer's browser tests: starts
- * Debian's headless Chromium (the flags of the developers' guide, a fresh
- * profile), opens one page over Deno's own WebSocket, and records every
- * network request, console error and uncaught exception the page makes.
- * Not a test file itself (no `_test` suffix).
+ * The one DevTools-protocol driver of every browser test (the explorer's and
+ * memstats' pages): finds and starts Debian's headless Chromium (the flags of
+ * the developers' guide, a fresh profile), opens one page over Deno's own
+ * WebSocket (no npm package), and records every network request, console
+ * error and uncaught exception the page makes. Not a test file itself (no
+ * `_test` suffix).
+ *
+ * A test skips only when Chromium is missing and CI is unset (`chromium`,
+ * `inCi`); under CI a missing Chromium fails (tools/install-chromium.sh).
  */
 
 /** Where Chromium is looked for. */
@@ -11,6 +15,7 @@ export const CHROMIUM_CANDIDATES = [
   Deno.env.get("CHROMIUM_PATH"),
   "/usr/bin/chromium",
   "/usr/bin/chromium-browser",
+  "/usr/bin/google-chrome",
 ];
 
 /** The first Chromium found, or undefined. */
@@ -23,6 +28,12 @@ export function findChromium(): string | undefined {
   }
   return undefined;
 }
+
+/** The Chromium these tests use, if one is installed. */
+export const chromium: string | undefined = findChromium();
+
+/** True under CI, where a missing Chromium is a failure, not a skip. */
+export const inCi: boolean = (Deno.env.get("CI") ?? "") !== "";
 
 type Msg = {
   id?: number;
@@ -218,13 +229,17 @@ export class Browser {
     await this.send("Input.dispatchMouseEvent", { type: "mouseMoved", x, y });
   }
 
-  /** A PNG of the viewport, or of `clip` (page coordinates). */
+  /** A PNG of the viewport, of `clip` (page coordinates), or with `"full"` of the whole page. */
   async screenshot(
-    clip?: { x: number; y: number; width: number; height: number },
+    clip?: { x: number; y: number; width: number; height: number } | "full",
   ): Promise<Uint8Array> {
     const r = await this.send("Page.captureScreenshot", {
       format: "png",
-      ...(clip ? { clip: { ...clip, scale: 1 } } : {}),
+      ...(clip === "full"
+        ? { captureBeyondViewport: true }
+        : clip
+        ? { clip: { ...clip, scale: 1 } }
+        : {}),
     });
     const b64 = r.result!.data as string;
     return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
