@@ -12,17 +12,37 @@
  * another one ran since it last did (or that finds palloc on a new heap)
  * replays from the start as well.
  *
- * Each step's output lines are computed in the trace format's own words
- * (`= error …`, `= space …`, `= stat …`, `= line …`, …) so the page can put
- * them beside the lines PostgreSQL printed when the trace is a conformance
- * vector.
+ * Each step runs through palloc's one checked replay (`ReplayEngine` of
+ * `src/trace/replay.ts`, the engine conformance uses), so its output lines
+ * are the trace format's own (`= error …`, `= space …`, `= stat …`,
+ * `= line …`, …) and the page can put them beside the lines PostgreSQL
+ * printed when the trace is a conformance vector. This file adds only what a
+ * page needs on top: captions, the PostgreSQL call of each step, landmarks,
+ * and snapshots of the tree and heap.
  */
 import * as P from "../mod.ts";
+import * as mcxt from "../src/mcxt/mod.ts";
+import { contextCreator, type PallocApi } from "../src/trace/api.ts";
 import { parseTrace } from "../src/trace/parse.ts";
-import type { Expectation, Operation, ParsedTrace, TraceStep } from "../src/trace/types.ts";
+import { ReplayEngine } from "../src/trace/replay.ts";
+import type { Expectation, Operation, ParsedTrace } from "../src/trace/types.ts";
 import { formatExpectation } from "../src/trace/write.ts";
 import { type ContextLayout, describeHeap, type LiveChunk, preorder } from "./layout.ts";
 import { pgCall } from "./calls.ts";
+
+/** palloc as the replay drives it, from the modules this page bundles (no dynamic import). */
+const API: PallocApi = {
+  mcxt,
+  creators: {
+    aset: contextCreator("aset", P),
+    generation: contextCreator("generation", P),
+    bump: contextCreator("bump", P),
+    slab: contextCreator("slab", P),
+  },
+  allocAligned: P.MemoryContextAllocAligned,
+  unavailable: new Map(),
+  heap: () => P.heap,
+};
 
 /** The heap a replay runs on (the size the conformance runner uses, so 1 GB chunks fit). */
 const HEAP_OPTIONS = { maxBytes: 2 ** 32 };
@@ -161,10 +181,7 @@ export class Stepper {
   /** One entry per operation. */
   readonly steps: StepInfo[];
   private pos = -1;
-  private contexts = new Map<string, P.MemoryContext>();
-  private chunks = new Map<string, LiveChunk>();
-  private fired: string[] = [];
-  private lastCtx: string | null = null;
+  private engine!: ReplayEngine;
   /** Why the replay stopped before the end of the trace, or null. */
   failure: string | null = null;
 
@@ -189,7 +206,7 @@ export class Stepper {
     this.restart();
     for (const info of this.steps) {
       try {
-        info.actual = this.run(this.trace.steps[info.n - 1]);
+        info.actual = this.engine.run(this.trace.steps[info.n - 1]);
       } catch (err) {
         // Not a PostgreSQL ERROR: the step cannot be replayed (a chunk the trace
         // thinks is live is not, because an earlier step failed without `= error`).
@@ -199,11 +216,13 @@ export class Stepper {
         this.steps.length = info.n - 1;
         break;
       }
-      if (this.lastCtx !== null) {
-        info.acting = this.lastCtx;
+      const op = this.trace.steps[info.n - 1].op;
+      const acted = this.engine.lastContext?.name ?? ("ctx" in op ? op.ctx : null);
+      if (acted !== null) {
+        info.acting = acted;
         const v = this.trace.steps[info.n - 1].op.verb;
         if (v === "free" || v === "realloc" || v === "space" || v === "owner") {
-          info.call += ` in ${this.lastCtx}`;
+          info.call += ` in ${acted}`;
         }
       }
       const err = info.actual.find((l) => l.startsWith("= error "));
@@ -229,11 +248,7 @@ export class Stepper {
 
   private restart(): void {
     P.MemoryContextInit(HEAP_OPTIONS);
-    this.contexts = new Map([
-      ["TopMemoryContext", P.TopMemoryContext],
-      ["ErrorContext", P.ErrorContext],
-    ]);
-    this.chunks = new Map();
+    this.engine = new ReplayEngine(API, this.trace.file);
     this.pos = 0;
     lastRunner = this;
     lastHeap = P.heap;
@@ -245,7 +260,7 @@ export class Stepper {
     // Someone else ran (another stepper, or any MemoryContextInit): start over.
     if (lastRunner !== this || lastHeap !== P.heap || target < this.pos) this.restart();
     while (this.pos < target) {
-      this.run(this.trace.steps[this.pos]);
+      this.engine.run(this.trace.steps[this.pos]);
       this.pos++;
     }
     return this.capture();
@@ -277,259 +292,19 @@ export class Stepper {
       step: this.pos,
       tree,
       stats: P.MemoryContextStatsLines(top, 100, 100),
-      heap: describeHeap(top, [...this.chunks.values()]),
+      heap: describeHeap(top, this.chunks()),
       held: P.heap.held,
     };
   }
 
-  private ctx(name: string): P.MemoryContext {
-    const c = this.contexts.get(name);
-    if (c === undefined) throw new Error(`context "${name}" does not exist`);
-    return c;
-  }
-
-  private chunk(token: string): LiveChunk {
-    const c = this.chunks.get(token);
-    if (c === undefined) throw new Error(`chunk "${token}" is not live`);
-    return c;
-  }
-
-  /** Runs one operation; returns its output lines in the trace format's order. */
-  private run(step: TraceStep): string[] {
-    const op = step.op;
-    const head: string[] = [];
-    const result: string[] = [];
-    let space: string | null = null;
-    let statCtx: P.MemoryContext | null = null;
-    let killed: P.MemoryContext[] | null = null;
-    this.fired = [];
-    try {
-      switch (op.verb) {
-        case "create": {
-          const parent = this.ctx(op.parent);
-          let c: P.MemoryContext;
-          if (op.type === "slab") {
-            c = P.SlabContextCreate(parent, op.name, Number(op.blockSize), Number(op.chunkSize));
-          } else {
-            const create = op.type === "aset"
-              ? P.AllocSetContextCreate
-              : op.type === "generation"
-              ? P.GenerationContextCreate
-              : P.BumpContextCreate;
-            c = create(parent, op.name, Number(op.min), Number(op.init), Number(op.max));
-          }
-          this.contexts.set(op.name, c);
-          statCtx = c;
-          break;
-        }
-        case "alloc":
-        case "alloc0":
-        case "allocext":
-        case "aligned": {
-          const c = this.ctx(op.ctx);
-          statCtx = c;
-          const p = op.verb === "alloc"
-            ? P.MemoryContextAlloc(c, op.size)
-            : op.verb === "alloc0"
-            ? P.MemoryContextAllocZero(c, op.size)
-            : op.verb === "allocext"
-            ? P.MemoryContextAllocExtended(c, op.size, op.flags)
-            : P.MemoryContextAllocAligned(
-              c,
-              op.size,
-              Number((op as { alignto: number }).alignto),
-              0,
-            );
-          if (p === 0) {
-            head.push("= null");
-            break;
-          }
-          this.chunks.set(op.ptr, {
-            token: op.ptr,
-            ptr: p,
-            ctx: c,
-            requested: Number(op.size),
-            alignto: op.verb === "aligned" ? Number(op.alignto) : 0,
-          });
-          if (c.typeName !== "BumpContext") space = `= space ${P.GetMemoryChunkSpace(p)}`;
-          break;
-        }
-        case "free": {
-          const ch = this.chunk(op.ptr);
-          statCtx = ch.ctx;
-          P.pfree(ch.ptr);
-          this.chunks.delete(op.ptr);
-          break;
-        }
-        case "realloc": {
-          const ch = this.chunk(op.ptr);
-          statCtx = ch.ctx;
-          const p = P.repalloc(ch.ptr, op.size);
-          ch.ptr = p;
-          ch.requested = Number(op.size);
-          ch.alignto = 0;
-          if (ch.ctx.typeName !== "BumpContext") space = `= space ${P.GetMemoryChunkSpace(p)}`;
-          break;
-        }
-        case "space": {
-          const ch = this.chunk(op.ptr);
-          statCtx = ch.ctx;
-          result.push(`= space ${P.GetMemoryChunkSpace(ch.ptr)}`);
-          break;
-        }
-        case "owner": {
-          const ch = this.chunk(op.ptr);
-          statCtx = ch.ctx;
-          result.push(`= owner ${P.GetMemoryChunkContext(ch.ptr).name}`);
-          break;
-        }
-        case "reset":
-        case "resetonly":
-        case "resetchildren":
-        case "delete":
-        case "deletechildren": {
-          const c = this.ctx(op.ctx);
-          if (op.verb !== "delete") statCtx = c;
-          killed = op.verb === "resetonly" ? [c] : subtree(
-            c,
-            op.verb !== "resetchildren" &&
-              op.verb !== "deletechildren",
-          );
-          if (op.verb === "reset") P.MemoryContextReset(c);
-          else if (op.verb === "resetonly") P.MemoryContextResetOnly(c);
-          else if (op.verb === "resetchildren") P.MemoryContextResetChildren(c);
-          else if (op.verb === "delete") P.MemoryContextDelete(c);
-          else P.MemoryContextDeleteChildren(c);
-          break;
-        }
-        case "setparent": {
-          const c = this.ctx(op.ctx);
-          statCtx = c;
-          P.MemoryContextSetParent(c, this.ctx(op.parent));
-          break;
-        }
-        case "ident": {
-          const c = this.ctx(op.ctx);
-          statCtx = c;
-          P.MemoryContextSetIdentifier(c, op.text);
-          break;
-        }
-        case "callback": {
-          const c = this.ctx(op.ctx);
-          statCtx = c;
-          const p = P.MemoryContextAlloc(c, 24);
-          this.chunks.set(`callback:${step.line}`, {
-            token: `callback ${op.id}`,
-            ptr: p,
-            ctx: c,
-            requested: 24,
-            alignto: 0,
-          });
-          const id = op.id;
-          P.MemoryContextRegisterResetCallback(c, {
-            func: () => {
-              this.fired.push(id);
-            },
-            arg: null,
-          });
-          break;
-        }
-        case "limit":
-          P.heap.limit = op.bytes === null ? Infinity : Number(op.bytes);
-          break;
-        case "isempty": {
-          const c = this.ctx(op.ctx);
-          statCtx = c;
-          result.push(`= bool ${P.MemoryContextIsEmpty(c) ? 1 : 0}`);
-          break;
-        }
-        case "memallocated": {
-          const c = this.ctx(op.ctx);
-          statCtx = c;
-          result.push(`= bytes ${P.MemoryContextMemAllocated(c, op.recurse)}`);
-          break;
-        }
-        case "consumed": {
-          const c = this.ctx(op.ctx);
-          statCtx = c;
-          const k = { nblocks: 0, freechunks: 0, totalspace: 0, freespace: 0 };
-          P.MemoryContextMemConsumed(c, k);
-          result.push(`= counters ${k.nblocks} ${k.freechunks} ${k.totalspace} ${k.freespace}`);
-          break;
-        }
-        case "stats": {
-          const c = this.ctx(op.ctx);
-          statCtx = c;
-          for (const l of P.MemoryContextStatsLines(c, op.maxLevel, op.maxChildren)) {
-            result.push(`= line ${l}`);
-          }
-          break;
-        }
-        case "check":
-          this.check(result);
-          break;
-      }
-    } catch (err) {
-      if (!(err instanceof P.PgError)) throw err;
-      head.unshift(`= error ${err.message}`);
+  /** The chunks the trace holds, as the heap picture labels them. */
+  private chunks(): LiveChunk[] {
+    const out: LiveChunk[] = [];
+    for (const c of this.engine.liveChunks()) {
+      out.push({ token: c.token, ptr: c.ptr, ctx: c.ctx, requested: c.size, alignto: c.alignto });
     }
-    if (killed !== null) this.forget(killed);
-    this.lastCtx = statCtx?.name ?? ("ctx" in op ? op.ctx : null);
-    const out = head;
-    if (this.fired.length > 0) out.push(`= fired ${this.fired.join(" ")}`);
-    out.push(...result);
-    if (space !== null) out.push(space);
-    if (statCtx !== null) out.push(statLine(statCtx));
     return out;
   }
-
-  /** Forgets the chunks of reset or deleted contexts and the names of deleted ones. */
-  private forget(killed: P.MemoryContext[]): void {
-    const set = new Set(killed);
-    for (const [token, ch] of this.chunks) if (set.has(ch.ctx)) this.chunks.delete(token);
-    for (const [name, c] of this.contexts) {
-      if (c.id === 0 || detached(c)) this.contexts.delete(name);
-    }
-  }
-
-  /** `check`: one `= ctx` and one `= text` line per context the trace made. */
-  private check(out: string[]): void {
-    const top = P.TopMemoryContext;
-    const level = new Map<P.MemoryContext, number>([[top, 0]]);
-    for (const c of preorder(top)) {
-      if (c === top) continue;
-      const lv = (level.get(c.parent!) ?? 0) + 1;
-      level.set(c, lv);
-      if (c === P.ErrorContext) continue;
-      const k = P.MemoryContextCountersOf(c);
-      out.push(
-        `= ctx ${c.name} ${
-          c.parent!.name
-        } ${lv} ${k.nblocks} ${k.freechunks} ${k.totalspace} ${k.freespace} ${
-          P.MemoryContextMemAllocated(c, false)
-        } ${P.MemoryContextIsEmpty(c) ? 1 : 0}`,
-      );
-      out.push(`= text ${P.MemoryContextStatsLine(c)}`);
-    }
-  }
-}
-
-function statLine(c: P.MemoryContext): string {
-  const k = P.MemoryContextCountersOf(c);
-  return `= stat ${c.name} ${k.nblocks} ${k.freechunks} ${k.totalspace} ${k.freespace} ${
-    P.MemoryContextMemAllocated(c, false)
-  }`;
-}
-
-/** `c` and (when `self`) itself, or only its descendants. */
-function subtree(c: P.MemoryContext, self: boolean): P.MemoryContext[] {
-  return self ? preorder(c) : preorder(c).slice(1);
-}
-
-function detached(c: P.MemoryContext): boolean {
-  let p: P.MemoryContext | null = c;
-  while (p !== null && p !== P.TopMemoryContext) p = p.parent;
-  return p === null;
 }
 
 function actingOn(op: Operation): string | null {

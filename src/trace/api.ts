@@ -56,28 +56,60 @@ function fn<T>(mod: Record<string, unknown>, name: string): T {
   return f as T;
 }
 
-async function loadType(type: ContextType): Promise<ContextCreator> {
+/** The module of each context type (what `loadType` imports), as the creators need it. */
+export interface TypeModules {
+  /** `src/aset/mod.ts`. */
+  aset: Pick<typeof import("../aset/mod.ts"), "AllocSetContextCreate">;
+  /** `src/generation/mod.ts`. */
+  generation: Pick<typeof import("../generation/mod.ts"), "GenerationContextCreate">;
+  /** `src/bump/mod.ts`. */
+  bump: Pick<typeof import("../bump/mod.ts"), "BumpContextCreate">;
+  /** `src/slab/mod.ts`. */
+  slab: Pick<typeof import("../slab/mod.ts"), "SlabContextCreate">;
+}
+
+/**
+ * The replay's creator for `type`, from that type's module (loaded by
+ * `loadPallocApi`, or imported statically by a caller such as the explorer).
+ */
+export function contextCreator<T extends ContextType>(
+  type: T,
+  mod: TypeModules[T],
+): ContextCreator {
+  const m = mod as unknown as Record<string, unknown>;
   switch (type) {
     case "aset": {
-      const m = await import("../aset/mod.ts");
-      const create = fn<typeof m.AllocSetContextCreate>(m, "AllocSetContextCreate");
+      const create = fn<TypeModules["aset"]["AllocSetContextCreate"]>(m, "AllocSetContextCreate");
       return (parent, name, s) => create(parent, name, s[0], s[1], s[2]);
     }
     case "generation": {
-      const m = await import("../generation/mod.ts");
-      const create = fn<typeof m.GenerationContextCreate>(m, "GenerationContextCreate");
+      const create = fn<TypeModules["generation"]["GenerationContextCreate"]>(
+        m,
+        "GenerationContextCreate",
+      );
       return (parent, name, s) => create(parent, name, s[0], s[1], s[2]);
     }
     case "bump": {
-      const m = await import("../bump/mod.ts");
-      const create = fn<typeof m.BumpContextCreate>(m, "BumpContextCreate");
+      const create = fn<TypeModules["bump"]["BumpContextCreate"]>(m, "BumpContextCreate");
       return (parent, name, s) => create(parent, name, s[0], s[1], s[2]);
     }
-    case "slab": {
-      const m = await import("../slab/mod.ts");
-      const create = fn<typeof m.SlabContextCreate>(m, "SlabContextCreate");
+    default: {
+      const create = fn<TypeModules["slab"]["SlabContextCreate"]>(m, "SlabContextCreate");
       return (parent, name, s) => create(parent, name, s[0], s[1]);
     }
+  }
+}
+
+async function loadType(type: ContextType): Promise<ContextCreator> {
+  switch (type) {
+    case "aset":
+      return contextCreator(type, await import("../aset/mod.ts"));
+    case "generation":
+      return contextCreator(type, await import("../generation/mod.ts"));
+    case "bump":
+      return contextCreator(type, await import("../bump/mod.ts"));
+    case "slab":
+      return contextCreator(type, await import("../slab/mod.ts"));
   }
 }
 

@@ -47,6 +47,11 @@ export class ReplayEngine {
   private fired: string[] = [];
   /** Lines computed so far for the current step (reported when it throws). */
   partial: string[] = [];
+  /**
+   * The context the last step acted on (the one of its `= stat` line, or
+   * for a chunk operation the chunk's context), or null.
+   */
+  lastContext: MemoryContext | null = null;
 
   /** Starts on the palloc state `api` currently has (after `MemoryContextInit`). */
   constructor(api: PallocApi, file = "<trace>", capacity = 16) {
@@ -136,6 +141,7 @@ export class ReplayEngine {
       if (lost !== null) head.push(lost);
     }
     if (op.verb === "create" && ok) statCtx = st.ctxs[c.b[i]];
+    this.lastContext = statCtx ?? chunk?.ctx ?? null;
     if (killed !== null) this.chunks.forgetContexts(killed);
     const lines = head;
     if (this.fired.length > 0) lines.push(`= fired ${this.fired.join(" ")}`);
@@ -175,7 +181,7 @@ export class ReplayEngine {
         const zero = op.verb === "alloc0" || (op.verb === "allocext" && (op.flags & FLAG_ZERO));
         const bad = zero ? firstNonZero(u8, p, size) : null;
         if (bad !== null) head.push(bad);
-        this.chunks.bind(u8, op.ptr, p, ctx, size);
+        this.chunks.bind(u8, op.ptr, p, ctx, size, op.verb === "aligned" ? Number(op.alignto) : 0);
         if (ctx.typeName !== BUMP) setSpace(`= space ${m.GetMemoryChunkSpace(p)}`);
         break;
       }
@@ -195,6 +201,7 @@ export class ReplayEngine {
         const size = Number(op.size);
         const u8 = this.api.heap().u8;
         live.ptr = p;
+        live.alignto = 0;
         const lost = verify(u8, live, Math.min(live.size, size));
         if (lost !== null) head.push(lost);
         live.size = size;
@@ -235,6 +242,11 @@ export class ReplayEngine {
     }
   }
 
+  /** The chunks the trace holds now (token, pointer, context, requested size, alignment). */
+  liveChunks(): IterableIterator<LiveChunk> {
+    return this.chunks.values();
+  }
+
   /** The `= stat` line of `c`. */
   private stat(c: MemoryContext): string {
     const m = this.api.mcxt;
@@ -249,21 +261,29 @@ export class ReplayEngine {
     const m = this.api.mcxt;
     const top = m.TopMemoryContext;
     const err = m.ErrorContext;
-    const walk = (parent: MemoryContext, level: number): void => {
-      for (let c = parent.firstchild; c !== null; c = c.nextchild) {
-        if (c !== err) {
-          const k = m.MemoryContextCountersOf(c);
-          out.push(
-            `= ctx ${c.name} ${parent.name} ${level} ${k.nblocks} ${k.freechunks} ${k.totalspace} ${k.freespace} ${
-              m.MemoryContextMemAllocated(c, false)
-            } ${m.MemoryContextIsEmpty(c) ? 1 : 0}`,
-          );
-          out.push(`= text ${m.MemoryContextStatsLine(c)}`);
-        }
-        walk(c, level + 1);
-      }
+    // Preorder, children in list order, without recursion (a trace may nest contexts deeply).
+    const stack: [MemoryContext, number][] = [];
+    const push = (parent: MemoryContext, level: number): void => {
+      const kids: MemoryContext[] = [];
+      for (let c = parent.firstchild; c !== null; c = c.nextchild) kids.push(c);
+      for (let k = kids.length - 1; k >= 0; k--) stack.push([kids[k], level]);
     };
-    walk(top, 1);
+    push(top, 1);
+    while (stack.length > 0) {
+      const [c, level] = stack.pop() as [MemoryContext, number];
+      if (c !== err) {
+        const k = m.MemoryContextCountersOf(c);
+        out.push(
+          `= ctx ${c.name} ${
+            (c.parent as MemoryContext).name
+          } ${level} ${k.nblocks} ${k.freechunks} ${k.totalspace} ${k.freespace} ${
+            m.MemoryContextMemAllocated(c, false)
+          } ${m.MemoryContextIsEmpty(c) ? 1 : 0}`,
+        );
+        out.push(`= text ${m.MemoryContextStatsLine(c)}`);
+      }
+      push(c, level + 1);
+    }
     for (const bad of this.chunks.verifyAll(this.api.heap().u8)) out.push(bad);
   }
 }

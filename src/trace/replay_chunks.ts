@@ -22,6 +22,8 @@ export interface LiveChunk {
   ctx: MemoryContext;
   /** Its current requested size. */
   size: number;
+  /** The alignment `aligned` asked for, 0 for any other chunk (and after a realloc). */
+  alignto: number;
   /** Seed of its stamp pattern. */
   seed: number;
 }
@@ -36,9 +38,22 @@ export class ChunkTable {
     return this.chunks.get(token);
   }
 
-  /** Binds `token` to a new chunk and stamps it. */
-  bind(u8: Uint8Array, token: string, ptr: number, ctx: MemoryContext, size: number): LiveChunk {
-    const chunk: LiveChunk = { token, ptr, ctx, size, seed: (++this.serial * 131 + 17) & 0xff };
+  /** Every live chunk, in the order they were bound. */
+  values(): IterableIterator<LiveChunk> {
+    return this.chunks.values();
+  }
+
+  /** Binds `token` to a new chunk (aligned to `alignto`, or 0) and stamps it. */
+  bind(
+    u8: Uint8Array,
+    token: string,
+    ptr: number,
+    ctx: MemoryContext,
+    size: number,
+    alignto = 0,
+  ): LiveChunk {
+    const seed = (++this.serial * 131 + 17) & 0xff;
+    const chunk: LiveChunk = { token, ptr, ctx, size, alignto, seed };
     this.chunks.set(token, chunk);
     stamp(u8, chunk);
     return chunk;
