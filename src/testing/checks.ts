@@ -85,17 +85,22 @@ function checkTree(box: ModelBox, w: World): void {
     );
   }
   const seen: MemoryContext[] = [];
-  const walk = (c: MemoryContext, level: number): void => {
+  // Preorder with children in list order, iteratively (no recursion on the tree's depth).
+  const stack: MemoryContext[] = [TopMemoryContext];
+  while (stack.length > 0) {
+    const c = stack.pop() as MemoryContext;
     seen.push(c);
+    if (seen.length > s.contexts.size + 1) fail(box, w, "the real tree has a loop");
+    const kids: MemoryContext[] = [];
     let prev: MemoryContext | null = null;
     for (let k = c.firstchild; k !== null; prev = k, k = k.nextchild) {
       if (k.parent !== c) fail(box, w, `${k.name}'s parent link is not ${c.name}`);
       if (k.prevchild !== prev) fail(box, w, `${k.name}'s prevchild link is wrong`);
-      if (seen.length > s.contexts.size + 1) fail(box, w, "the real tree has a loop");
-      walk(k, level + 1);
+      if (kids.length > s.contexts.size) fail(box, w, "the real tree has a loop");
+      kids.push(k);
     }
-  };
-  walk(TopMemoryContext, 0);
+    for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]);
+  }
   const want = M.allContexts(s).map((id) => w.real(id));
   if (seen.length !== want.length || seen.some((c, i) => c !== want[i])) {
     fail(
