@@ -1,7 +1,7 @@
-// The command-line shell (tools/memstats.ts), run in-process with captured output.
+// The command-line shell (src/memstats/cli.ts, the `./memstats/cli` entry), run in-process with captured output.
 
 import assert from "node:assert/strict";
-import { main } from "../../tools/memstats.ts";
+import { main } from "../../src/memstats/cli.ts";
 import { dumpFromTree, writeLog } from "../../src/memstats/mod.ts";
 import { syntheticTree } from "../../src/memstats/synthetic.ts";
 
