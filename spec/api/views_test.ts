@@ -33,7 +33,7 @@ Deno.test("view makes any typed array over a chunk; alignment and bounds are che
   assert.equal(i.length, 16);
   b[1] = -5n;
   assert.equal(i[2], -5);
-  assert.equal(view(Uint8Array, p + 3, 1).byteOffset, p + 3);
+  assert.equal(view(Uint8Array, p + 3, 1, p).byteOffset, p + 3); // a window inside the chunk
   const misaligned = (fn: () => unknown, re: RegExp) =>
     assert.throws(fn, (e) => e instanceof PgError && e.sqlstate === "22023" && re.test(e.message));
   misaligned(() => view(Float64Array, p + 4, 1), /Float64Array.*not aligned to 8 bytes/);

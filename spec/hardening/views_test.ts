@@ -5,10 +5,10 @@
  *
  * - `bytes`, `dataView`, `view`: NULL, negative, fractional, NaN or infinite
  *   pointers and lengths, a range reaching outside the heap and (for `view`)
- *   a pointer not aligned to the element size. They are windows onto heap
- *   bytes, not chunk operations: a view inside a chunk, over a Bump chunk or
- *   at any byte offset (`bytes`, `dataView`) is allowed, and so is one over
- *   freed memory — use a checked view for that.
+ *   a pointer not aligned to the element size. They are also bounded by
+ *   their chunk (`spec/reliability/view_bounds_test.ts`): a window inside a
+ *   chunk names the chunk, a Bump chunk may be viewed; a view made before
+ *   its chunk is freed is not seen — use a checked view for that.
  * - `checkedView` without a context: everything `GetMemoryChunkContext`
  *   refuses (the middle of a chunk, a freed chunk, a chunk of a reset or
  *   deleted context, a Bump chunk), and afterwards any use once its context

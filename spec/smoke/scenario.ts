@@ -107,7 +107,7 @@ export function scenario(P: typeof Palloc): SmokeReport {
   for (let i = 0; i < 40; i++) w.alloc(100_000);
   seen.wasmPages = memory.buffer.byteLength / 65536;
   seen.wasmValue = cv.get(9);
-  seen.wasmBytes = [...P.bytes(cv.pointer + 72, 8)];
+  seen.wasmBytes = [...P.bytes(cv.pointer + 72, 8, cv.pointer)];
   w.reset();
   seen.wasmStats = wtop.statsText();
   return { failures, seen, env: { wasmHeapResizable: memory.buffer === before } };

@@ -146,6 +146,8 @@ export class CheckedView<T extends TypedArray> {
   readonly pointer: number;
   /** The number of elements. */
   readonly length: number;
+  /** The chunk the view lies in (its bounds are the view's, see `view`). */
+  readonly chunk: number;
   readonly #ctor: TypedArrayConstructor<T>;
   readonly #watch: Watch;
   readonly #epoch: number;
@@ -154,7 +156,9 @@ export class CheckedView<T extends TypedArray> {
 
   /**
    * A view of `count` elements at `pointer`, ended by the next reset or
-   * delete of `ctx` (`checkedView` finds `ctx` from the chunk for you).
+   * delete of `ctx` (`checkedView` finds `ctx` from the chunk for you),
+   * inside the chunk `chunk` (by default the one starting at `pointer`):
+   * elements past the chunk are refused as `view` refuses them.
    *
    * @example
    * ```ts
@@ -164,9 +168,15 @@ export class CheckedView<T extends TypedArray> {
    * v.set(3, -1);
    * ```
    */
-  constructor(ctor: TypedArrayConstructor<T>, pointer: number, count: number, ctx: ContextLike) {
+  constructor(
+    ctor: TypedArrayConstructor<T>,
+    pointer: number,
+    count: number,
+    ctx: ContextLike,
+    chunk: number = pointer,
+  ) {
     const mc = memoryContextOf(ctx);
-    this.#array = view(ctor, pointer, count);
+    this.#array = view(ctor, pointer, count, chunk);
     this.#ctor = ctor;
     this.#watch = armedWatch(mc);
     this.#epoch = this.#watch.epoch;
@@ -174,6 +184,7 @@ export class CheckedView<T extends TypedArray> {
     this.context = Context.of(mc);
     this.pointer = pointer;
     this.length = count;
+    this.chunk = chunk;
   }
 
   /** False once the context was reset or deleted (then every access throws). */
@@ -217,7 +228,7 @@ export class CheckedView<T extends TypedArray> {
   }
 
   #remake(): T {
-    this.#array = view(this.#ctor, this.pointer, this.length);
+    this.#array = view(this.#ctor, this.pointer, this.length, this.chunk);
     return this.#array;
   }
 
@@ -241,9 +252,10 @@ export class CheckedView<T extends TypedArray> {
 }
 
 /**
- * A `CheckedView` of `count` elements at `pointer`. Its context is the
- * chunk's (`GetMemoryChunkContext`) unless `ctx` is given — give it for a
- * Bump chunk, which has no header, or for a pointer inside a chunk.
+ * A `CheckedView` of `count` elements at `pointer`, inside the chunk `chunk`
+ * (by default the one starting at `pointer`; pass it for a window inside a
+ * chunk). Its context is the chunk's (`GetMemoryChunkContext`) unless `ctx`
+ * is given — give it for a Bump chunk, which has no header.
  *
  * @example
  * ```ts
@@ -261,6 +273,7 @@ export function checkedView<T extends TypedArray>(
   pointer: number,
   count: number,
   ctx?: ContextLike,
+  chunk: number = pointer,
 ): CheckedView<T> {
-  return new CheckedView(ctor, pointer, count, ctx ?? GetMemoryChunkContext(pointer));
+  return new CheckedView(ctor, pointer, count, ctx ?? GetMemoryChunkContext(chunk), chunk);
 }
