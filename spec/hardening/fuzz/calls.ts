@@ -81,6 +81,7 @@ function registerActingCallback(w: World): void {
       // Tracked like any chunk, so its pointer is never taken for a dead one.
       if (other.ctx.id !== 0) mayRefuse("alloc elsewhere", () => w.alloc(other));
     } else if (action === 1) {
+      w.noteReset(c); // registering clears `isReset`
       mc.MemoryContextRegisterResetCallback(self, { func: () => {}, arg: null });
     } else if (action === 2) {
       mayRefuse("delete other", () => mc.MemoryContextDelete(other.ctx));
@@ -96,6 +97,7 @@ function registerActingCallback(w: World): void {
       mustRefuse("reset self", () => mc.MemoryContextReset(self));
     }
   };
+  w.noteReset(c);
   mc.MemoryContextRegisterResetCallback(c.ctx, { func, arg: null });
   w.log.push(`# callback ${action} on ${c.ctx.name}`);
 }

@@ -113,6 +113,7 @@ export class World {
   alloc(owner: Ctx, size = this.sizeFor(owner)): Chunk | null {
     const rng = this.rng;
     const how = rng.int(owner.kind === "slab" ? 3 : 4);
+    this.noteReset(owner); // the allocation clears `isReset`: read it first
     let p: number;
     try {
       if (how === 0) p = mc.MemoryContextAlloc(owner.ctx, size);
@@ -161,53 +162,82 @@ export class World {
     stamp(chunk);
   }
 
-  /** Resets `c` (deleting its descendants) or deletes it, as `verb` says. */
+  /**
+   * Resets `c` (deleting its descendants) or deletes it, as `verb` says.
+   *
+   * Reset callbacks may act during the call (allocate, reset or delete other
+   * contexts, throw), so which chunks survive is read from palloc's tree, not
+   * from the verb: `resync` and `noteReset` (see there). What the verb
+   * promises is then checked against it: every context it deletes is dead,
+   * and every chunk that lived before the call in a context it deletes or
+   * empties is gone (a chunk a callback made there during the call, after
+   * the walk had passed that context, lives on, as in PostgreSQL).
+   */
   lifetime(c: Ctx, verb: "reset" | "resetonly" | "resetchildren" | "delete" | "deletechildren") {
     const ctx = c.ctx;
     const below = this.ctxs.filter((d) => d !== c && isBelow(d.ctx, ctx));
+    const before = [...this.chunks];
     if (verb === "reset") mc.MemoryContextReset(ctx);
     else if (verb === "resetonly") mc.MemoryContextResetOnly(ctx);
     else if (verb === "resetchildren") mc.MemoryContextResetChildren(ctx);
     else if (verb === "delete") mc.MemoryContextDelete(ctx);
     else mc.MemoryContextDeleteChildren(ctx);
     this.log.push(`${verb} ${ctx.name}`);
-    this.resync(); // reset callbacks may have deleted or reset other contexts
-    const deleted = new Set<Ctx>(
-      verb === "delete"
-        ? [c, ...below]
-        : verb === "reset" || verb === "deletechildren"
-        ? below
-        : [],
-    );
-    const emptied = new Set<Ctx>(
-      verb === "reset" || verb === "resetonly" ? [c] : verb === "resetchildren" ? below : [],
-    );
-    for (const k of [...this.chunks]) {
-      if (deleted.has(k.owner) || emptied.has(k.owner)) this.forgetChunk(k);
-    }
+    this.resync();
+    const deleted = verb === "delete"
+      ? [c, ...below]
+      : verb === "reset" || verb === "deletechildren"
+      ? below
+      : [];
+    const emptied = verb === "reset" || verb === "resetonly"
+      ? [c]
+      : verb === "resetchildren"
+      ? below
+      : [];
     for (const d of deleted) {
-      if (this.ctxs.indexOf(d) < 0) continue; // already dropped by resync
-      this.ctxs.splice(this.ctxs.indexOf(d), 1);
-      this.deadContexts.push(d.ctx);
+      if (d.ctx.id !== 0) throw new FuzzFailure(`${verb} ${ctx.name} left ${d.ctx.name} alive`);
     }
-    if (this.deadContexts.length > 20) this.deadContexts.shift();
+    const gone = new Set([...deleted, ...emptied]);
+    const live = new Set(this.chunks);
+    for (const k of before) {
+      if (gone.has(k.owner) && live.has(k)) {
+        throw new FuzzFailure(
+          `${verb} ${ctx.name} left chunk ${k.p} of ${k.owner.ctx.name} live (not marked reset)`,
+        );
+      }
+    }
   }
 
   /**
-   * Brings the model back to palloc after reset callbacks acted (or one threw
-   * and aborted a reset): contexts whose id is 0 are dead, and a context that
-   * says it is reset holds none of the chunks the model gave it.
+   * Brings the model to palloc after a reset or delete, done or stopped part
+   * way by a callback that threw: a context whose id is 0 is dead; a context
+   * that says it is reset holds none of the chunks the model gave it.
+   *
+   * `isReset` alone is not enough: a callback that allocates in a context the
+   * same call has already reset clears the flag again, and the chunks from
+   * before that reset would look live (the five "byte 0 of live chunk
+   * changed" failures). So the model also reads the flag just before every
+   * allocation it makes (`noteReset`), while it still tells.
    */
   resync(): void {
-    for (const k of [...this.chunks]) {
-      if (k.owner.ctx.id === 0 || k.owner.ctx.isReset) this.forgetChunk(k);
-    }
+    for (const d of this.ctxs) this.noteReset(d);
+    for (const k of [...this.chunks]) if (k.owner.ctx.id === 0) this.forgetChunk(k);
     for (const d of [...this.ctxs]) {
       if (d.ctx.id !== 0) continue;
       this.ctxs.splice(this.ctxs.indexOf(d), 1);
       this.deadContexts.push(d.ctx);
     }
     while (this.deadContexts.length > 20) this.deadContexts.shift();
+  }
+
+  /**
+   * Forgets the chunks of `c` when palloc says it was reset since they were
+   * made; called before anything that clears the flag (an allocation, a
+   * callback registered) and by `resync`.
+   */
+  noteReset(c: Ctx): void {
+    if (!c.ctx.isReset || c.ctx.id === 0) return;
+    for (const k of [...this.chunks]) if (k.owner === c) this.forgetChunk(k);
   }
 
   /** Moves `c` under `parent` (no cycle: `parent` is not below `c`). */
@@ -238,6 +268,9 @@ export class World {
   /** Holds palloc to the model: stamps, owners, spaces, the whole-tree and heap checks. */
   verify(full: boolean): void {
     for (const c of this.chunks) {
+      if (c.owner.ctx.isReset) {
+        throw new FuzzFailure(`chunk ${c.p} is live, but ${c.owner.ctx.name} says it is reset`);
+      }
       checkStamp(c, full);
       if (full && c.owner.kind !== "bump") {
         if (mc.GetMemoryChunkContext(c.p) !== c.owner.ctx) {
