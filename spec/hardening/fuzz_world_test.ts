@@ -6,13 +6,18 @@
  * over, and a callback that allocated in a context the same call had already reset cleared that
  * flag again, so the model kept the context's older chunks, which palloc had rightly released
  * (and, when the call completed, dropped the callback's new chunk, which palloc keeps).
+ *
+ * Then the counter oracles (`fuzz/oracle.ts`): a world's log is trace text the reference palloc
+ * and the model replay to the same lines, and a changed counter or space is caught.
  */
 import assert from "node:assert/strict";
 import { AllocSetContextCreate } from "../../src/aset/mod.ts";
 import type { MemoryContext } from "../../src/mcxt/context.ts";
 import * as mc from "../../src/mcxt/mod.ts";
-import { Rng } from "./fuzz/common.ts";
+import { FuzzFailure, Rng } from "./fuzz/common.ts";
+import { checkAgainstModel, checkAgainstReference } from "./fuzz/oracle.ts";
 import { type Ctx, World } from "./fuzz/world.ts";
+import { loadPallocApi } from "../../src/trace/api.ts";
 
 class Stop extends Error {}
 
@@ -81,3 +86,39 @@ for (const checking of [false, true]) {
     w.verify(true);
   });
 }
+
+/** A small world past 2^31 in checking mode, its log as trace text. */
+function smallRound(): string {
+  const w = new World(new Rng(11), 16 << 20, true, 2 ** 31 + 4096);
+  const a = add(w, mc.TopMemoryContext, "a");
+  w.log.push(`create a aset TopMemoryContext 0 8192 ${8 << 20}`);
+  w.expectStat(a.ctx);
+  const ks = [10, 100, 1000, 10_000, 100_000].map((n) => w.alloc(a, n)!);
+  w.free(ks[1]);
+  w.realloc(ks[2], 5000);
+  w.lifetime(w.ctxs[1], "resetonly"); // ErrorContext
+  w.checkpoint(5);
+  assert.ok(w.comparable);
+  return w.log.join("\n");
+}
+
+Deno.test("the reference palloc and the model replay a world's log to its own lines", async () => {
+  const text = smallRound();
+  assert.ok(checkAgainstModel(text) > 10);
+  assert.ok(checkAgainstReference(await loadPallocApi(), text) > 10);
+});
+
+Deno.test("a counter or a space that differs is a FuzzFailure", async () => {
+  const text = smallRound();
+  const api = await loadPallocApi();
+  const stat = text.replace(
+    /^(= stat a( \d+){4}) (\d+)$/m,
+    (_, head, _x, n) => `${head} ${+n + 8}`,
+  );
+  assert.notEqual(stat, text);
+  assert.throws(() => checkAgainstReference(api, stat), FuzzFailure);
+  const space = text.replace(/^= space (\d+)$/m, (_, n) => `= space ${+n + 8}`);
+  assert.notEqual(space, text);
+  assert.throws(() => checkAgainstModel(space), FuzzFailure);
+  assert.throws(() => checkAgainstReference(api, space), FuzzFailure);
+});

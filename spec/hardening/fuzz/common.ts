@@ -69,6 +69,10 @@ export interface Figures {
   corruptionsFound: number;
   /** Failures of any kind (each also written as a counterexample). */
   failures: number;
+  /** Trace operations of call rounds replayed through the model and the reference palloc. */
+  compared: number;
+  /** Conformance vectors replayed unchanged, held to PostgreSQL's lines. */
+  vectors: number;
 }
 
 /** All-zero figures. */
@@ -84,6 +88,8 @@ export function newFigures(): Figures {
     flipsHarmless: 0,
     corruptionsFound: 0,
     failures: 0,
+    compared: 0,
+    vectors: 0,
   };
 }
 

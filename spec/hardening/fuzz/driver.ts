@@ -100,6 +100,9 @@ export function formatHardeningFigures(f: Figures): string {
     `each a TraceParseError naming its line)`,
     `  corruptions made       ${n(f.flips)} (${n(f.flipsDetected)} detected, ` +
     `${n(f.flipsHarmless)} in bytes nothing reads)`,
+    `  calls compared         ${n(f.compared)} trace operations of call and corruption rounds ` +
+    `replayed on the reference palloc and the model`,
+    `  vectors replayed       ${n(f.vectors)} (unchanged, held to PostgreSQL's lines)`,
     `  corruptions found      ${n(f.corruptionsFound)} (undetected and followed; must be 0)`,
     `  failures               ${n(f.failures)}`,
   ].join("\n");
