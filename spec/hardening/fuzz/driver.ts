@@ -93,6 +93,10 @@ export async function fuzzHardening(o: DriverOptions): Promise<DriverResult> {
 export function formatHardeningFigures(f: Figures): string {
   const n = (x: number) => x.toLocaleString("en-US");
   return [
+    `  rounds                 ${n(f.rounds[0] + f.rounds[1] + f.rounds[2])} (${
+      n(f.rounds[0])
+    } calls, ` +
+    `${n(f.rounds[1])} traces, ${n(f.rounds[2])} corruption)`,
     `  calls made             ${n(f.calls)}`,
     `  invalid calls tried    ${n(f.invalid)}`,
     `  errors raised          ${n(f.errors)}`,

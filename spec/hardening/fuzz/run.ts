@@ -53,6 +53,7 @@ export async function runHardeningFuzz(o: RunOptions): Promise<Figures> {
       : which === "traces"
       ? traceRound(api, corpus, seed, figures)
       : corruptRound(seed, figures, api);
+    figures.rounds[which === "calls" ? 0 : which === "traces" ? 1 : 2]++;
     if (failure !== null) {
       figures.failures++;
       o.onFailure?.(failure);
