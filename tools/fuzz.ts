@@ -11,14 +11,17 @@
  *   each round with a fresh seed; a counterexample is shrunk, printed with
  *   its seed and replay path, and written as a trace;
  * - the hardening fuzzers of `spec/hardening/fuzz/`: (a) random and mutated
- *   trace files through the parser and replay engine, (b) random API call
- *   sequences with about a third invalid on purpose, on a checking-mode
- *   heap verified after every call, (c) flipped bits in headers, free lists
- *   and sentinels, which must be detected or provably harmless.
+ *   trace files through the parser and replay engine, and conformance
+ *   vectors unchanged, held to PostgreSQL's lines at offsets past 2^31,
+ *   (b) random API call sequences with about a third invalid on purpose,
+ *   in both modes and at three bases, verified after every call, their
+ *   counters then compared with a reference replay and the model
+ *   (`oracle.ts`), (c) flipped bits in headers, free lists and sentinels,
+ *   which must be detected or provably harmless.
  *
  * It ends with the figures of both parts (commands executed and their
- * outcomes; calls made, invalid calls tried, errors raised, corruptions
- * found, which must be 0) and exits 1 when anything failed. Counterexamples
+ * outcomes; calls made, invalid calls tried, errors raised, calls compared,
+ * vectors replayed, corruptions found, which must be 0) and exits 1 when anything failed. Counterexamples
  * go to DIR (default `test-output/`).
  */
 import { PROPERTIES, type PropertyConfig, runProperty } from "../spec/properties/properties.ts";

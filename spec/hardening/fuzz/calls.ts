@@ -21,6 +21,8 @@ import { PgError } from "../../../src/elog.ts";
 import * as mc from "../../../src/mcxt/mod.ts";
 import { describe, type Failure, type Figures, FuzzFailure, Rng } from "./common.ts";
 import { type Ctx, isBelow, World } from "./world.ts";
+import { checkAgainstModel, checkAgainstReference } from "./oracle.ts";
+import type { PallocApi } from "../../../src/trace/api.ts";
 
 const BAD_SIZES: Array<number | bigint> = [
   -1,
@@ -81,6 +83,7 @@ function registerActingCallback(w: World): void {
       // Tracked like any chunk, so its pointer is never taken for a dead one.
       if (other.ctx.id !== 0) mayRefuse("alloc elsewhere", () => w.alloc(other));
     } else if (action === 1) {
+      w.noteReset(c); // registering clears `isReset`
       mc.MemoryContextRegisterResetCallback(self, { func: () => {}, arg: null });
     } else if (action === 2) {
       mayRefuse("delete other", () => mc.MemoryContextDelete(other.ctx));
@@ -96,15 +99,17 @@ function registerActingCallback(w: World): void {
       mustRefuse("reset self", () => mc.MemoryContextReset(self));
     }
   };
+  w.noteReset(c);
+  w.stopComparing(`callback ${action} on ${c.ctx.name} acts`); // no trace verb for what it does
   mc.MemoryContextRegisterResetCallback(c.ctx, { func, arg: null });
   w.log.push(`# callback ${action} on ${c.ctx.name}`);
 }
 
 /** One valid call chosen at random; the model follows it. */
-export function validCall(w: World): void {
+export function validCall(w: World, callbacks = true): void {
   const rng = w.rng;
   const live = w.chunks;
-  if (rng.chance(0.03)) return registerActingCallback(w);
+  if (rng.chance(0.03) && callbacks) return registerActingCallback(w);
   const r = rng.int(100);
   if (r < 6 && w.ctxs.length < 14) {
     w.create();
@@ -240,6 +245,35 @@ function treeMisuse(w: World, c: Ctx): () => unknown {
     : () => mc.MemoryContextSetParent(top, c.ctx);
 }
 
+/** The bases of a round: 0, just past 2^31, 64 MiB below 2^32. */
+export const HIGH_BASES = [0, 2 ** 31 + 4096, 2 ** 32 - (64 << 20)];
+
+/**
+ * What a call round's seed makes of it. The driver gives call rounds every
+ * other seed (`run.ts`), so `seed >>> 1` counts them: consecutive call rounds
+ * walk all six pairs of mode (checking on, off) and base (0, past 2^31, near
+ * 2^32), and every six rounds switch between registering acting callbacks
+ * and not (a round without them is compared whole, see `oracle.ts`).
+ */
+export function callShape(seed: number): { checking: boolean; base: number; callbacks: boolean } {
+  const j = seed >>> 1;
+  return {
+    checking: (j & 1) === 0,
+    base: HIGH_BASES[j % 3],
+    callbacks: Math.floor(j / 6) % 2 === 0,
+  };
+}
+
+/**
+ * Holds the compared prefix of `w`'s log to the reference palloc and to the
+ * model (see `oracle.ts`); a mismatch is a FuzzFailure. Ends `w`'s heap.
+ */
+export function compareRound(w: World, api: PallocApi, figures: Figures): void {
+  const text = w.log.slice(0, w.comparableEnd()).join("\n");
+  figures.compared += checkAgainstModel(text);
+  checkAgainstReference(api, text);
+}
+
 /** Runs `call`, which must be refused with a PgError that changes nothing. */
 function expectRefused(w: World, what: string, call: () => unknown, figures: Figures): void {
   const before = w.fingerprint();
@@ -257,11 +291,19 @@ function expectRefused(w: World, what: string, call: () => unknown, figures: Fig
   throw new FuzzFailure(`${what}: accepted`);
 }
 
-/** One round: a fresh world and `steps` calls, verified after each. */
-export function callRound(seed: number, steps: number, figures: Figures): Failure | null {
-  // Both modes, and one round in three with every offset past 2^31 (or near 2^32).
-  const base = [0, 2 ** 31 + 4096, 2 ** 32 - (64 << 20)][seed % 3];
-  const w = new World(new Rng(seed), 16 << 20, (seed & 1) === 0, base);
+/**
+ * One round: a fresh world and `steps` calls, verified after each, then the
+ * compared prefix of its log held to the reference palloc and to the model
+ * (`oracle.ts`; skipped when `api` is not given).
+ */
+export function callRound(
+  seed: number,
+  steps: number,
+  figures: Figures,
+  api?: PallocApi,
+): Failure | null {
+  const { checking, base, callbacks } = callShape(seed);
+  const w = new World(new Rng(seed), 16 << 20, checking, base);
   try {
     for (let i = 0; i < steps; i++) {
       if (w.rng.chance(0.35)) {
@@ -270,7 +312,7 @@ export function callRound(seed: number, steps: number, figures: Figures): Failur
       } else {
         figures.calls++;
         try {
-          validCall(w);
+          validCall(w, callbacks);
         } catch (e) {
           if (e instanceof PgError) figures.errors++;
           throw e;
@@ -278,7 +320,10 @@ export function callRound(seed: number, steps: number, figures: Figures): Failur
       }
       if (w.callbackFailure !== null) throw new FuzzFailure(w.callbackFailure);
       w.verify(i % 16 === 0);
+      if (i % 50 === 49) w.checkpoint(4);
     }
+    w.checkpoint(40);
+    if (api !== undefined) compareRound(w, api, figures);
     return null;
   } catch (e) {
     return { fuzzer: "calls", seed, message: describe(e), trace: w.log.join("\n") };

@@ -49,6 +49,8 @@ export class Rng {
 
 /** The figures a run adds up and prints at the end. */
 export interface Figures {
+  /** Rounds run: call rounds, trace rounds (vector rounds included), corruption rounds. */
+  rounds: [number, number, number];
   /** palloc API calls made (valid and invalid). */
   calls: number;
   /** Calls that were invalid on purpose. */
@@ -69,11 +71,16 @@ export interface Figures {
   corruptionsFound: number;
   /** Failures of any kind (each also written as a counterexample). */
   failures: number;
+  /** Trace operations of call rounds replayed through the model and the reference palloc. */
+  compared: number;
+  /** Conformance vectors replayed unchanged, held to PostgreSQL's lines. */
+  vectors: number;
 }
 
 /** All-zero figures. */
 export function newFigures(): Figures {
   return {
+    rounds: [0, 0, 0],
     calls: 0,
     invalid: 0,
     errors: 0,
@@ -84,12 +91,17 @@ export function newFigures(): Figures {
     flipsHarmless: 0,
     corruptionsFound: 0,
     failures: 0,
+    compared: 0,
+    vectors: 0,
   };
 }
 
 /** Adds `b` into `a`. */
 export function addFigures(a: Figures, b: Figures): void {
-  for (const k of Object.keys(a) as Array<keyof Figures>) a[k] += b[k];
+  for (const k of Object.keys(a) as Array<keyof Figures>) {
+    if (k === "rounds") a.rounds = a.rounds.map((n, i) => n + b.rounds[i]) as Figures["rounds"];
+    else a[k] += b[k];
+  }
 }
 
 /** A failure: which fuzzer, its seed, what went wrong, and the trace that led there. */

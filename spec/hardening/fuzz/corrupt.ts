@@ -27,7 +27,8 @@ import { PgError } from "../../../src/elog.ts";
 import { CheckingSentinelAt } from "../../../src/checking/mod.ts";
 import * as mc from "../../../src/mcxt/mod.ts";
 import { describe, type Failure, type Figures, FuzzFailure, Rng } from "./common.ts";
-import { validCall } from "./calls.ts";
+import { compareRound, HIGH_BASES, validCall } from "./calls.ts";
+import type { PallocApi } from "../../../src/trace/api.ts";
 import { type Kind, World } from "./world.ts";
 
 const CONTEXT_BYTES: Record<Kind, number> = { aset: 200, generation: 128, slab: 176, bump: 112 };
@@ -101,8 +102,22 @@ function freeListTarget(w: World): [number, string] | null {
 }
 
 /** One round: build, flip one bit, and see that it is detected or harmless. */
-export function corruptRound(seed: number, figures: Figures): Failure | null {
-  const w = new World(new Rng(seed), 8 << 20);
+export function corruptRound(seed: number, figures: Figures, api?: PallocApi): Failure | null {
+  // Checking mode always (its records and sentinels are half of what is corrupted); the base
+  // walks 0, past 2^31 and near 2^32 over consecutive corrupt rounds (every fourth seed).
+  const w = new World(new Rng(seed), 8 << 20, true, HIGH_BASES[(seed >>> 2) % 3]);
+  const failure = flipRound(w, seed, figures);
+  if (failure !== null || api === undefined) return failure;
+  try {
+    compareRound(w, api, figures); // the calls before the flip, against the oracles
+    return null;
+  } catch (e) {
+    return { fuzzer: "corrupt", seed, message: describe(e), trace: w.log.join("\n") };
+  }
+}
+
+/** Builds on `w`, flips one bit, and sees that it is detected or harmless. */
+function flipRound(w: World, seed: number, figures: Figures): Failure | null {
   const fail = (message: string): Failure => ({
     fuzzer: "corrupt",
     seed,
@@ -112,6 +127,8 @@ export function corruptRound(seed: number, figures: Figures): Failure | null {
   try {
     for (let i = 20 + w.rng.int(150); i > 0; i--) validCall(w);
     w.verify(true);
+    w.checkpoint(20);
+    w.stopComparing("a corruption follows"); // compared once the round is over
   } catch (e) {
     return fail(`before any corruption: ${describe(e)}`);
   }

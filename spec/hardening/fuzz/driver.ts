@@ -93,6 +93,10 @@ export async function fuzzHardening(o: DriverOptions): Promise<DriverResult> {
 export function formatHardeningFigures(f: Figures): string {
   const n = (x: number) => x.toLocaleString("en-US");
   return [
+    `  rounds                 ${n(f.rounds[0] + f.rounds[1] + f.rounds[2])} (${
+      n(f.rounds[0])
+    } calls, ` +
+    `${n(f.rounds[1])} traces, ${n(f.rounds[2])} corruption)`,
     `  calls made             ${n(f.calls)}`,
     `  invalid calls tried    ${n(f.invalid)}`,
     `  errors raised          ${n(f.errors)}`,
@@ -100,6 +104,9 @@ export function formatHardeningFigures(f: Figures): string {
     `each a TraceParseError naming its line)`,
     `  corruptions made       ${n(f.flips)} (${n(f.flipsDetected)} detected, ` +
     `${n(f.flipsHarmless)} in bytes nothing reads)`,
+    `  calls compared         ${n(f.compared)} trace operations of call and corruption rounds ` +
+    `replayed on the reference palloc and the model`,
+    `  vectors replayed       ${n(f.vectors)} (unchanged, held to PostgreSQL's lines)`,
     `  corruptions found      ${n(f.corruptionsFound)} (undetected and followed; must be 0)`,
     `  failures               ${n(f.failures)}`,
   ].join("\n");

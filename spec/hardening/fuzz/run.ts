@@ -1,5 +1,5 @@
 /**
- * Runs the three hardening fuzzers for a time budget, interleaved round by
+ * Runs the three hardening fuzzers for a time budget (or a round count), interleaved round by
  * round (about half the rounds API calls, a quarter each traces and
  * corruption), from consecutive seeds. Shared by the command (inside its
  * worker) and by the bounded slice CI runs (`spec/hardening/fuzz_slice_test.ts`).
@@ -14,6 +14,11 @@ import { loadCorpus, traceRound } from "./traces.ts";
 export interface RunOptions {
   /** Stop starting rounds after this many milliseconds. */
   ms: number;
+  /**
+   * Run exactly this many rounds instead (`ms` is then ignored): a bounded,
+   * reproducible run whatever the machine's speed, as CI's slice is.
+   */
+  rounds?: number;
   /** Seed of the first round; round k uses seed + k. */
   seed: number;
   /** Calls per API round (default 300). */
@@ -33,7 +38,9 @@ export async function runHardeningFuzz(o: RunOptions): Promise<Figures> {
   const figures = newFigures();
   const start = performance.now();
   let lastReport = 0;
-  for (let k = 0; performance.now() - start < o.ms; k++) {
+  const more = (k: number) =>
+    o.rounds !== undefined ? k < o.rounds : performance.now() - start < o.ms;
+  for (let k = 0; more(k); k++) {
     const seed = (o.seed + k) >>> 0;
     const which = k % 4 === 1 ? "traces" : k % 4 === 3 ? "corrupt" : "calls";
     const now = performance.now();
@@ -42,10 +49,11 @@ export async function runHardeningFuzz(o: RunOptions): Promise<Figures> {
       o.onProgress(figures, which, seed);
     }
     const failure = which === "calls"
-      ? callRound(seed, o.steps ?? 300, figures)
+      ? callRound(seed, o.steps ?? 300, figures, api)
       : which === "traces"
       ? traceRound(api, corpus, seed, figures)
-      : corruptRound(seed, figures);
+      : corruptRound(seed, figures, api);
+    figures.rounds[which === "calls" ? 0 : which === "traces" ? 1 : 2]++;
     if (failure !== null) {
       figures.failures++;
       o.onFailure?.(failure);
@@ -57,8 +65,8 @@ export async function runHardeningFuzz(o: RunOptions): Promise<Figures> {
 /** Runs the one round `fuzzer` ("calls", "traces" or "corrupt") makes from `seed`. */
 export async function replayRound(fuzzer: string, seed: number): Promise<Failure | null> {
   const figures = newFigures();
-  if (fuzzer === "calls") return callRound(seed, 300, figures);
-  if (fuzzer === "corrupt") return corruptRound(seed, figures);
+  if (fuzzer === "calls") return callRound(seed, 300, figures, await loadPallocApi());
+  if (fuzzer === "corrupt") return corruptRound(seed, figures, await loadPallocApi());
   if (fuzzer === "traces") {
     return traceRound(await loadPallocApi(), loadCorpus(CORPUS_ROOT), seed, figures);
   }

@@ -8,6 +8,14 @@
  * as values); and after a replay on a heap in checking mode, whatever the
  * trace did, `MemoryContextCheck(TopMemoryContext)` and `heap.check()` pass.
  *
+ * One trace round in 25 instead replays a conformance vector unchanged, its
+ * expectations included, on a heap in checking mode or not (by the seed) and
+ * with its offsets past 2^31 (a base of 2^31 + 4 KiB) in two rounds of three:
+ * every counter, space, error and stats line must be what PostgreSQL 18
+ * printed (`vectorRound`). The one vector that needs more than the 2 GiB left
+ * above that base (it runs out of memory where PostgreSQL did not) is run at
+ * base 0 instead.
+ *
  * Inputs: the conformance vectors, mutated 1–6 times each (lines deleted,
  * duplicated, swapped or cut short; tokens replaced by junk, huge or
  * negative numbers, other verbs; invalid UTF-8), and traces made up from
@@ -209,6 +217,11 @@ export function traceRound(
   figures: Figures,
 ): Failure | null {
   const rng = new Rng(seed);
+  // Trace rounds get every fourth seed (`run.ts`): `seed >>> 2` counts them.
+  const j = seed >>> 2;
+  if (corpus.length > 0 && j % 25 === 0) {
+    return vectorRound(api, rng.pick(corpus), seed, j / 25, figures);
+  }
   let lines: string[];
   const semantic = rng.chance(0.5);
   if (corpus.length > 0 && rng.chance(0.8)) {
@@ -229,10 +242,54 @@ export function traceRound(
     }
     compileTrace(parsed);
     const checking = rng.chance(0.8);
-    const heapOptions = { maxBytes: 32 << 20, checking };
+    const base = [0, 2 ** 31 + 4096, 2 ** 32 - (64 << 20)][j % 3];
+    const heapOptions = { maxBytes: base + (32 << 20), checking, base };
     const lenient = semantic || rng.chance(0.5);
     const result = replayTrace(parsed, api, { heap: heapOptions, lenient });
     figures.calls += result.operations;
+    if (checking) {
+      api.mcxt.MemoryContextCheck(api.mcxt.TopMemoryContext);
+      api.heap().check();
+    }
+    return null;
+  } catch (e) {
+    return { fuzzer: "traces", seed, message: describe(e), trace: text };
+  }
+}
+
+/** Replays one vector unchanged, held to PostgreSQL's lines (see the file's header). */
+function vectorRound(
+  api: PallocApi,
+  text: string,
+  seed: number,
+  k: number,
+  figures: Figures,
+): Failure | null {
+  // `k` counts vector rounds: consecutive ones walk both modes and three bases (two high).
+  const checking = (k & 1) === 0;
+  const run = (base: number) =>
+    replayTrace(parseTrace(text, "vector.trace"), api, {
+      heap: { maxBytes: 2 ** 32, checking, base },
+    });
+  try {
+    let r = run(k % 3 === 0 ? 0 : 2 ** 31 + 4096);
+    const m = r.firstMismatch;
+    const huge = m !== undefined && m.op.split(" ").some((t) => Number(t) >= 2 ** 29);
+    if (huge && m!.actual[0] === "= error out of memory" && k % 3 !== 0) {
+      r = run(0); // no room for it in the 2 GiB above the high base
+    }
+    figures.calls += r.operations;
+    figures.vectors++;
+    if (!r.ok) {
+      const f = r.firstMismatch!;
+      throw new FuzzFailure(
+        `a conformance vector differs from PostgreSQL (checking ${checking}) at line ${f.line}: ` +
+          `${f.op}\n  PostgreSQL: ${f.expected.join(" | ")}\n  palloc:     ${
+            f.actual.join(" | ")
+          }` +
+          (f.reason === undefined ? "" : `\n  ${f.reason}`),
+      );
+    }
     if (checking) {
       api.mcxt.MemoryContextCheck(api.mcxt.TopMemoryContext);
       api.heap().check();
