@@ -3,8 +3,9 @@
  * never freed one by one (tuplesort's tuples, HashAgg's table entries).
  *
  * What it owns: the context and its method table (`MCTX_BUMP_ID`); plus
- * `bumpOwnerOf`, Bump's `headerlessOwnerOf` method, which tells mcxt that a
- * pointer is a bump chunk (see `index.ts` for how).
+ * `bumpOwnerOf`, Bump's `ownerByAddress` method, which tells mcxt that a
+ * pointer is a bump chunk when its header led nowhere (see `index.ts` for
+ * how, and `mcxt/guard.ts` for when it is asked).
  *
  * The policy, in PostgreSQL's terms:
  * - A chunk is the next MAXALIGNed run of bytes of the current block (the
@@ -201,11 +202,13 @@ export function BumpDelete(context: MemoryContext): void {
  * not one (no bump block contains it, or it is an aligned chunk carved from
  * a bump chunk, which has a real redirect header).
  *
- * Bump's `headerlessOwnerOf` method, so mcxt asks it FIRST in
- * pfree / repalloc / GetMemoryChunkSpace / GetMemoryChunkContext, before
- * trusting the bytes in front of the pointer; a context returned here gets
- * its chunk operation dispatched to Bump's methods, which raise. It costs
- * one compare while no bump context exists, a binary search otherwise.
+ * Bump's `ownerByAddress` method: mcxt asks it in pfree / repalloc /
+ * GetMemoryChunkSpace / GetMemoryChunkContext only when the 8 bytes in front
+ * of the pointer did not lead to an owner (an unused method id, or the type
+ * they name refused the pointer: see `mcxt/guard.ts` for why a bump chunk
+ * always ends here); a context returned here gets the chunk operation
+ * dispatched to Bump's methods, which raise. One compare while no bump
+ * context exists, a binary search otherwise.
  */
 export function bumpOwnerOf(pointer: number): MemoryContext | null {
   if (BumpIndexSize() === 0) return null;
@@ -250,7 +253,7 @@ export const BumpMethods: ContextMethods = {
   check: BumpCheck,
   chunkAreas: BumpChunkAreas,
   releasedBlocks: BumpReleasedBlocks,
-  headerlessOwnerOf: bumpOwnerOf,
-  headerlessChunkCapacity: MAXALIGN,
+  ownerByAddress: bumpOwnerOf,
+  chunkCapacity: MAXALIGN,
   noteAlignedChunk: BumpNoteAlignedChunk,
 };

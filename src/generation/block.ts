@@ -197,9 +197,12 @@ export function GenerationChunkGetBlock(m: Int32Array, chunk: number, what: stri
   if (owner === undefined || owner.methodId !== MCTX_GENERATION_ID) {
     elogError(`could not find block containing chunk 0x${chunk.toString(16)}`);
   }
+  // An external chunk's block is the heap block right before it (PostgreSQL's dedicated
+  // block): it must be live in the heap, so bytes shaped like a block header elsewhere (the
+  // data in front of a bump chunk, see mcxt/guard.ts) are not taken for one.
   if (
     chunk < block + GENERATION_BLOCKHDRSZ || chunk >= u[b + B_FREEPTR] ||
-    (external && !chunkExternalMagicOk(m, chunk))
+    (external && (!chunkExternalMagicOk(m, chunk) || !heap.isLive(block)))
   ) {
     elogError(
       `${what} called with invalid pointer ${chunk + GENERATION_CHUNKHDRSZ} (not a live chunk)`,
