@@ -66,7 +66,6 @@ import {
   BumpBlockInit,
   BumpBlockIsEmpty,
   BumpContext,
-  BumpListLink,
   W_FREEPTR,
   W_NEXT,
 } from "./block.ts";
@@ -78,6 +77,7 @@ import {
   BumpIndexSize,
 } from "./index.ts";
 import { BumpCheck, BumpChunkAreas, BumpReleasedBlocks, BumpStats } from "./inspect.ts";
+import { dlist_init, dlist_push_head } from "../ilist.ts";
 export { BumpContext } from "./block.ts";
 
 export { BUMP_BLOCKHDRSZ, BUMP_CHUNKHDRSZ, BUMP_CONTEXT_SIZE } from "./block.ts";
@@ -135,7 +135,8 @@ export function BumpContextCreate(
   const head = header + BLOCKS_HEAD;
   const keeper = header + BUMP_CONTEXT_SIZE;
   BumpBlockInit(keeper, allocSize - BUMP_CONTEXT_SIZE);
-  BumpListLink(head, keeper, head);
+  dlist_init(head);
+  dlist_push_head(head, keeper);
   set.keeper = keeper;
 
   set.initBlockSize = initBlockSize;

@@ -4,8 +4,9 @@
  * This file owns the byte layout of PostgreSQL 18's `GenerationBlock` and
  * `GenerationContext` (64-bit build) and the handful of operations on a block
  * that do not depend on the allocation policy: initialise, mark empty, give
- * back to the heap, and the doubly linked block list (PostgreSQL's `dlist`,
- * circular, whose head lives inside the context header). Also the layout-level
+ * back to the heap, and where the doubly linked block list sits (PostgreSQL's
+ * `dlist`, circular, whose head lives inside the context header; its
+ * operations are `src/ilist.ts`'s). Also the layout-level
  * validation every chunk operation and every create starts with: that a
  * pointer's header leads to a live chunk of a live Generation block (and is
  * not free-marked), and that the create parameters make a usable context.
@@ -46,6 +47,7 @@ import {
   chunkIsExternal,
   MCTX_GENERATION_ID,
 } from "../memorychunk.ts";
+import { dlist_delete, DLIST_NEXT, DLIST_PREV } from "../ilist.ts";
 
 /** `MAXALIGN(sizeof(GenerationContext))`: 80 + 4×4 + 2×8 + 16. */
 export const GENERATION_CONTEXT_SIZE = 128;
@@ -63,9 +65,9 @@ export const GENERATION_FREE_BIT = 1 << 5;
 
 // Word (uint32) indexes of the block header's fields, relative to block >>> 2.
 /** Word index of `node.prev`. */
-export const B_PREV = 0;
+export const B_PREV = DLIST_PREV;
 /** Word index of `node.next`. */
-export const B_NEXT = 2;
+export const B_NEXT = DLIST_NEXT;
 /** Word index of `context` (the owning context's header offset). */
 export const B_CONTEXT = 4;
 /** Word index of `blksize` (low half). */
@@ -78,40 +80,6 @@ export const B_NFREE = 9;
 export const B_FREEPTR = 10;
 /** Word index of `endptr`. */
 export const B_ENDPTR = 12;
-
-/** Makes the list whose head is at `head` empty (both links point to itself). */
-export function GenerationListInit(head: number): void {
-  const u = heap.u32;
-  const h = head >>> 2;
-  u[h + B_PREV] = head;
-  u[h + B_PREV + 1] = 0;
-  u[h + B_NEXT] = head;
-  u[h + B_NEXT + 1] = 0;
-}
-
-/** Links `block` in as the first element of the list at `head` (`dlist_push_head`). */
-export function GenerationListPushHead(head: number, block: number): void {
-  const u = heap.u32;
-  const h = head >>> 2;
-  const b = block >>> 2;
-  const first = u[h + B_NEXT];
-  u[b + B_NEXT] = first;
-  u[b + B_NEXT + 1] = 0;
-  u[b + B_PREV] = head;
-  u[b + B_PREV + 1] = 0;
-  u[(first >>> 2) + B_PREV] = block;
-  u[h + B_NEXT] = block;
-}
-
-/** Unlinks `block` from whatever list holds it (`dlist_delete`). */
-export function GenerationListDelete(block: number): void {
-  const u = heap.u32;
-  const b = block >>> 2;
-  const prev = u[b + B_PREV];
-  const next = u[b + B_NEXT];
-  u[(prev >>> 2) + B_NEXT] = next;
-  u[(next >>> 2) + B_PREV] = prev;
-}
 
 /**
  * `GenerationBlockInit`: an empty block of `blksize` bytes owned by the
@@ -156,11 +124,6 @@ export function GenerationBlockSize(block: number): number {
 /** The header offset of the context owning `block`. */
 export function GenerationBlockContextHeader(block: number): number {
   return heap.u32[(block >>> 2) + B_CONTEXT];
-}
-
-/** The block after `block` in its list (the head itself once the list is done). */
-export function GenerationBlockNext(block: number): number {
-  return heap.u32[(block >>> 2) + B_NEXT];
 }
 
 /**
@@ -256,7 +219,7 @@ export class GenerationContext extends MemoryContext {
 
 /** `GenerationBlockFree`: unlinks a (non-keeper, non-free) block and gives it back. */
 export function GenerationBlockFree(set: GenerationContext, block: number): void {
-  GenerationListDelete(block);
+  dlist_delete(block);
   set.memAllocated -= GenerationBlockSize(block);
   heap.u32[(block >>> 2) + B_CONTEXT] = 0; // stale pointers into it find no owner
   heap.freeChecked(block); // checked by GenerationFree or before the reset
