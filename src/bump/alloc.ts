@@ -35,8 +35,7 @@ export function BumpAlloc(context: MemoryContext, size: number, flags: number): 
   if (size > set.largeThreshold) return BumpAllocLarge(set, size, flags);
   const chunkSize = (size + 7) & ~7;
   const u = heap.u32;
-  const block = u[(set.header + BLOCKS_HEAD + 8) >>> 2];
-  const b = block >>> 2;
+  const b = set.block >>> 2;
   const ptr = u[b + W_FREEPTR];
   if (u[b + W_ENDPTR] - ptr < chunkSize) return BumpAllocFromNewBlock(set, size, flags, chunkSize);
   u[b + W_FREEPTR] = ptr + chunkSize;
@@ -86,6 +85,7 @@ function BumpAllocFromNewBlock(
   const u = heap.u32;
   const head = set.header + BLOCKS_HEAD;
   dlist_push_head(head, block);
+  set.block = block;
   BumpIndexInsert(block + BUMP_BLOCKHDRSZ, block + blksize, set);
   u[(block >>> 2) + W_FREEPTR] = block + BUMP_BLOCKHDRSZ + chunkSize;
   return block + BUMP_BLOCKHDRSZ;

@@ -90,6 +90,11 @@ export function BumpBlockFree(set: MemoryContext, block: number): void {
 export class BumpContext extends MemoryContext {
   /** Heap offset of the keeper block (header + 112). */
   keeper = 0;
+  /**
+   * The current block, the head of the block list (`dlist_head_node(&blocks)`),
+   * kept here too so the allocation fast path reads it without a heap load.
+   */
+  block = 0;
   /** First size of a non-keeper block. */
   initBlockSize = 0;
   /** Largest size a normal block grows to. */

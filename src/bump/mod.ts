@@ -138,6 +138,7 @@ export function BumpContextCreate(
   dlist_init(head);
   dlist_push_head(head, keeper);
   set.keeper = keeper;
+  set.block = keeper;
 
   set.initBlockSize = initBlockSize;
   set.maxBlockSize = maxBlockSize;
@@ -179,6 +180,7 @@ export function BumpReset(context: MemoryContext): void {
     else BumpBlockFree(set, block);
     block = next;
   }
+  set.block = set.keeper;
   BumpIndexRemoveOwner(set, set.keeper + BUMP_BLOCKHDRSZ);
   set.alignedChunks = null;
   set.nextBlockSize = set.initBlockSize;
