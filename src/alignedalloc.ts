@@ -44,6 +44,7 @@ import {
   type ContextMethods,
   heap,
   MCXT_ALLOC_ZERO,
+  mcxtMethods,
   type MemoryContext,
   MemoryContextAllocationFailure,
 } from "./mcxt/context.ts";
@@ -151,7 +152,8 @@ export function MemoryContextAllocAligned(
     context.methods.noteAlignedChunk(context, aligned);
   }
   if ((flags & MCXT_ALLOC_ZERO) !== 0) heap.u8.fill(0, aligned, aligned + Number(size));
-  if (checking) CheckingNoteAlloc(aligned, Number(size), AlignedAllocMethods);
+  // The installed table entry (the one mcxt's dispatch hands checking mode), not this file's.
+  if (checking) CheckingNoteAlloc(aligned, Number(size), mcxtMethods[MCTX_ALIGNED_REDIRECT_ID]);
   return aligned;
 }
 
