@@ -157,26 +157,43 @@ export function GenerationChunkGetBlock(m: Int32Array, chunk: number, what: stri
   const u = heap.u32;
   const b = block >>> 2;
   const owner = block > 0 ? contextAtHeaderOrNull(u[b + B_CONTEXT]) : undefined;
-  if (owner === undefined || owner.methodId !== MCTX_GENERATION_ID) {
-    elogError(`could not find block containing chunk 0x${chunk.toString(16)}`);
-  }
   // An external chunk's block is the heap block right before it (PostgreSQL's dedicated
   // block): it must be live in the heap, so bytes shaped like a block header elsewhere (the
   // data in front of a bump chunk, see mcxt/guard.ts) are not taken for one.
   if (
+    owner === undefined || owner.methodId !== MCTX_GENERATION_ID ||
     chunk < block + GENERATION_BLOCKHDRSZ || chunk >= u[b + B_FREEPTR] ||
-    (external && (!chunkExternalMagicOk(m, chunk) || !heap.isLive(block)))
+    (external
+      ? !chunkExternalMagicOk(m, chunk) || !heap.isLive(block)
+      : (m[chunk >>> 2] & GENERATION_FREE_BIT) !== 0)
+  ) {
+    GenerationChunkRefused(chunk, what, owner, block, external);
+  }
+  return block;
+}
+
+/** The error `GenerationChunkGetBlock` raises, apart so the check itself stays small. */
+function GenerationChunkRefused(
+  chunk: number,
+  what: string,
+  owner: MemoryContext | undefined,
+  block: number,
+  external: boolean,
+): never {
+  if (owner === undefined || owner.methodId !== MCTX_GENERATION_ID) {
+    elogError(`could not find block containing chunk 0x${chunk.toString(16)}`);
+  }
+  const u = heap.u32;
+  if (
+    chunk < block + GENERATION_BLOCKHDRSZ || chunk >= u[(block >>> 2) + B_FREEPTR] || external
   ) {
     elogError(
       `${what} called with invalid pointer ${chunk + GENERATION_CHUNKHDRSZ} (not a live chunk)`,
     );
   }
-  if (!external && (m[chunk >>> 2] & GENERATION_FREE_BIT) !== 0) {
-    elogError(
-      `${what} called with a freed chunk ${chunk + GENERATION_CHUNKHDRSZ} in "${owner.name}"`,
-    );
-  }
-  return block;
+  elogError(
+    `${what} called with a freed chunk ${chunk + GENERATION_CHUNKHDRSZ} in "${owner.name}"`,
+  );
 }
 
 /**
