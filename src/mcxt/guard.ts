@@ -23,8 +23,8 @@
  * address), and the header inside the used part of that block (AllocSet and
  * Generation: between the block header and the free pointer, Slab: on the
  * chunk grid below the never-used chunks, an external chunk: the dedicated
- * block right before it, full, live in the heap). A type that refuses raises a
- * typed error and changes nothing.
+ * block right before it, live in the heap — and for AllocSet full). A type
+ * that refuses raises a typed error and changes nothing.
  *
  * Only then, or when the id is one no type uses, are the types that know
  * their chunks by address asked (`ownerByAddress` in the method table: Bump,
