@@ -28,11 +28,13 @@
  * is not recorded. One deliberate difference: C's `size + alignto` would wrap
  * past 2^64 into a tiny request; here the sum is exact, so it is refused.
  *
- * Bump: a bump chunk has no header, so mcxt recognises it by address
- * (Bump's `headerlessOwnerOf`). An aligned chunk inside a bump chunk does
- * have a redirect header and must reach this code first (so that repalloc
- * reports GetMemoryChunkSpace, as PostgreSQL does); so the context is told
- * of it through the optional `noteAlignedChunk` method. One
+ * A type whose chunks carry no header (Bump) knows its chunks by address
+ * (`ownerByAddress` in the method table), asked only when a header did not
+ * lead to an owner (`mcxt/guard.ts`). An aligned chunk inside such a chunk
+ * does have a redirect header and reaches this code (so that repalloc
+ * reports GetMemoryChunkSpace, as PostgreSQL does); the context is told of
+ * it through the optional `noteAlignedChunk` method, so that a redirect
+ * header forged in front of one of its plain chunks is refused. One
  * ambiguity cannot be resolved by address: a 0-byte aligned chunk whose
  * unaligned chunk was already aligned ends exactly where the next bump chunk
  * starts, so both share one pointer; that pointer is treated as the aligned
@@ -40,9 +42,9 @@
  */
 import {
   type ContextMethods,
-  headerlessLookups,
   heap,
   MCXT_ALLOC_ZERO,
+  mcxtMethods,
   type MemoryContext,
   MemoryContextAllocationFailure,
 } from "./mcxt/context.ts";
@@ -63,6 +65,7 @@ import {
   MemoryContextAllocExtended,
   pfree,
 } from "./mcxt/alloc.ts";
+import { MemoryChunkOwnerByAddress } from "./mcxt/guard.ts";
 
 /** `MAXIMUM_ALIGNOF` of the reference build. */
 const MAXIMUM_ALIGNOF = 8;
@@ -149,7 +152,8 @@ export function MemoryContextAllocAligned(
     context.methods.noteAlignedChunk(context, aligned);
   }
   if ((flags & MCXT_ALLOC_ZERO) !== 0) heap.u8.fill(0, aligned, aligned + Number(size));
-  if (checking) CheckingNoteAlloc(aligned, Number(size), AlignedAllocMethods);
+  // The installed table entry (the one mcxt's dispatch hands checking mode), not this file's.
+  if (checking) CheckingNoteAlloc(aligned, Number(size), mcxtMethods[MCTX_ALIGNED_REDIRECT_ID]);
   return aligned;
 }
 
@@ -187,16 +191,30 @@ function AlignedAllocUnaligned(pointer: number): number {
     elogError(`aligned chunk ${pointer} has an invalid redirect header`);
   }
   // The redirect header must lie inside the unaligned chunk's own space: a stale one left in
-  // freed memory may point back at a chunk that is live again (a Bump chunk has no header
-  // to measure, and its aligned chunks are known to Bump).
-  let headerless = false;
-  for (let i = 0; i < headerlessLookups.length; i++) {
-    if (headerlessLookups[i](unaligned) !== null) headerless = true;
-  }
-  if (!headerless && pointer > unaligned + GetMemoryChunkSpace(unaligned)) {
+  // freed memory may point back at a chunk that is live again, and bytes before a chunk of a
+  // type without headers may look like a redirect header (see mcxt/guard.ts).
+  if (!AlignedAllocInsideUnaligned(pointer, unaligned)) {
     elogError(`aligned chunk ${pointer} lies outside the chunk its redirect header names`);
   }
   return unaligned;
+}
+
+/**
+ * True when the aligned chunk at `pointer` lies inside the chunk `unaligned`:
+ * its type measures it (GetMemoryChunkSpace) reaching past `pointer`, or,
+ * when its type cannot measure it, a type owns `unaligned` by address and
+ * does not claim `pointer` itself as one of its plain chunks (it knows the
+ * aligned chunks cut from its chunks: `noteAlignedChunk`).
+ */
+function AlignedAllocInsideUnaligned(pointer: number, unaligned: number): boolean {
+  let space: number;
+  try {
+    space = GetMemoryChunkSpace(unaligned);
+  } catch (err) {
+    if (MemoryChunkOwnerByAddress(unaligned) < 0) throw err;
+    return MemoryChunkOwnerByAddress(pointer) < 0;
+  }
+  return pointer <= unaligned + space;
 }
 
 /** `AlignedAllocFree`: frees the unaligned chunk behind `pointer`. */

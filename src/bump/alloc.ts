@@ -18,14 +18,12 @@ import {
   BUMP_CHUNKHDRSZ,
   BumpBlockInit,
   type BumpContext,
-  BumpListLink,
   W_ENDPTR,
   W_FREEPTR,
-  W_NEXT,
-  W_PREV,
 } from "./block.ts";
 import { BumpIndexInsert } from "./index.ts";
 import { MemoryContextBlockMalloc } from "../mcxt/limit.ts";
+import { dlist_push_head, dlist_push_tail } from "../ilist.ts";
 
 /**
  * `BumpAlloc`: the fast path. `size` bytes (MAXALIGNed) from the current
@@ -37,8 +35,7 @@ export function BumpAlloc(context: MemoryContext, size: number, flags: number): 
   if (size > set.largeThreshold) return BumpAllocLarge(set, size, flags);
   const chunkSize = (size + 7) & ~7;
   const u = heap.u32;
-  const block = u[(set.header + BLOCKS_HEAD + 8) >>> 2];
-  const b = block >>> 2;
+  const b = set.block >>> 2;
   const ptr = u[b + W_FREEPTR];
   if (u[b + W_ENDPTR] - ptr < chunkSize) return BumpAllocFromNewBlock(set, size, flags, chunkSize);
   u[b + W_FREEPTR] = ptr + chunkSize;
@@ -60,7 +57,7 @@ function BumpAllocLarge(set: BumpContext, size: number, flags: number): number {
   u[b + W_ENDPTR] = block + blksize;
   u[b + W_ENDPTR + 1] = 0;
   const head = set.header + BLOCKS_HEAD;
-  BumpListLink(u[(head >>> 2) + W_PREV], block, head);
+  dlist_push_tail(head, block);
   BumpIndexInsert(block + BUMP_BLOCKHDRSZ, block + blksize, set);
   return block + BUMP_BLOCKHDRSZ;
 }
@@ -87,7 +84,8 @@ function BumpAllocFromNewBlock(
   BumpBlockInit(block, blksize);
   const u = heap.u32;
   const head = set.header + BLOCKS_HEAD;
-  BumpListLink(head, block, u[(head >>> 2) + W_NEXT]);
+  dlist_push_head(head, block);
+  set.block = block;
   BumpIndexInsert(block + BUMP_BLOCKHDRSZ, block + blksize, set);
   u[(block >>> 2) + W_FREEPTR] = block + BUMP_BLOCKHDRSZ + chunkSize;
   return block + BUMP_BLOCKHDRSZ;

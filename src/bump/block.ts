@@ -1,8 +1,9 @@
 /**
  * Bump's byte layout and its block-level operations: the context header and
- * block header offsets of PostgreSQL 18's 64-bit build, the circular block
- * list (PostgreSQL's `dlist`, head inside the context header), and
- * initialising, testing and freeing one block.
+ * block header offsets of PostgreSQL 18's 64-bit build, where the circular
+ * block list sits (PostgreSQL's `dlist`, head inside the context header; its
+ * operations are `src/ilist.ts`'s), and initialising, testing and freeing one
+ * block.
  *
  * Kept apart from the policy in `mod.ts` and `alloc.ts` so that the offsets are written
  * down once and the policy reads as the algorithm.
@@ -24,6 +25,7 @@
  */
 import { heap, MemoryContext } from "../mcxt/context.ts";
 import { MCTX_BUMP_ID } from "../memorychunk.ts";
+import { dlist_delete, DLIST_NEXT, DLIST_PREV } from "../ilist.ts";
 
 /** `MAXALIGN(sizeof(BumpContext))`: 80 + 4 × 4 + 16. */
 export const BUMP_CONTEXT_SIZE = 112;
@@ -38,34 +40,13 @@ export const BLOCKS_HEAD = 96;
 
 // Word (uint32) indexes, relative to (block or head) >>> 2.
 /** Word index of `node.prev`. */
-export const W_PREV = 0;
+export const W_PREV = DLIST_PREV;
 /** Word index of `node.next`. */
-export const W_NEXT = 2;
+export const W_NEXT = DLIST_NEXT;
 /** Word index of `freeptr`. */
 export const W_FREEPTR = 4;
 /** Word index of `endptr`. */
 export const W_ENDPTR = 6;
-
-/** Links `node` between `prev` and `next` (dlist insert; push head or tail). */
-export function BumpListLink(prev: number, node: number, next: number): void {
-  const u = heap.u32;
-  const n = node >>> 2;
-  u[n + W_PREV] = prev;
-  u[n + W_PREV + 1] = 0;
-  u[n + W_NEXT] = next;
-  u[n + W_NEXT + 1] = 0;
-  u[(prev >>> 2) + W_NEXT] = node;
-  u[(next >>> 2) + W_PREV] = node;
-}
-
-/** Unlinks `node` from its list (`dlist_delete`). */
-export function BumpListDelete(node: number): void {
-  const u = heap.u32;
-  const prev = u[(node >>> 2) + W_PREV];
-  const next = u[(node >>> 2) + W_NEXT];
-  u[(prev >>> 2) + W_NEXT] = next;
-  u[(next >>> 2) + W_PREV] = prev;
-}
 
 /** `BumpBlockInit`: an empty block of `blksize` bytes; leaves `mem_allocated` alone. */
 export function BumpBlockInit(block: number, blksize: number): void {
@@ -84,7 +65,7 @@ export function BumpBlockIsEmpty(u: Uint32Array, block: number): boolean {
 
 /** `BumpBlockFree`: unlinks a non-keeper block, uncounts it and gives it back to the heap. */
 export function BumpBlockFree(set: MemoryContext, block: number): void {
-  BumpListDelete(block);
+  dlist_delete(block);
   set.memAllocated -= heap.u32[(block >>> 2) + W_ENDPTR] - block;
   heap.freeChecked(block); // checked before the reset
 }
@@ -109,6 +90,11 @@ export function BumpBlockFree(set: MemoryContext, block: number): void {
 export class BumpContext extends MemoryContext {
   /** Heap offset of the keeper block (header + 112). */
   keeper = 0;
+  /**
+   * The current block, the head of the block list (`dlist_head_node(&blocks)`),
+   * kept here too so the allocation fast path reads it without a heap load.
+   */
+  block = 0;
   /** First size of a non-keeper block. */
   initBlockSize = 0;
   /** Largest size a normal block grows to. */

@@ -28,8 +28,10 @@
  * heap addresses mostly grow, so inserts usually append. A reset or delete
  * removes all of a context's blocks in one compacting pass instead of one
  * shift per block. The cost is paid only when bump blocks are made or given
- * back, never by bump's allocation fast path; the lookup runs only on chunk
- * operations (pfree & co.), and returns at once when no bump block exists.
+ * back, never by bump's allocation fast path; the lookup runs only on the
+ * rare path of chunk operations (pfree & co.), when a chunk header did not
+ * lead to an owner (`mcxt/guard.ts`), and returns at once when no bump block
+ * exists.
  */
 import { type MemoryContext, registerHeapLocal } from "../mcxt/context.ts";
 

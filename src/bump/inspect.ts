@@ -101,6 +101,9 @@ export function BumpCheck(context: MemoryContext): void {
     elogDataCorrupted(`problem in Bump ${set.name}: the block list head's prev link is bogus`);
   }
   if (!sawKeeper) elogDataCorrupted(`problem in Bump ${set.name}: keeper block missing`);
+  if (u[(head >>> 2) + W_NEXT] !== set.block) {
+    elogDataCorrupted(`problem in Bump ${set.name}: the current block is not the list's head`);
+  }
   if (total !== set.memAllocated) {
     elogDataCorrupted(
       `problem in Bump ${set.name}: ${total} bytes in blocks, mem_allocated ${set.memAllocated}`,

@@ -3,8 +3,9 @@
  * never freed one by one (tuplesort's tuples, HashAgg's table entries).
  *
  * What it owns: the context and its method table (`MCTX_BUMP_ID`); plus
- * `bumpOwnerOf`, Bump's `headerlessOwnerOf` method, which tells mcxt that a
- * pointer is a bump chunk (see `index.ts` for how).
+ * `bumpOwnerOf`, Bump's `ownerByAddress` method, which tells mcxt that a
+ * pointer is a bump chunk when its header led nowhere (see `index.ts` for
+ * how, and `mcxt/guard.ts` for when it is asked).
  *
  * The policy, in PostgreSQL's terms:
  * - A chunk is the next MAXALIGNed run of bytes of the current block (the
@@ -65,7 +66,6 @@ import {
   BumpBlockInit,
   BumpBlockIsEmpty,
   BumpContext,
-  BumpListLink,
   W_FREEPTR,
   W_NEXT,
 } from "./block.ts";
@@ -77,6 +77,7 @@ import {
   BumpIndexSize,
 } from "./index.ts";
 import { BumpCheck, BumpChunkAreas, BumpReleasedBlocks, BumpStats } from "./inspect.ts";
+import { dlist_init, dlist_push_head } from "../ilist.ts";
 export { BumpContext } from "./block.ts";
 
 export { BUMP_BLOCKHDRSZ, BUMP_CHUNKHDRSZ, BUMP_CONTEXT_SIZE } from "./block.ts";
@@ -134,8 +135,10 @@ export function BumpContextCreate(
   const head = header + BLOCKS_HEAD;
   const keeper = header + BUMP_CONTEXT_SIZE;
   BumpBlockInit(keeper, allocSize - BUMP_CONTEXT_SIZE);
-  BumpListLink(head, keeper, head);
+  dlist_init(head);
+  dlist_push_head(head, keeper);
   set.keeper = keeper;
+  set.block = keeper;
 
   set.initBlockSize = initBlockSize;
   set.maxBlockSize = maxBlockSize;
@@ -177,6 +180,7 @@ export function BumpReset(context: MemoryContext): void {
     else BumpBlockFree(set, block);
     block = next;
   }
+  set.block = set.keeper;
   BumpIndexRemoveOwner(set, set.keeper + BUMP_BLOCKHDRSZ);
   set.alignedChunks = null;
   set.nextBlockSize = set.initBlockSize;
@@ -201,11 +205,13 @@ export function BumpDelete(context: MemoryContext): void {
  * not one (no bump block contains it, or it is an aligned chunk carved from
  * a bump chunk, which has a real redirect header).
  *
- * Bump's `headerlessOwnerOf` method, so mcxt asks it FIRST in
- * pfree / repalloc / GetMemoryChunkSpace / GetMemoryChunkContext, before
- * trusting the bytes in front of the pointer; a context returned here gets
- * its chunk operation dispatched to Bump's methods, which raise. It costs
- * one compare while no bump context exists, a binary search otherwise.
+ * Bump's `ownerByAddress` method: mcxt asks it in pfree / repalloc /
+ * GetMemoryChunkSpace / GetMemoryChunkContext only when the 8 bytes in front
+ * of the pointer did not lead to an owner (an unused method id, or the type
+ * they name refused the pointer: see `mcxt/guard.ts` for why a bump chunk
+ * always ends here); a context returned here gets the chunk operation
+ * dispatched to Bump's methods, which raise. One compare while no bump
+ * context exists, a binary search otherwise.
  */
 export function bumpOwnerOf(pointer: number): MemoryContext | null {
   if (BumpIndexSize() === 0) return null;
@@ -250,7 +256,7 @@ export const BumpMethods: ContextMethods = {
   check: BumpCheck,
   chunkAreas: BumpChunkAreas,
   releasedBlocks: BumpReleasedBlocks,
-  headerlessOwnerOf: bumpOwnerOf,
-  headerlessChunkCapacity: MAXALIGN,
+  ownerByAddress: bumpOwnerOf,
+  chunkCapacity: MAXALIGN,
   noteAlignedChunk: BumpNoteAlignedChunk,
 };

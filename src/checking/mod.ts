@@ -47,12 +47,12 @@
  */
 import {
   type ContextMethods,
-  headerlessLookups,
   heap,
   mcxtMethods,
   type MemoryContext,
   registerHeapLocal,
 } from "../mcxt/context.ts";
+import { MemoryChunkOwnerMethods } from "../mcxt/guard.ts";
 import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
 import { elogDataCorrupted } from "../elog.ts";
 import { MCTX_ALIGNED_REDIRECT_ID, MEMORYCHUNK_SIZE } from "../memorychunk.ts";
@@ -109,23 +109,19 @@ export function CheckingInstall(on: boolean): void {
   recordsClear();
 }
 
-/** The method table serving `p`, as mcxt's dispatch finds it. */
+/** The method table serving `p`: its header's type, or one owning it by address. */
 function methodsOf(p: number): ContextMethods {
-  for (let i = 0; i < headerlessLookups.length; i++) {
-    const owner = headerlessLookups[i](p);
-    if (owner !== null) return owner.methods;
-  }
-  return mcxtMethods[heap.i32[(p - MEMORYCHUNK_SIZE) >>> 2] & 0xf];
+  return MemoryChunkOwnerMethods(p);
 }
 
-/** True for a type whose chunks carry no header (see `headerlessChunkCapacity`). */
-function isHeaderless(methods: ContextMethods): boolean {
-  return methods.headerlessChunkCapacity !== undefined;
+/** True for a type whose chunks carry no header (its table has `chunkCapacity`). */
+function hasNoHeader(methods: ContextMethods): boolean {
+  return methods.chunkCapacity !== undefined;
 }
 
 /** Usable bytes from `p` to the end of its chunk (a bump chunk: its size rounded to 8). */
 export function capacityOf(p: number, methods: ContextMethods, size: number): number {
-  if (methods.headerlessChunkCapacity !== undefined) return methods.headerlessChunkCapacity(size);
+  if (methods.chunkCapacity !== undefined) return methods.chunkCapacity(size);
   if (methods === mcxtMethods[MCTX_ALIGNED_REDIRECT_ID]) {
     // The aligned data runs to the end of the unaligned chunk it was cut from.
     const m = heap.i32;
@@ -140,10 +136,8 @@ export function capacityOf(p: number, methods: ContextMethods, size: number): nu
 /** The name of the context owning `p` for a message, or "?" when it cannot be found. */
 function ownerName(p: number, methods: ContextMethods): string {
   try {
-    for (let i = 0; i < headerlessLookups.length; i++) {
-      const owner = headerlessLookups[i](p);
-      if (owner !== null) return owner.name;
-    }
+    const owner = methods.ownerByAddress?.(p) ?? null;
+    if (owner !== null) return owner.name;
     return methods.getChunkContext(p).name;
   } catch {
     return "?";
@@ -192,7 +186,7 @@ export function CheckingWipe(p: number, n: number): void {
  */
 export function CheckingNoteAlloc(p: number, size: number, methods: ContextMethods): void {
   chunksChanged();
-  recordSet(p, size, isHeaderless(methods) ? NO_HEADER : headerHash(p));
+  recordSet(p, size, hasNoHeader(methods) ? NO_HEADER : headerHash(p));
   if (size < capacityOf(p, methods, size)) heap.u8[p + size] = SENTINEL_BYTE;
 }
 
@@ -210,7 +204,7 @@ function verifyChunk(p: number, methods: ContextMethods, what: string): number {
       `${what} called with invalid pointer ${p} (not a live chunk)`,
     );
   }
-  if (isHeaderless(methods)) return size;
+  if (hasNoHeader(methods)) return size;
   if (!headerUnchanged(p)) elogDataCorrupted(`${what} found the header of chunk ${p} overwritten`);
   // The type's own validation (block owner, bounds) raises before anything is changed.
   if (methods !== mcxtMethods[MCTX_ALIGNED_REDIRECT_ID]) methods.getChunkContext(p);
@@ -222,7 +216,7 @@ function verifyChunk(p: number, methods: ContextMethods, what: string): number {
 export function CheckingFree(p: number, methods: ContextMethods): void {
   chunksChanged();
   const size = verifyChunk(p, methods, "pfree");
-  if (isHeaderless(methods)) return methods.free(p); // raises Bump's error
+  if (hasNoHeader(methods)) return methods.free(p); // raises Bump's error
   if (methods === mcxtMethods[MCTX_ALIGNED_REDIRECT_ID]) {
     // Its bytes are wiped when its unaligned chunk is freed, as in PostgreSQL; the free may
     // still be refused there (a bump chunk), so the record goes only once it succeeded.

@@ -37,9 +37,9 @@ import {
   GenerationChunkGetBlock,
   GenerationChunkSize,
   type GenerationContext,
-  GenerationListPushHead,
 } from "./block.ts";
 import { MemoryContextBlockMalloc } from "../mcxt/limit.ts";
+import { dlist_push_head } from "../ilist.ts";
 
 /** `pg_nextpower2_size_t` for sizes a heap can hold. */
 function nextPowerOf2(n: number): number {
@@ -81,7 +81,7 @@ function GenerationAllocLarge(set: GenerationContext, size: number, flags: numbe
 
   const chunk = block + GENERATION_BLOCKHDRSZ;
   chunkSetHeaderExternal(heap.i32, chunk, MCTX_GENERATION_ID);
-  GenerationListPushHead(set.header + GENERATION_BLOCKS_HEAD, block);
+  dlist_push_head(set.header + GENERATION_BLOCKS_HEAD, block);
   return chunk + GENERATION_CHUNKHDRSZ;
 }
 
@@ -105,7 +105,7 @@ function GenerationAllocFromNewBlock(
 
   set.memAllocated += blksize;
   GenerationBlockInit(set.header, block, blksize);
-  GenerationListPushHead(set.header + GENERATION_BLOCKS_HEAD, block);
+  dlist_push_head(set.header + GENERATION_BLOCKS_HEAD, block);
   set.block = block;
   return GenerationAllocChunkFromBlock(block, chunkSize);
 }

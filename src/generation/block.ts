@@ -4,8 +4,9 @@
  * This file owns the byte layout of PostgreSQL 18's `GenerationBlock` and
  * `GenerationContext` (64-bit build) and the handful of operations on a block
  * that do not depend on the allocation policy: initialise, mark empty, give
- * back to the heap, and the doubly linked block list (PostgreSQL's `dlist`,
- * circular, whose head lives inside the context header). Also the layout-level
+ * back to the heap, and where the doubly linked block list sits (PostgreSQL's
+ * `dlist`, circular, whose head lives inside the context header; its
+ * operations are `src/ilist.ts`'s). Also the layout-level
  * validation every chunk operation and every create starts with: that a
  * pointer's header leads to a live chunk of a live Generation block (and is
  * not free-marked), and that the create parameters make a usable context.
@@ -46,6 +47,7 @@ import {
   chunkIsExternal,
   MCTX_GENERATION_ID,
 } from "../memorychunk.ts";
+import { dlist_delete, DLIST_NEXT, DLIST_PREV } from "../ilist.ts";
 
 /** `MAXALIGN(sizeof(GenerationContext))`: 80 + 4×4 + 2×8 + 16. */
 export const GENERATION_CONTEXT_SIZE = 128;
@@ -63,9 +65,9 @@ export const GENERATION_FREE_BIT = 1 << 5;
 
 // Word (uint32) indexes of the block header's fields, relative to block >>> 2.
 /** Word index of `node.prev`. */
-export const B_PREV = 0;
+export const B_PREV = DLIST_PREV;
 /** Word index of `node.next`. */
-export const B_NEXT = 2;
+export const B_NEXT = DLIST_NEXT;
 /** Word index of `context` (the owning context's header offset). */
 export const B_CONTEXT = 4;
 /** Word index of `blksize` (low half). */
@@ -78,40 +80,6 @@ export const B_NFREE = 9;
 export const B_FREEPTR = 10;
 /** Word index of `endptr`. */
 export const B_ENDPTR = 12;
-
-/** Makes the list whose head is at `head` empty (both links point to itself). */
-export function GenerationListInit(head: number): void {
-  const u = heap.u32;
-  const h = head >>> 2;
-  u[h + B_PREV] = head;
-  u[h + B_PREV + 1] = 0;
-  u[h + B_NEXT] = head;
-  u[h + B_NEXT + 1] = 0;
-}
-
-/** Links `block` in as the first element of the list at `head` (`dlist_push_head`). */
-export function GenerationListPushHead(head: number, block: number): void {
-  const u = heap.u32;
-  const h = head >>> 2;
-  const b = block >>> 2;
-  const first = u[h + B_NEXT];
-  u[b + B_NEXT] = first;
-  u[b + B_NEXT + 1] = 0;
-  u[b + B_PREV] = head;
-  u[b + B_PREV + 1] = 0;
-  u[(first >>> 2) + B_PREV] = block;
-  u[h + B_NEXT] = block;
-}
-
-/** Unlinks `block` from whatever list holds it (`dlist_delete`). */
-export function GenerationListDelete(block: number): void {
-  const u = heap.u32;
-  const b = block >>> 2;
-  const prev = u[b + B_PREV];
-  const next = u[b + B_NEXT];
-  u[(prev >>> 2) + B_NEXT] = next;
-  u[(next >>> 2) + B_PREV] = prev;
-}
 
 /**
  * `GenerationBlockInit`: an empty block of `blksize` bytes owned by the
@@ -158,11 +126,6 @@ export function GenerationBlockContextHeader(block: number): number {
   return heap.u32[(block >>> 2) + B_CONTEXT];
 }
 
-/** The block after `block` in its list (the head itself once the list is done). */
-export function GenerationBlockNext(block: number): number {
-  return heap.u32[(block >>> 2) + B_NEXT];
-}
-
 /**
  * Usable bytes of the chunk whose header is at `chunk`: the header's value,
  * or for an external chunk the distance to the end of its dedicated `block`.
@@ -194,23 +157,43 @@ export function GenerationChunkGetBlock(m: Int32Array, chunk: number, what: stri
   const u = heap.u32;
   const b = block >>> 2;
   const owner = block > 0 ? contextAtHeaderOrNull(u[b + B_CONTEXT]) : undefined;
+  // An external chunk's block is the heap block right before it (PostgreSQL's dedicated
+  // block): it must be live in the heap, so bytes shaped like a block header elsewhere (the
+  // data in front of a bump chunk, see mcxt/guard.ts) are not taken for one.
+  if (
+    owner === undefined || owner.methodId !== MCTX_GENERATION_ID ||
+    chunk < block + GENERATION_BLOCKHDRSZ || chunk >= u[b + B_FREEPTR] ||
+    (external
+      ? !chunkExternalMagicOk(m, chunk) || !heap.isLive(block)
+      : (m[chunk >>> 2] & GENERATION_FREE_BIT) !== 0)
+  ) {
+    GenerationChunkRefused(chunk, what, owner, block, external);
+  }
+  return block;
+}
+
+/** The error `GenerationChunkGetBlock` raises, apart so the check itself stays small. */
+function GenerationChunkRefused(
+  chunk: number,
+  what: string,
+  owner: MemoryContext | undefined,
+  block: number,
+  external: boolean,
+): never {
   if (owner === undefined || owner.methodId !== MCTX_GENERATION_ID) {
     elogError(`could not find block containing chunk 0x${chunk.toString(16)}`);
   }
+  const u = heap.u32;
   if (
-    chunk < block + GENERATION_BLOCKHDRSZ || chunk >= u[b + B_FREEPTR] ||
-    (external && !chunkExternalMagicOk(m, chunk))
+    chunk < block + GENERATION_BLOCKHDRSZ || chunk >= u[(block >>> 2) + B_FREEPTR] || external
   ) {
     elogError(
       `${what} called with invalid pointer ${chunk + GENERATION_CHUNKHDRSZ} (not a live chunk)`,
     );
   }
-  if (!external && (m[chunk >>> 2] & GENERATION_FREE_BIT) !== 0) {
-    elogError(
-      `${what} called with a freed chunk ${chunk + GENERATION_CHUNKHDRSZ} in "${owner.name}"`,
-    );
-  }
-  return block;
+  elogError(
+    `${what} called with a freed chunk ${chunk + GENERATION_CHUNKHDRSZ} in "${owner.name}"`,
+  );
 }
 
 /**
@@ -253,7 +236,7 @@ export class GenerationContext extends MemoryContext {
 
 /** `GenerationBlockFree`: unlinks a (non-keeper, non-free) block and gives it back. */
 export function GenerationBlockFree(set: GenerationContext, block: number): void {
-  GenerationListDelete(block);
+  dlist_delete(block);
   set.memAllocated -= GenerationBlockSize(block);
   heap.u32[(block >>> 2) + B_CONTEXT] = 0; // stale pointers into it find no owner
   heap.freeChecked(block); // checked by GenerationFree or before the reset

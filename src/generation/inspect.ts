@@ -43,10 +43,10 @@ import {
   GENERATION_CONTEXT_SIZE,
   GenerationBlockContextHeader,
   GenerationBlockFreeBytes,
-  GenerationBlockNext,
   GenerationBlockSize,
   type GenerationContext,
 } from "./block.ts";
+import { dlist_next_node } from "../ilist.ts";
 
 /**
  * `GenerationStats`: header plus blocks as total space; only each block's
@@ -63,7 +63,7 @@ export function GenerationStats(
   let nfreechunks = 0;
   let totalspace = GENERATION_CONTEXT_SIZE;
   let freespace = 0;
-  for (let block = GenerationBlockNext(head); block !== head; block = GenerationBlockNext(block)) {
+  for (let block = dlist_next_node(head); block !== head; block = dlist_next_node(block)) {
     const u = heap.u32;
     const b = block >>> 2;
     nblocks++;
@@ -99,7 +99,7 @@ export function GenerationCheck(context: MemoryContext): void {
   const seen = new Set<number>();
   let total = 0;
   let prev = head;
-  for (let block = GenerationBlockNext(head); block !== head; block = GenerationBlockNext(block)) {
+  for (let block = dlist_next_node(head); block !== head; block = dlist_next_node(block)) {
     if (!CheckingBlockPointerOk(block) || seen.has(block) || seen.size > limit) {
       fail(set, `block list is broken at 0x${block.toString(16)}`);
     }
@@ -207,10 +207,10 @@ export function GenerationChunkAreas(
 ): void {
   const head = context.header + GENERATION_BLOCKS_HEAD;
   let n = CheckingWalkLimit();
-  for (let block = GenerationBlockNext(head); block !== head && n-- > 0;) {
+  for (let block = dlist_next_node(head); block !== head && n-- > 0;) {
     const b = block >>> 2;
     visit(block + GENERATION_BLOCKHDRSZ, heap.u32[b + B_FREEPTR], heap.u32[b + B_ENDPTR]);
-    block = GenerationBlockNext(block);
+    block = dlist_next_node(block);
   }
 }
 
@@ -222,7 +222,7 @@ export function GenerationReleasedBlocks(
 ): void {
   const keeper = (context as GenerationContext).keeper;
   const head = context.header + GENERATION_BLOCKS_HEAD;
-  for (let block = GenerationBlockNext(head); block !== head; block = GenerationBlockNext(block)) {
+  for (let block = dlist_next_node(head); block !== head; block = dlist_next_node(block)) {
     if (block !== keeper) visit(block);
   }
   if (deleting) visit(context.header);

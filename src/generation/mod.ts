@@ -71,11 +71,8 @@ import {
   GenerationBlockFree,
   GenerationBlockInit,
   GenerationBlockMarkEmpty,
-  GenerationBlockNext,
   GenerationCheckParameters,
   GenerationContext,
-  GenerationListInit,
-  GenerationListPushHead,
 } from "./block.ts";
 import {
   GenerationCheck,
@@ -83,6 +80,7 @@ import {
   GenerationReleasedBlocks,
   GenerationStats,
 } from "./inspect.ts";
+import { dlist_init, dlist_next_node, dlist_push_head } from "../ilist.ts";
 export { GenerationContext } from "./block.ts";
 
 /** `Generation_CHUNK_FRACTION`: a max-size block must hold this many limit-size chunks. */
@@ -133,12 +131,12 @@ export function GenerationContextCreate(
   const set = new GenerationContext();
   registerContext(set, header);
   const head = header + GENERATION_BLOCKS_HEAD;
-  GenerationListInit(head);
+  dlist_init(head);
 
   const keeper = header + GENERATION_CONTEXT_SIZE;
   const firstBlockSize = allocSize - GENERATION_CONTEXT_SIZE;
   GenerationBlockInit(header, keeper, firstBlockSize);
-  GenerationListPushHead(head, keeper);
+  dlist_push_head(head, keeper);
   set.keeper = keeper;
   set.block = keeper;
   set.freeblock = 0;
@@ -167,9 +165,9 @@ function GenerationReset(context: MemoryContext): void {
   const head = set.header + GENERATION_BLOCKS_HEAD;
   // The freeblock must be forgotten first: it is freed like any other block.
   set.freeblock = 0;
-  let block = GenerationBlockNext(head);
+  let block = dlist_next_node(head);
   while (block !== head) {
-    const next = GenerationBlockNext(block);
+    const next = dlist_next_node(block);
     if (block === set.keeper) GenerationBlockMarkEmpty(block);
     else GenerationBlockFree(set, block);
     block = next;
@@ -190,7 +188,7 @@ function GenerationDelete(context: MemoryContext): void {
 export function GenerationIsEmpty(context: MemoryContext): boolean {
   const head = context.header + GENERATION_BLOCKS_HEAD;
   const u = heap.u32;
-  for (let block = GenerationBlockNext(head); block !== head; block = GenerationBlockNext(block)) {
+  for (let block = dlist_next_node(head); block !== head; block = dlist_next_node(block)) {
     if (u[(block >>> 2) + B_NCHUNKS] > 0) return false;
   }
   return true;

@@ -3,10 +3,11 @@
  * PostgreSQL's `MemoryContextAlloc*`, `palloc*`, `pfree`, `repalloc*` and
  * `GetMemoryChunkContext` / `GetMemoryChunkSpace` (mcxt.c).
  *
- * Allocation goes through `ctx.methods.alloc`; every chunk operation finds
- * its context from the pointer alone (`GetMemoryChunkMethodID` in `guard.ts`) and
- * dispatches on that type's method table, so this file never looks at a
- * context's type. In checking mode each operation also keeps the chunk
+ * Allocation goes through `ctx.methods.alloc`; every chunk operation reads
+ * the method id from the chunk header (`GetMemoryChunkMethodID` in
+ * `guard.ts`) and calls that type's method once, so this file never looks at
+ * a context's type. When that type refuses the pointer, a type owning it by
+ * address (Bump) gets the same call (`MemoryChunkRefused`, the rare path). In checking mode each operation also keeps the chunk
  * records of `checking/mod.ts` up to date.
  *
  * These are the hot paths: each does its entry checks, one method call and,
@@ -31,7 +32,7 @@ import {
   CheckingVerify,
 } from "../checking/mod.ts";
 import { CurrentMemoryContext } from "./current.ts";
-import { assertLive, GetMemoryChunkMethodID, requestSize } from "./guard.ts";
+import { assertLive, GetMemoryChunkMethodID, MemoryChunkRefused, requestSize } from "./guard.ts";
 
 /**
  * `MemoryContextAlloc`: `size` bytes in `ctx`; raises out of memory on failure.
@@ -217,8 +218,14 @@ export function palloc_extended(size: number | bigint, flags: number): number {
  */
 export function pfree(pointer: number): void {
   const methods = mcxtMethods[GetMemoryChunkMethodID(pointer, "pfree")];
-  if (checking) return CheckingFree(pointer, methods);
-  methods.free(pointer);
+  try {
+    if (checking) CheckingFree(pointer, methods);
+    else methods.free(pointer);
+  } catch (err) {
+    const owner = MemoryChunkRefused(pointer, methods, err);
+    if (checking) CheckingFree(pointer, owner);
+    else owner.free(pointer);
+  }
 }
 
 /**
@@ -233,10 +240,7 @@ export function pfree(pointer: number): void {
  * ```
  */
 export function repalloc(pointer: number, size: number | bigint): number {
-  const methods = mcxtMethods[GetMemoryChunkMethodID(pointer, "repalloc")];
-  const n = requestSize(size);
-  if (checking) return CheckingRealloc(pointer, n, 0, methods);
-  return methods.realloc(pointer, n, 0);
+  return repalloc_extended(pointer, size, 0);
 }
 
 /**
@@ -260,8 +264,14 @@ export function repalloc(pointer: number, size: number | bigint): number {
 export function repalloc_extended(pointer: number, size: number | bigint, flags: number): number {
   const methods = mcxtMethods[GetMemoryChunkMethodID(pointer, "repalloc")];
   const n = requestSize(size);
-  if (checking) return CheckingRealloc(pointer, n, flags, methods);
-  return methods.realloc(pointer, n, flags);
+  try {
+    if (checking) return CheckingRealloc(pointer, n, flags, methods);
+    return methods.realloc(pointer, n, flags);
+  } catch (err) {
+    const owner = MemoryChunkRefused(pointer, methods, err);
+    if (checking) return CheckingRealloc(pointer, n, flags, owner);
+    return owner.realloc(pointer, n, flags);
+  }
 }
 
 /**
@@ -324,8 +334,14 @@ export function repalloc0(pointer: number, oldSize: number, size: number): numbe
  */
 export function GetMemoryChunkContext(pointer: number): MemoryContext {
   const methods = mcxtMethods[GetMemoryChunkMethodID(pointer, "GetMemoryChunkContext")];
-  if (checking) CheckingVerify(pointer, methods, "GetMemoryChunkContext");
-  return methods.getChunkContext(pointer);
+  try {
+    if (checking) CheckingVerify(pointer, methods, "GetMemoryChunkContext");
+    return methods.getChunkContext(pointer);
+  } catch (err) {
+    const owner = MemoryChunkRefused(pointer, methods, err);
+    if (checking) CheckingVerify(pointer, owner, "GetMemoryChunkContext");
+    return owner.getChunkContext(pointer);
+  }
 }
 
 /**
@@ -345,6 +361,12 @@ export function GetMemoryChunkContext(pointer: number): MemoryContext {
  */
 export function GetMemoryChunkSpace(pointer: number): number {
   const methods = mcxtMethods[GetMemoryChunkMethodID(pointer, "GetMemoryChunkSpace")];
-  if (checking) CheckingVerify(pointer, methods, "GetMemoryChunkSpace");
-  return methods.getChunkSpace(pointer);
+  try {
+    if (checking) CheckingVerify(pointer, methods, "GetMemoryChunkSpace");
+    return methods.getChunkSpace(pointer);
+  } catch (err) {
+    const owner = MemoryChunkRefused(pointer, methods, err);
+    if (checking) CheckingVerify(pointer, owner, "GetMemoryChunkSpace");
+    return owner.getChunkSpace(pointer);
+  }
 }

@@ -155,17 +155,19 @@ export interface ContextMethods {
    */
   releasedBlocks(ctx: MemoryContext, deleting: boolean, visit: (block: number) => void): void;
   /**
-   * Only for a type whose chunks carry no header (Bump): the context owning
-   * `pointer` when it is one of its chunks, else null. mcxt asks it before
-   * it trusts the 8 bytes in front of a pointer.
+   * Only for a type that can tell its chunks by address (one whose chunks
+   * carry no header): the context owning `pointer` when it is one of its
+   * chunks, else null. mcxt asks it only when a chunk's header did not lead
+   * to an owner (an unused method id, or the type the header names refused
+   * the pointer), never on the common path (see `mcxt/guard.ts`).
    */
-  headerlessOwnerOf?(pointer: number): MemoryContext | null;
+  ownerByAddress?(pointer: number): MemoryContext | null;
   /**
-   * Only for a type whose chunks carry no header (Bump): the usable bytes of
-   * a chunk of `size` requested bytes. Checking mode then neither records nor
+   * Only for a type whose chunks carry no header: the usable bytes of a
+   * chunk of `size` requested bytes. Checking mode then neither records nor
    * verifies a header, and leaves pfree/repalloc to the type's own error.
    */
-  headerlessChunkCapacity?(size: number): number;
+  chunkCapacity?(size: number): number;
   /**
    * Told by `MemoryContextAllocAligned` that `aligned` (with a redirect
    * header) was cut from one of `ctx`'s chunks; a type without headers needs
@@ -250,20 +252,9 @@ const bogusMethods: ContextMethods = {
  */
 export const mcxtMethods: ContextMethods[] = new Array(16).fill(bogusMethods);
 
-/**
- * The `headerlessOwnerOf` methods of the table (Bump's), asked before a
- * chunk header is trusted; derived from the table by `installMethods`.
- */
-export const headerlessLookups: Array<(pointer: number) => MemoryContext | null> = [];
-
 /** Makes `table` (id → methods, null for an unused id) the one mcxt dispatches through. */
 export function installMethods(table: ReadonlyArray<ContextMethods | null>): void {
-  headerlessLookups.length = 0;
-  for (let id = 0; id < mcxtMethods.length; id++) {
-    const methods = table[id] ?? bogusMethods;
-    mcxtMethods[id] = methods;
-    if (methods.headerlessOwnerOf !== undefined) headerlessLookups.push(methods.headerlessOwnerOf);
-  }
+  for (let id = 0; id < mcxtMethods.length; id++) mcxtMethods[id] = table[id] ?? bogusMethods;
 }
 
 /**

@@ -8,16 +8,66 @@
  *   would. Negative, fractional or non-numeric sizes are refused here.
  * - `assertLive`: the context is a live context of the current heap.
  * - `GetMemoryChunkMethodID`: the pointer has a chunk pointer's shape, and the
- *   method id of the type owning it — asked of the header-less types first
- *   (Bump), then read from the 4 bits of the chunk header.
+ *   method id in the 4 low bits of the chunk header in front of it.
+ * - `MemoryChunkRefused` / `MemoryChunkOwnerByAddress`: the rare path, when
+ *   the header does not lead to an owner.
+ *
+ * ## Pointer → owner: the header, and the header only, on the common path
+ *
+ * A chunk operation (pfree, repalloc, GetMemoryChunkContext,
+ * GetMemoryChunkSpace) reads the method id from the header and calls that
+ * type's method once. Each type validates what the header leads to before it
+ * changes anything: from the header's block offset to a block, from the block
+ * to an owner that is a live context of that type (through the context
+ * registry, whose entries are JS objects checked against their header
+ * address), and the header inside the used part of that block (AllocSet and
+ * Generation: between the block header and the free pointer, Slab: on the
+ * chunk grid below the never-used chunks, an external chunk: the dedicated
+ * block right before it, live in the heap — and for AllocSet full). A type
+ * that refuses raises a typed error and changes nothing.
+ *
+ * Only then, or when the id is one no type uses, are the types that know
+ * their chunks by address asked (`ownerByAddress` in the method table: Bump,
+ * whose chunks carry no header, over its block index); a type that claims the
+ * pointer gets the same operation, and raises its own error ("pfree is not
+ * supported by the bump memory allocator", …). No other error is replaced.
+ *
+ * Why a bump chunk can never be taken for a chunk of another type through a
+ * real block, whatever the 8 bytes in front of it hold (the tail of the
+ * previous chunk's data, or the block header's end pointer): a bump pointer p
+ * lies in the chunk area of a live bump block X, X + 32 <= p <= X's end, so
+ * the header position p - 8 lies inside X's heap allocation (the bump
+ * context's own malloc for the keeper block). Every validation above accepts
+ * p - 8 only inside the used part of the block it names, and the used part of
+ * a block of a live AllocSet, Generation or Slab lies inside that block's own
+ * heap allocation (the context's malloc for a keeper). Two live heap
+ * allocations are disjoint (and separated by the heap's 16-byte block
+ * header), and a block of another type is never inside a bump block, so every
+ * such validation fails and the bump index is asked. An aligned-chunk
+ * redirect header is accepted only when its unaligned chunk's own type
+ * measures a chunk reaching past p (the same disjointness applies to that
+ * chunk), or when the unaligned chunk is one a type knows by address and
+ * that type does not claim p itself as one of its plain chunks (Bump knows
+ * the aligned chunks it was asked for, `noteAlignedChunk`); a redirect forged
+ * in front of a plain bump chunk fails both. An unused id goes to the index
+ * directly; Bump's own id reaches Bump's methods.
+ *
+ * What the header alone cannot exclude: bytes that forge a whole block (an
+ * owner word naming a live context's header, a free pointer, for an external
+ * chunk the heap's own block header with its check word) as well as the chunk
+ * header, all inside the bump block. That is forgery of palloc's structures
+ * rather than neighbouring data, and the same forgery in an AllocSet chunk's
+ * data fools the AllocSet checks: the validations reject what a chunk's
+ * neighbours can hold by accident or by pointing at real blocks, not a
+ * deliberately built fake block.
  *
  * Kept apart from `alloc.ts` and `reset.ts`, which both call them,
  * so the rules live in one place. These are plain functions with no closure
  * or allocation: they run on every palloc, pfree and repalloc.
  */
 import {
+  type ContextMethods,
   CurrentMemoryHeap,
-  headerlessLookups,
   heap,
   mcxtMethods,
   MemoryContext,
@@ -120,27 +170,79 @@ function assertPointerShape(pointer: number, what: string): void {
 }
 
 /**
- * `GetMemoryChunkMethodID`: the method id of the type owning the chunk at
- * `pointer` (mcxt then looks it up in `mcxtMethods`), or a typed error.
+ * `GetMemoryChunkMethodID`: the method id in the header in front of
+ * `pointer` (mcxt then looks it up in `mcxtMethods`), or a typed error. An
+ * id no type uses is given to the types that know their chunks by address
+ * first (see the file header).
  */
 export function GetMemoryChunkMethodID(pointer: number, what: string): number {
   assertPointerShape(pointer, what);
-  for (let i = 0; i < headerlessLookups.length; i++) {
-    const owner = headerlessLookups[i](pointer);
-    if (owner !== null) return owner.methodId;
-  }
+  const id = heap.i32[(pointer - MEMORYCHUNK_SIZE) >>> 2] & 0xf;
+  if (mcxtMethods[id] === mcxtMethods[0]) return unusedMethodId(pointer, what);
+  return id;
+}
+
+/** The header's id is unused: a type owning `pointer` by address, else "invalid pointer". */
+function unusedMethodId(pointer: number, what: string): number {
+  const owner = MemoryChunkOwnerByAddress(pointer);
+  if (owner >= 0) return owner;
   const m = heap.i32;
   const hdr = (pointer - MEMORYCHUNK_SIZE) >>> 2;
-  const id = m[hdr] & 0xf;
-  if (mcxtMethods[id] === mcxtMethods[0]) {
-    const hex = (m[hdr + 1] >>> 0).toString(16).padStart(8, "0") +
-      (m[hdr] >>> 0).toString(16).padStart(8, "0");
-    throw new PgError(
-      ERRCODE_INTERNAL_ERROR,
-      `${what} called with invalid pointer ${pointer} (header 0x${hex})`,
-    );
+  const hex = (m[hdr + 1] >>> 0).toString(16).padStart(8, "0") +
+    (m[hdr] >>> 0).toString(16).padStart(8, "0");
+  throw new PgError(
+    ERRCODE_INTERNAL_ERROR,
+    `${what} called with invalid pointer ${pointer} (header 0x${hex})`,
+  );
+}
+
+/**
+ * The method id of a type that owns `pointer` by address (its table entry's
+ * `ownerByAddress` names a context), or -1. Only for the rare path: the
+ * header did not lead to an owner.
+ */
+export function MemoryChunkOwnerByAddress(pointer: number): number {
+  for (let id = 0; id < mcxtMethods.length; id++) {
+    const byAddress = mcxtMethods[id].ownerByAddress;
+    if (byAddress !== undefined && byAddress(pointer) !== null) return id;
   }
-  return id;
+  return -1;
+}
+
+/**
+ * A chunk operation on `pointer` through `refusedBy` (the type its header
+ * names) raised `err`: the methods of a type that owns `pointer` by address
+ * instead, which then gets the same operation; otherwise `err` is raised
+ * again, unchanged. A type raises before it changes anything, so the retry
+ * starts from the same state.
+ */
+export function MemoryChunkRefused(
+  pointer: number,
+  refusedBy: ContextMethods,
+  err: unknown,
+): ContextMethods {
+  const id = MemoryChunkOwnerByAddress(pointer);
+  if (id < 0 || mcxtMethods[id] === refusedBy) throw err;
+  return mcxtMethods[id];
+}
+
+/**
+ * The methods of the type owning the chunk at `pointer`, for checking mode's
+ * walks and messages (not a hot path): the header's type when it accepts the
+ * chunk, else a type owning it by address, else the header's.
+ */
+export function MemoryChunkOwnerMethods(pointer: number): ContextMethods {
+  const methods = mcxtMethods[heap.i32[(pointer - MEMORYCHUNK_SIZE) >>> 2] & 0xf];
+  if (methods !== mcxtMethods[0]) {
+    try {
+      methods.getChunkContext(pointer);
+      return methods;
+    } catch {
+      // refused: asked by address below
+    }
+  }
+  const id = MemoryChunkOwnerByAddress(pointer);
+  return id >= 0 ? mcxtMethods[id] : methods;
 }
 
 /**

@@ -30,8 +30,39 @@ const listed: Array<[id: number, methods: ContextMethods]> = [
   [MCTX_BUMP_ID, BumpMethods],
 ];
 
+/**
+ * One type's methods as an object of the one shape every entry has (every
+ * method present, `undefined` where the type has none), so that mcxt's
+ * `ctx.methods.alloc(…)` and `methods.free(…)` read one hidden class: V8's
+ * property load there stays monomorphic whatever mix of types a program
+ * uses (a type's own table, e.g. Bump's with its extra methods, has another
+ * shape).
+ */
+function oneShape(m: ContextMethods): ContextMethods {
+  return {
+    alloc: m.alloc,
+    free: m.free,
+    realloc: m.realloc,
+    reset: m.reset,
+    delete: m.delete,
+    getChunkContext: m.getChunkContext,
+    getChunkSpace: m.getChunkSpace,
+    isEmpty: m.isEmpty,
+    stats: m.stats,
+    check: m.check,
+    chunkAreas: m.chunkAreas,
+    releasedBlocks: m.releasedBlocks,
+    ownerByAddress: m.ownerByAddress,
+    chunkCapacity: m.chunkCapacity,
+    noteAlignedChunk: m.noteAlignedChunk,
+  };
+}
+
 /** `mcxt_methods[]`: id → the type's methods, null where no type has the id. */
 export const mcxt_methods: ReadonlyArray<ContextMethods | null> = Array.from(
   { length: 16 },
-  (_, id) => listed.find(([i]) => i === id)?.[1] ?? null,
+  (_, id) => {
+    const entry = listed.find(([i]) => i === id);
+    return entry === undefined ? null : oneShape(entry[1]);
+  },
 );

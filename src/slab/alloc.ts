@@ -32,12 +32,9 @@ import {
   SlabBlockInit,
   SlabBlocklistHead,
   type SlabContext,
-  SlabListDelete,
-  SlabListFirst,
-  SlabListIsEmpty,
-  SlabListPushHead,
 } from "./block.ts";
 import { MemoryContextBlockMalloc } from "../mcxt/limit.ts";
+import { dlist_delete, dlist_head_node, dlist_is_empty, dlist_push_head } from "../ilist.ts";
 
 /** `SlabBlocklistIndex`: list 0 for no free chunk, 1 or 2 by range otherwise. */
 export function SlabBlocklistIndex(slab: SlabContext, nfree: number): number {
@@ -48,7 +45,7 @@ export function SlabBlocklistIndex(slab: SlabContext, nfree: number): number {
 /** `SlabFindNextBlockListIndex`: the lowest non-empty list above 0, or 0 if none. */
 export function SlabFindNextBlockListIndex(slab: SlabContext): number {
   for (let i = 1; i < SLAB_BLOCKLIST_COUNT; i++) {
-    if (!SlabListIsEmpty(SlabBlocklistHead(slab.header, i))) return i;
+    if (!dlist_is_empty(SlabBlocklistHead(slab.header, i))) return i;
   }
   return 0;
 }
@@ -73,8 +70,8 @@ function SlabAllocFromNewBlock(slab: SlabContext, size: number, flags: number): 
   let block: number;
   let chunk: number;
   if (slab.emptyBlockCount > 0) {
-    const node = SlabListFirst(slab.header + SLAB_EMPTYBLOCKS_HEAD);
-    SlabListDelete(node);
+    const node = dlist_head_node(slab.header + SLAB_EMPTYBLOCKS_HEAD);
+    dlist_delete(node);
     slab.emptyBlockCount--;
     block = node - SLAB_BLOCK_NODE;
     chunk = SlabBlockGetNextFreeChunk(block, slab.fullChunkSize);
@@ -85,7 +82,7 @@ function SlabAllocFromNewBlock(slab: SlabContext, size: number, flags: number): 
     chunk = SlabBlockInit(slab.header, block, slab.chunksPerBlock, slab.fullChunkSize);
   }
   const index = SlabBlocklistIndex(slab, heap.i32[(block >>> 2) + B_NFREE]);
-  SlabListPushHead(SlabBlocklistHead(slab.header, index), block + SLAB_BLOCK_NODE);
+  dlist_push_head(SlabBlocklistHead(slab.header, index), block + SLAB_BLOCK_NODE);
   slab.curBlocklistIndex = index;
   return SlabAllocSetupNewChunk(slab, block, chunk);
 }
@@ -93,14 +90,14 @@ function SlabAllocFromNewBlock(slab: SlabContext, size: number, flags: number): 
 /** Moves `block` from list `from` to the head of list `to`. */
 export function SlabBlockMove(slab: SlabContext, block: number, to: number): void {
   const node = block + SLAB_BLOCK_NODE;
-  SlabListDelete(node);
-  SlabListPushHead(SlabBlocklistHead(slab.header, to), node);
+  dlist_delete(node);
+  dlist_push_head(SlabBlocklistHead(slab.header, to), node);
 }
 
 /** After an allocation moved `block` out of the current list: pick the next list if it emptied. */
 function SlabAllocMovedBlock(slab: SlabContext, block: number, to: number): void {
   SlabBlockMove(slab, block, to);
-  if (SlabListIsEmpty(SlabBlocklistHead(slab.header, slab.curBlocklistIndex))) {
+  if (dlist_is_empty(SlabBlocklistHead(slab.header, slab.curBlocklistIndex))) {
     slab.curBlocklistIndex = SlabFindNextBlockListIndex(slab);
   }
 }
@@ -115,7 +112,7 @@ export function SlabAlloc(context: MemoryContext, size: number, flags: number): 
   const index = slab.curBlocklistIndex;
   if (index === 0) return SlabAllocFromNewBlock(slab, size, flags);
 
-  const block = SlabListFirst(SlabBlocklistHead(slab.header, index)) - SLAB_BLOCK_NODE;
+  const block = dlist_head_node(SlabBlocklistHead(slab.header, index)) - SLAB_BLOCK_NODE;
   const chunk = SlabBlockGetNextFreeChunk(block, slab.fullChunkSize);
   const newIndex = SlabBlocklistIndex(slab, heap.i32[(block >>> 2) + B_NFREE]);
   if (newIndex !== index) SlabAllocMovedBlock(slab, block, newIndex);
@@ -151,9 +148,9 @@ function SlabFreeMovedBlock(slab: SlabContext, block: number, from: number, to: 
 /** `block` (on list `index`) has no chunk in use: cache it or give it back. */
 function SlabBlockEmptied(slab: SlabContext, block: number, index: number): void {
   const node = block + SLAB_BLOCK_NODE;
-  SlabListDelete(node);
+  dlist_delete(node);
   if (slab.emptyBlockCount < SLAB_MAXIMUM_EMPTY_BLOCKS) {
-    SlabListPushHead(slab.header + SLAB_EMPTYBLOCKS_HEAD, node);
+    dlist_push_head(slab.header + SLAB_EMPTYBLOCKS_HEAD, node);
     slab.emptyBlockCount++;
   } else {
     heap.u32[(block >>> 2) + B_SLAB] = 0; // stale pointers into it find no owner
@@ -161,7 +158,7 @@ function SlabBlockEmptied(slab: SlabContext, block: number, index: number): void
     slab.memAllocated -= slab.blockSize;
   }
   if (
-    slab.curBlocklistIndex === index && SlabListIsEmpty(SlabBlocklistHead(slab.header, index))
+    slab.curBlocklistIndex === index && dlist_is_empty(SlabBlocklistHead(slab.header, index))
   ) {
     slab.curBlocklistIndex = SlabFindNextBlockListIndex(slab);
   }

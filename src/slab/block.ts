@@ -2,9 +2,10 @@
  * Slab's context header, block header and block lists, as they sit in the heap.
  *
  * This file owns the byte layout of PostgreSQL 18's `SlabContext` and
- * `SlabBlock` (64-bit build, no MEMORY_CONTEXT_CHECKING) and the list
- * operations on them: the circular doubly linked lists (`dlist`) that hold
- * blocks by fullness, and the counted list (`dclist`) of cached empty blocks.
+ * `SlabBlock` (64-bit build, no MEMORY_CONTEXT_CHECKING) and where its lists
+ * sit: the circular doubly linked lists (`dlist`, operated by `src/ilist.ts`)
+ * that hold blocks by fullness, and the counted list (`dclist`) of cached
+ * empty blocks, whose count is `emptyBlockCount`.
  * The allocation policy lives in `mod.ts` and `alloc.ts`; stats and the
  * self-check in `inspect.ts`. Writing the offsets down once here keeps the policy
  * readable as the algorithm.
@@ -33,6 +34,7 @@
  */
 import { heap, MemoryContext } from "../mcxt/context.ts";
 import { MCTX_SLAB_ID } from "../memorychunk.ts";
+import { dlist_head_node, dlist_init, dlist_next_node } from "../ilist.ts";
 
 /** `sizeof(SlabContext)`: 80 + 6×4 + dclist_head (24) + 3 × dlist_head (16). */
 /** `SLAB_MAXIMUM_EMPTY_BLOCKS`: how many emptied blocks are cached for reuse. */
@@ -63,62 +65,9 @@ export const B_FREEHEAD = 4;
 /** Word index of `unused`: the next never-used chunk header. */
 export const B_UNUSED = 6;
 
-// Word indexes inside a list node or list head.
-const N_PREV = 0;
-const N_NEXT = 2;
-
 /** Heap offset of the head of `blocklist[index]` for the context at `header`. */
 export function SlabBlocklistHead(header: number, index: number): number {
   return header + SLAB_BLOCKLIST_HEAD + (index << 4);
-}
-
-/** Makes the list whose head is at `head` empty (`dlist_init`). */
-export function SlabListInit(head: number): void {
-  const u = heap.u32;
-  const h = head >>> 2;
-  u[h + N_PREV] = head;
-  u[h + N_PREV + 1] = 0;
-  u[h + N_NEXT] = head;
-  u[h + N_NEXT + 1] = 0;
-}
-
-/** True when the list at `head` holds no node (`dlist_is_empty`). */
-export function SlabListIsEmpty(head: number): boolean {
-  return heap.u32[(head >>> 2) + N_NEXT] === head;
-}
-
-/** The first node of the list at `head`, or `head` itself when empty. */
-export function SlabListFirst(head: number): number {
-  return heap.u32[(head >>> 2) + N_NEXT];
-}
-
-/** The node after `node` (the head once the list is done). */
-export function SlabListNext(node: number): number {
-  return heap.u32[(node >>> 2) + N_NEXT];
-}
-
-/** Links `node` in as the first element of the list at `head` (`dlist_push_head`). */
-export function SlabListPushHead(head: number, node: number): void {
-  const u = heap.u32;
-  const h = head >>> 2;
-  const n = node >>> 2;
-  const first = u[h + N_NEXT];
-  u[n + N_NEXT] = first;
-  u[n + N_NEXT + 1] = 0;
-  u[n + N_PREV] = head;
-  u[n + N_PREV + 1] = 0;
-  u[(first >>> 2) + N_PREV] = node;
-  u[h + N_NEXT] = node;
-}
-
-/** Unlinks `node` from whatever list holds it (`dlist_delete`). */
-export function SlabListDelete(node: number): void {
-  const u = heap.u32;
-  const n = node >>> 2;
-  const prev = u[n + N_PREV];
-  const next = u[n + N_NEXT];
-  u[(prev >>> 2) + N_NEXT] = next;
-  u[(next >>> 2) + N_PREV] = prev;
 }
 
 /**
@@ -177,15 +126,15 @@ export function SlabBlockGetNextFreeChunk(block: number, fullChunkSize: number):
  */
 export function SlabListRelease(head: number, blockSize: number): number {
   let released = 0;
-  let node = SlabListFirst(head);
+  let node = dlist_head_node(head);
   while (node !== head) {
-    const next = SlabListNext(node);
+    const next = dlist_next_node(node);
     heap.u32[((node - SLAB_BLOCK_NODE) >>> 2) + B_SLAB] = 0; // stale pointers find no owner
     heap.freeChecked(node - SLAB_BLOCK_NODE); // checked before the reset
     released += blockSize;
     node = next;
   }
-  SlabListInit(head);
+  dlist_init(head);
   return released;
 }
 

@@ -44,9 +44,8 @@ import {
   SlabBlockContextHeader,
   SlabBlocklistHead,
   type SlabContext,
-  SlabListFirst,
-  SlabListNext,
 } from "./block.ts";
+import { dlist_head_node, dlist_next_node } from "../ilist.ts";
 
 /**
  * `SlabStats`: adds the context's counters to `totals` and returns
@@ -64,7 +63,7 @@ export function SlabStats(
   let freespace = 0;
   for (let i = 0; i < SLAB_BLOCKLIST_COUNT; i++) {
     const head = SlabBlocklistHead(slab.header, i);
-    for (let node = SlabListFirst(head); node !== head; node = SlabListNext(node)) {
+    for (let node = dlist_head_node(head); node !== head; node = dlist_next_node(node)) {
       const nfree = heap.i32[((node - SLAB_BLOCK_NODE) >>> 2) + B_NFREE];
       nblocks++;
       totalspace += slab.blockSize;
@@ -135,7 +134,7 @@ export function SlabCheck(context: MemoryContext): void {
   const curHead = SlabBlocklistHead(slab.header, cur);
   if (
     cur < 0 || cur >= SLAB_BLOCKLIST_COUNT ||
-    (cur === 0 ? SlabFirstListWithRoom(slab) !== 0 : SlabListFirst(curHead) === curHead)
+    (cur === 0 ? SlabFirstListWithRoom(slab) !== 0 : dlist_head_node(curHead) === curHead)
   ) {
     elogDataCorrupted(`problem in slab ${name}: current blocklist ${cur} is wrong`);
   }
@@ -159,7 +158,7 @@ function SlabCheckedList(slab: SlabContext, head: number, seen: Set<number>): nu
   const out: number[] = [];
   const limit = CheckingWalkLimit();
   let prev = head;
-  for (let node = SlabListFirst(head); node !== head; node = SlabListNext(node)) {
+  for (let node = dlist_head_node(head); node !== head; node = dlist_next_node(node)) {
     const block = node - SLAB_BLOCK_NODE;
     if (!CheckingBlockPointerOk(block) || seen.has(block) || out.length > limit) {
       slabFail(slab, `block list is broken at 0x${block.toString(16)}`);
@@ -192,7 +191,7 @@ export function SlabChunkAreas(
   for (let i = 0; i < SLAB_BLOCKLIST_COUNT; i++) heads.push(SlabBlocklistHead(slab.header, i));
   for (const head of heads) {
     let n = CheckingWalkLimit();
-    for (let node = SlabListFirst(head); node !== head && n-- > 0; node = SlabListNext(node)) {
+    for (let node = dlist_head_node(head); node !== head && n-- > 0; node = dlist_next_node(node)) {
       const block = node - SLAB_BLOCK_NODE;
       visit(block + SLAB_BLOCKHDRSZ, heap.u32[(block >>> 2) + B_UNUSED], block + slab.blockSize);
     }
@@ -203,7 +202,7 @@ export function SlabChunkAreas(
 function SlabFirstListWithRoom(slab: SlabContext): number {
   for (let i = 1; i < SLAB_BLOCKLIST_COUNT; i++) {
     const head = SlabBlocklistHead(slab.header, i);
-    if (SlabListFirst(head) !== head) return i;
+    if (dlist_head_node(head) !== head) return i;
   }
   return 0;
 }
@@ -274,7 +273,7 @@ export function SlabReleasedBlocks(
     const head = i < 0
       ? context.header + SLAB_EMPTYBLOCKS_HEAD
       : SlabBlocklistHead(context.header, i);
-    for (let node = SlabListFirst(head); node !== head; node = SlabListNext(node)) {
+    for (let node = dlist_head_node(head); node !== head; node = dlist_next_node(node)) {
       visit(node - SLAB_BLOCK_NODE);
     }
   }

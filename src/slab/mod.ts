@@ -73,10 +73,10 @@ import {
   SLAB_EMPTYBLOCKS_HEAD,
   SlabBlocklistHead,
   SlabContext,
-  SlabListInit,
   SlabListRelease,
 } from "./block.ts";
 import { SlabCheck, SlabChunkAreas, SlabReleasedBlocks, SlabStats } from "./inspect.ts";
+import { dlist_init } from "../ilist.ts";
 export { SlabContext } from "./block.ts";
 
 /**
@@ -153,8 +153,8 @@ export function SlabContextCreate(
   while ((chunksPerBlock >> shift) >= SLAB_BLOCKLIST_COUNT - 1) shift++;
   slab.blocklistShift = shift;
   slab.emptyBlockCount = 0;
-  SlabListInit(header + SLAB_EMPTYBLOCKS_HEAD);
-  for (let i = 0; i < SLAB_BLOCKLIST_COUNT; i++) SlabListInit(SlabBlocklistHead(header, i));
+  dlist_init(header + SLAB_EMPTYBLOCKS_HEAD);
+  for (let i = 0; i < SLAB_BLOCKLIST_COUNT; i++) dlist_init(SlabBlocklistHead(header, i));
 
   MemoryContextCreate(slab, parent, name);
   slab.memAllocated = 0;
