@@ -48,8 +48,13 @@
  * No view survives its chunk: after `free`, reset or delete the bytes belong
  * to whoever is allocated there next. `CheckedView` turns that into an error.
  */
-import { headerlessLookups, heap, mcxtMethods } from "../mcxt/context.ts";
-import { GetMemoryChunkMethodID } from "../mcxt/guard.ts";
+import { heap, mcxtMethods } from "../mcxt/context.ts";
+import {
+  GetMemoryChunkMethodID,
+  MemoryChunkOwnerByAddress,
+  MemoryChunkOwnerMethods,
+  MemoryChunkRefused,
+} from "../mcxt/guard.ts";
 import { checking, CheckingRecordedSize, CheckingVerify } from "../checking/mod.ts";
 import { chunkGetBlock, MCTX_ALIGNED_REDIRECT_ID, MEMORYCHUNK_SIZE } from "../memorychunk.ts";
 import { ERRCODE_INVALID_PARAMETER_VALUE, PgError } from "../elog.ts";
@@ -137,12 +142,10 @@ export function checkRange(pointer: number, byteLength: number, align: number, w
 }
 
 /** The Bump context whose live block holds byte `p`, or null (mcxt's header-less lookup). */
-function headerlessOwner(p: number): unknown {
-  for (let i = 0; i < headerlessLookups.length; i++) {
-    const owner = headerlessLookups[i](p);
-    if (owner !== null) return owner;
-  }
-  return null;
+/** The context owning `p` by address (a header-less type's block, i.e. Bump's), or null. */
+function addressOwner(p: number): unknown {
+  const id = MemoryChunkOwnerByAddress(p);
+  return id < 0 ? null : mcxtMethods[id].ownerByAddress!(p);
 }
 
 /**
@@ -175,26 +178,39 @@ export function checkChunkRange(
     );
   }
   const end = pointer + byteLength;
-  const methods = mcxtMethods[GetMemoryChunkMethodID(chunk, what)];
+  let methods = mcxtMethods[GetMemoryChunkMethodID(chunk, what)];
   let limit: number;
   if (checking) {
+    methods = MemoryChunkOwnerMethods(chunk);
     // Exact: the requested size (the sentinel, when there is one, is the next byte).
     CheckingVerify(chunk, methods, what);
     limit = chunk + CheckingRecordedSize(chunk);
     if (end > limit) pastChunk(pointer, end, chunk, limit, "requested", what);
     return;
   }
-  let headerless = methods.headerlessChunkCapacity !== undefined;
+  let headerless = methods.chunkCapacity !== undefined;
   let base = chunk;
   if (!headerless && methods === mcxtMethods[MCTX_ALIGNED_REDIRECT_ID]) {
     // An aligned chunk's data runs to the end of the unaligned chunk it was cut from.
     base = chunkGetBlock(heap.i32, chunk - MEMORYCHUNK_SIZE);
-    headerless = headerlessOwner(base) !== null;
+    headerless = addressOwner(base) !== null;
+  }
+  // The header's type validates the chunk as GetMemoryChunkSpace would; only when it refuses
+  // is a type that knows its chunks by address asked (one lookup on the common path).
+  let space = -1;
+  if (!headerless) {
+    try {
+      space = methods.getChunkSpace(chunk);
+    } catch (err) {
+      methods = MemoryChunkRefused(chunk, methods, err);
+      headerless = true; // a type known by address claims it: a plain header-less chunk
+      base = chunk;
+    }
   }
   if (headerless) {
     // No header, no size: the window's last byte must lie in a live block of the same context.
-    const owner = headerlessOwner(base);
-    if (end > pointer && (owner === null || headerlessOwner(end - 1) !== owner)) {
+    const owner = addressOwner(base);
+    if (end > pointer && (owner === null || addressOwner(end - 1) !== owner)) {
       throw new PgError(
         ERRCODE_INVALID_PARAMETER_VALUE,
         `${what}: bytes ${pointer}..${end} run past the live blocks of the bump context ` +
@@ -203,8 +219,7 @@ export function checkChunkRange(
     }
     return;
   }
-  // The type validates the chunk as GetMemoryChunkSpace would, without a second lookup.
-  limit = base + methods.getChunkSpace(chunk) - MEMORYCHUNK_SIZE;
+  limit = base + space - MEMORYCHUNK_SIZE;
   if (end > limit) pastChunk(pointer, end, chunk, limit, "usable", what);
 }
 
