@@ -21,6 +21,7 @@ import assert from "node:assert/strict";
 import * as M from "../../src/model/mod.ts";
 import { readTraceFile } from "../../src/trace/parse.ts";
 import type { Expectation, Operation, TraceStep } from "../../src/trace/types.ts";
+import { modelSpecOf } from "./trace_spec.ts";
 
 const ROOT = new URL("../../../shared/conformance/pg18/", import.meta.url);
 
@@ -102,14 +103,7 @@ class Replay {
     const s = this.state;
     switch (op.verb) {
       case "create": {
-        const spec: M.ContextSpec = op.type === "slab"
-          ? { kind: "slab", blockSize: Number(op.blockSize), chunkSize: Number(op.chunkSize) }
-          : {
-            kind: op.type,
-            minContextSize: Number(op.min),
-            initBlockSize: Number(op.init),
-            maxBlockSize: Number(op.max),
-          };
+        const spec = modelSpecOf(op);
         const out = this.request(
           step,
           { op: "create", spec },

@@ -38,6 +38,7 @@ import { parseTrace } from "../../../src/trace/parse.ts";
 import { replayTrace } from "../../../src/trace/replay.ts";
 import type { Expectation, TraceStep } from "../../../src/trace/types.ts";
 import { FuzzFailure } from "./common.ts";
+import { modelSpecOf } from "../../model/trace_spec.ts";
 
 /** The heap the reference replay runs on: the conformance configuration. */
 export const REFERENCE_HEAP = { maxBytes: 64 << 20, checking: false, base: 0 };
@@ -101,14 +102,7 @@ export function checkAgainstModel(text: string): number {
     const op = step.op;
     switch (op.verb) {
       case "create": {
-        const spec: M.ContextSpec = op.type === "slab"
-          ? { kind: "slab", blockSize: Number(op.blockSize), chunkSize: Number(op.chunkSize) }
-          : {
-            kind: op.type,
-            minContextSize: Number(op.min),
-            initBlockSize: Number(op.init),
-            maxBlockSize: Number(op.max),
-          };
+        const spec = modelSpecOf(op);
         const out = settle(step, M.createContext(s, ctx(op.parent), op.name, spec));
         ctxs.set(op.name, out.ctx);
         break;
