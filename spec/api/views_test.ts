@@ -57,7 +57,7 @@ Deno.test("bytes and dataView are windows onto the heap, not copies", () => {
 });
 
 Deno.test("resizable ArrayBuffer: fixed views survive growth, tracking views follow it", () => {
-  const top = Context.init({ initialBytes: 64 * 1024, maxBytes: 64 << 20 });
+  const top = Context.init({ initialBytes: 64 * 1024, maxBytes: 64 << 20, shared: false });
   const before = heap.byteLength;
   const p = top.alloc(100);
   const fixed = view(Float64Array, p, 12);
@@ -72,6 +72,29 @@ Deno.test("resizable ArrayBuffer: fixed views survive growth, tracking views fol
   assert.deepEqual([...fixed], new Array(12).fill(2.5));
   fixed[3] = 9;
   assert.equal(heap.f64[(p >>> 3) + 3], 9, "writes through the old view land in the heap");
+});
+
+Deno.test("default growable SharedArrayBuffer: fixed views survive growth, the heap re-makes its own", () => {
+  const top = Context.init({ initialBytes: 64 * 1024, maxBytes: 64 << 20 });
+  const before = heap.byteLength;
+  const p = top.alloc(100);
+  const fixed = view(Float64Array, p, 12);
+  fixed.fill(2.5);
+  const buffer = heap.buffer as unknown as SharedArrayBuffer;
+  assert.ok(buffer instanceof SharedArrayBuffer && buffer.growable, "the default backing");
+  const u8 = heap.u8;
+  assert.equal(u8.length, before, "the heap's own views span the memory");
+  growPast(top, before * 8);
+  assert.equal(heap.buffer, buffer, "the buffer grew in place");
+  assert.equal(heap.u8.length, heap.byteLength, "the heap's views were re-made at the new length");
+  assert.notEqual(heap.u8, u8);
+  assert.equal(fixed.length, 12, "a view with a length keeps its window");
+  assert.deepEqual([...fixed], new Array(12).fill(2.5));
+  fixed[3] = 9;
+  assert.equal(heap.f64[(p >>> 3) + 3], 9, "writes through the old view land in the heap");
+  const q = top.alloc(16);
+  heap.u8[q] = 7;
+  assert.equal(u8[q], q < u8.length ? 7 : undefined, "an old heap view sees the same bytes");
 });
 
 Deno.test("WebAssembly.Memory with a maximum: turned resizable, so views survive growth", () => {

@@ -86,11 +86,21 @@ for (const checking of [false, true]) {
   });
 }
 
-/** The backings a heap can have, each set up so that it cannot grow past a few MiB. */
+/**
+ * The backings a heap can have, each set up so that it cannot grow past a few
+ * MiB: label, memory (undefined for a fresh buffer), what cripples its growth,
+ * and for a fresh buffer whether it is the growable SharedArrayBuffer.
+ */
 const BACKINGS: Array<
-  [string, () => WebAssembly.Memory | undefined, ((m?: WebAssembly.Memory) => void) | null]
+  [
+    string,
+    () => WebAssembly.Memory | undefined,
+    ((m?: WebAssembly.Memory) => void) | null,
+    boolean?,
+  ]
 > = [
-  ["a resizable ArrayBuffer at its maxByteLength", () => undefined, null],
+  ["a growable SharedArrayBuffer at its maxByteLength", () => undefined, null, true],
+  ["a resizable ArrayBuffer at its maxByteLength", () => undefined, null, false],
   ["a WebAssembly.Memory at its maximum (made resizable)", () => wasm(128), null],
   [
     "a WebAssembly.Memory at its maximum (fixed-length buffers)",
@@ -99,7 +109,10 @@ const BACKINGS: Array<
   ],
   ["a resizable ArrayBuffer whose growth the engine refuses", () => undefined, () => {
     Object.defineProperty(heap.buffer, "resize", { value: refuse, configurable: true });
-  }],
+  }, false],
+  ["a growable SharedArrayBuffer whose growth the engine refuses", () => undefined, () => {
+    Object.defineProperty(heap.buffer, "grow", { value: refuse, configurable: true });
+  }, true],
   ["a WebAssembly.Memory whose growth the engine refuses", () => wasm(), (memory) => {
     Object.defineProperty(memory, "grow", { value: refuse, configurable: true });
   }],
@@ -141,10 +154,13 @@ function untilOutOfMemory(what: string, fn: () => unknown): void {
 }
 
 for (const checking of [false, true]) {
-  for (const [backing, memory, cripple] of BACKINGS) {
+  for (const [backing, memory, cripple, shared] of BACKINGS) {
     Deno.test(`${checking ? "checking mode" : "always-on checks"}: ${backing} ends in out of memory`, () => {
       const mem = memory();
-      const world = makeWorld(checking, 8 << 20, mem);
+      const world = makeWorld(checking, 8 << 20, mem, shared);
+      if (shared !== undefined) {
+        assert.equal(heap.buffer instanceof SharedArrayBuffer, shared, "the backing asked for");
+      }
       const slab = SlabContextCreate(TopMemoryContext, "big slab", 4 << 20, 3 << 20);
       const q = MemoryContextAlloc(world.ctx.aset, 30000); // a dedicated block to grow later
       cripple?.(mem);

@@ -86,8 +86,9 @@ export function makeWorld(
   checking: boolean,
   maxBytes = 1 << 30,
   memory?: WebAssembly.Memory,
+  shared?: boolean,
 ): World {
-  MemoryContextInit(memory === undefined ? { checking, maxBytes } : { checking, memory });
+  MemoryContextInit(memory === undefined ? { checking, maxBytes, shared } : { checking, memory });
   const ctx = {} as Record<Kind, MemoryContext>;
   const chunks: Filled[] = [];
   for (const kind of KINDS) {

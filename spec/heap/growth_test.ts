@@ -1,5 +1,5 @@
 /**
- * The heap's memory and its growth: resizable ArrayBuffer, WebAssembly memory
+ * The heap's memory and its growth: growable SharedArrayBuffer, resizable ArrayBuffer, WebAssembly memory
  * with and without `toResizableBuffer`, data below `base`, views after growth,
  * and growth failure turning into a 0 from malloc.
  */
@@ -19,7 +19,7 @@ function fixedLengthMemory(initial: number, maximum?: number): WebAssembly.Memor
 }
 
 Deno.test("an ArrayBuffer heap grows on demand and its views follow", () => {
-  const heap = new Heap({ initialBytes: 64 * KB });
+  const heap = new Heap({ initialBytes: 64 * KB, shared: false });
   strictEqual(heap.byteLength, 64 * KB);
   const u8 = heap.u8;
   const grown: number[] = [];
@@ -37,6 +37,36 @@ Deno.test("an ArrayBuffer heap grows on demand and its views follow", () => {
   strictEqual(heap.u8, u8, "length-tracking views are never replaced");
   strictEqual(heap.u8.length, heap.byteLength);
   strictEqual(heap.f64.length, heap.byteLength / 8);
+  ps.forEach((p, i) => ok(heap.u8[p] === i && heap.u8[p + 8 * KB - 1] === i));
+  ps.forEach((p) => heap.free(p));
+  heap.check();
+  strictEqual(heap.stats().freeBlocks, 1);
+});
+
+Deno.test("a SharedArrayBuffer heap (the default) grows on demand and re-makes its views", () => {
+  const heap = new Heap({ initialBytes: 64 * KB });
+  ok(heap.buffer instanceof SharedArrayBuffer);
+  strictEqual(heap.byteLength, 64 * KB);
+  const u8 = heap.u8;
+  const grown: number[] = [];
+  heap.onGrow((n) => grown.push(n));
+  const ps: number[] = [];
+  for (let i = 0; i < 40; i++) {
+    const p = heap.malloc(8 * KB);
+    ok(p > 0);
+    heap.u8.fill(i, p, p + 8 * KB);
+    ps.push(p);
+  }
+  ok(heap.byteLength >= 40 * 8 * KB);
+  ok(grown.length > 0);
+  strictEqual(grown[grown.length - 1], heap.byteLength);
+  ok(heap.u8 !== u8, "fixed-length views are re-made after growth");
+  strictEqual(u8.length, 64 * KB, "an old view keeps its window");
+  strictEqual(heap.u8.length, heap.byteLength);
+  strictEqual(heap.i32.length, heap.byteLength / 4);
+  strictEqual(heap.u32.length, heap.byteLength / 4);
+  strictEqual(heap.f64.length, heap.byteLength / 8);
+  strictEqual(heap.u8.buffer, u8.buffer, "the same memory, grown in place");
   ps.forEach((p, i) => ok(heap.u8[p] === i && heap.u8[p + 8 * KB - 1] === i));
   ps.forEach((p) => heap.free(p));
   heap.check();

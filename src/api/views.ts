@@ -31,10 +31,11 @@
  *
  * The growth rule — when does a view survive the heap growing?
  *
- * - Default backing (a resizable `ArrayBuffer`): always. A resizable buffer
- *   grows in place at its end, so a view with a fixed offset and length (all
- *   views made here are) keeps pointing at the same bytes. Keep views as
- *   long as the chunk lives.
+ * - Default backing (a growable `SharedArrayBuffer`, or a resizable
+ *   `ArrayBuffer` where there is none or with `shared: false`): always. Both
+ *   grow in place at their end, so a view with a fixed offset and length
+ *   (all views made here are) keeps pointing at the same bytes. Keep views
+ *   as long as the chunk lives.
  * - A `WebAssembly.Memory` with a `maximum`, where the engine has
  *   `memory.toResizableBuffer()` (Deno, Chromium): the heap turns the memory
  *   into a resizable buffer, so the same holds.

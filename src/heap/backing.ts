@@ -1,8 +1,17 @@
 /**
  * The one linear memory under a heap, and how it grows. Two kinds:
  *
- * - a resizable `ArrayBuffer` (the default): `resize()` grows it in place and
- *   views made without a length follow its size (length-tracking views);
+ * - a fresh buffer (the default): a growable `SharedArrayBuffer` where the
+ *   engine has one (Deno, Node, a cross-origin-isolated page), else a
+ *   resizable `ArrayBuffer`. Either grows in place at its end, so a view with
+ *   a fixed offset and length keeps its bytes. The shared one is preferred
+ *   for speed: V8 compiles element access to a fixed-length view over it
+ *   like any plain typed array, while every view over a resizable
+ *   `ArrayBuffer` (length-tracking or not) takes a slower path — measured
+ *   about 3–5x per load or store (`docs/performance.md`). The heap makes its
+ *   own views over the shared buffer with an explicit length and re-makes
+ *   them after each growth (`fixedViews`); over a resizable `ArrayBuffer`
+ *   it keeps length-tracking views;
  * - a caller's `WebAssembly.Memory`: grown with `memory.grow(pages)`. Where
  *   `memory.toResizableBuffer()` exists and accepts the memory (it needs a
  *   maximum), its buffer becomes resizable and views track it as above;
@@ -32,10 +41,34 @@ export interface BackingOptions {
   maxBytes: number | undefined;
   /** Use this memory instead of a fresh ArrayBuffer. */
   memory: WebAssembly.Memory | undefined;
+  /** For a fresh memory: a growable SharedArrayBuffer where possible (default true). */
+  shared?: boolean;
 }
 
 interface ResizableMemory {
   toResizableBuffer?: () => ArrayBuffer;
+}
+
+interface GrowableSharedArrayBufferConstructor {
+  new (length: number, options: { maxByteLength: number }): SharedArrayBuffer;
+}
+
+/**
+ * A growable `SharedArrayBuffer` of `length` bytes (at most `max`), or null
+ * where the engine has none (no `SharedArrayBuffer`, as on a page that is not
+ * cross-origin isolated, or one that cannot grow). Typed as the
+ * `ArrayBuffer` the heap's API names: it has the same byte-level behaviour.
+ */
+function growableShared(length: number, max: number): ArrayBuffer | null {
+  const SAB = (globalThis as { SharedArrayBuffer?: GrowableSharedArrayBufferConstructor })
+    .SharedArrayBuffer;
+  if (typeof SAB !== "function" || typeof SAB.prototype.grow !== "function") return null;
+  try {
+    const buffer = new SAB(length, { maxByteLength: max });
+    return buffer.growable === true ? buffer as unknown as ArrayBuffer : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Default upper bound for an ArrayBuffer-backed heap. */
@@ -59,6 +92,12 @@ export class Backing {
   buffer: ArrayBuffer;
   /** True when views made without a length follow growth by themselves. */
   readonly tracking: boolean;
+  /**
+   * True when the heap's own views must be made with an explicit length and
+   * re-made after growth: a growable `SharedArrayBuffer` (fast fixed-length
+   * views) or a WebAssembly memory whose buffer growth replaces.
+   */
+  readonly fixedViews: boolean;
   /** The memory never grows past this many bytes. */
   readonly maxBytes: number;
 
@@ -71,8 +110,10 @@ export class Backing {
       if (max < PAGE) throw new RangeError(`maxBytes ${o.maxBytes} is below one 64 KiB page`);
       wanted = Math.min(wanted, max);
       this.memory = null;
-      this.buffer = new ArrayBuffer(wanted, { maxByteLength: max });
+      const shared = o.shared === false ? null : growableShared(wanted, max);
+      this.buffer = shared ?? new ArrayBuffer(wanted, { maxByteLength: max });
       this.tracking = true;
+      this.fixedViews = shared !== null;
       this.maxBytes = max;
       return;
     }
@@ -92,6 +133,7 @@ export class Backing {
       }
     }
     this.tracking = tracking;
+    this.fixedViews = !tracking;
     this.buffer = buffer;
     this.maxBytes = Math.floor(Math.min(o.maxBytes ?? limit, limit) / PAGE) * PAGE;
     wanted = Math.min(wanted, this.maxBytes);
@@ -115,7 +157,8 @@ export class Backing {
     if (newLength > this.maxBytes || newLength % PAGE !== 0) return false;
     try {
       if (this.memory === null) {
-        this.buffer.resize(newLength);
+        if (this.fixedViews) (this.buffer as unknown as SharedArrayBuffer).grow(newLength);
+        else this.buffer.resize(newLength);
       } else {
         this.memory.grow((newLength - old) / PAGE);
         if (!this.tracking) this.buffer = this.memory.buffer as ArrayBuffer;

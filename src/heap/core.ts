@@ -68,11 +68,12 @@ export class HeapCore {
     this.backing = backing;
     this.guard = guard;
     this.start = start;
-    const buffer = backing.buffer;
-    this.u8 = new Uint8Array(buffer);
-    this.i32 = new Int32Array(buffer);
-    this.u32 = new Uint32Array(buffer);
-    this.f64 = new Float64Array(buffer);
+    this.u8 =
+      this.i32 =
+      this.u32 =
+      this.f64 =
+        undefined as never;
+    this.makeViews(backing.buffer);
     this.top = backing.byteLength - SENTINEL;
     this.u8.fill(0, guard, start);
     this.setHeader(this.top, SENTINEL, 0);
@@ -80,11 +81,34 @@ export class HeapCore {
     this.addFree(start, this.top - start);
   }
 
-  /** Re-reads the views, for when a WebAssembly memory was grown by someone else. */
+  /**
+   * Re-reads the views: after the heap grew its memory, or when a WebAssembly
+   * memory was grown by someone else. With `backing.fixedViews` the views
+   * have an explicit length, so they are re-made when the buffer or its
+   * length changed.
+   */
   refreshViews(): void {
     this.backing.refresh();
-    if (this.u8.buffer !== this.backing.buffer) {
-      const buffer = this.backing.buffer;
+    const buffer = this.backing.buffer;
+    if (
+      this.u8.buffer !== buffer || (this.backing.fixedViews && this.u8.length !== buffer.byteLength)
+    ) {
+      this.makeViews(buffer);
+    }
+  }
+
+  /**
+   * The four views over `buffer`: length-tracking over a resizable buffer,
+   * else spanning its current length (plain typed arrays for V8).
+   */
+  private makeViews(buffer: ArrayBuffer): void {
+    if (this.backing.fixedViews) {
+      const length = buffer.byteLength;
+      this.u8 = new Uint8Array(buffer, 0, length);
+      this.i32 = new Int32Array(buffer, 0, length >>> 2);
+      this.u32 = new Uint32Array(buffer, 0, length >>> 2);
+      this.f64 = new Float64Array(buffer, 0, length >>> 3);
+    } else {
       this.u8 = new Uint8Array(buffer);
       this.i32 = new Int32Array(buffer);
       this.u32 = new Uint32Array(buffer);

@@ -56,7 +56,7 @@ export class Heap extends HeapCore {
   #maxRequest: number;
   #listeners: GrowListener[] = [];
 
-  /** Creates a heap over a fresh resizable ArrayBuffer or over `options.memory`. */
+  /** Creates a heap over a fresh growable buffer (see `HeapOptions.shared`) or over `options.memory`. */
   constructor(options: HeapOptions = {}) {
     const base = options.base ?? 0;
     if (!Number.isSafeInteger(base) || base < 0) throw new RangeError(`bad base ${base}`);
@@ -71,6 +71,7 @@ export class Heap extends HeapCore {
       initialBytes: Math.max(initial, start + MIN_BLOCK + SENTINEL),
       maxBytes: options.maxBytes,
       memory: options.memory,
+      shared: options.shared,
     });
     if (backing.byteLength < start + MIN_BLOCK + SENTINEL) {
       throw new RangeError(`no room for a heap above base ${base} in ${backing.byteLength} bytes`);

@@ -23,6 +23,17 @@ export interface HeapOptions {
   initialBytes?: number;
   /** Upper bound on the memory (default 1 GiB; for a WebAssembly memory its maximum or 4 GiB - 64 KiB). */
   maxBytes?: number;
+  /**
+   * For a fresh memory (no `memory`): a growable `SharedArrayBuffer` when true
+   * (the default where the engine has one: V8 reads and writes the heap's
+   * views over it like plain typed arrays, several times faster than views
+   * over a resizable buffer); a resizable `ArrayBuffer` when false or where
+   * there is no growable `SharedArrayBuffer`. Both grow in place, so views
+   * with a fixed window survive growth either way; the heap's own `u8`/`i32`/
+   * `u32`/`f64` over a shared buffer are re-made on growth (read them from
+   * the heap after any call that may allocate).
+   */
+  shared?: boolean;
   /** Manage this WebAssembly memory instead of a fresh ArrayBuffer. */
   memory?: WebAssembly.Memory;
   /** First byte the heap may use (default 0, rounded up to 8); bytes below it are never touched. */

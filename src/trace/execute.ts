@@ -20,44 +20,58 @@ import { Op } from "./verbs.ts";
 
 function noop(): void {}
 
-/** Adds the contexts below `ctx` (and `ctx` itself when `self`) to `out`, iteratively. */
-function collectSubtree(ctx: MemoryContext, self: boolean, out: MemoryContext[]): void {
-  out.length = 0;
-  if (self) out.push(ctx);
+/**
+ * The contexts a delete of `ctx` may kill — those below it, and `ctx` itself
+ * when `self` — with the table slot each was created in (from `slotOf`, by
+ * registry id read before the delete; -1 when the trace did not make it),
+ * written into `dying` and `slots` from index 0 in one iterative walk.
+ * Returns how many. The arrays are reused from delete to delete (a count,
+ * no `length = 0`).
+ */
+function collectDying(
+  ctx: MemoryContext,
+  self: boolean,
+  slotOf: number[],
+  dying: (MemoryContext | null)[],
+  slots: number[],
+): number {
+  let k = 0;
+  if (self) {
+    const s = slotOf[ctx.id];
+    dying[k] = ctx;
+    slots[k++] = s === undefined ? -1 : s;
+  }
   let node = ctx.firstchild;
   while (node !== null) {
-    out.push(node);
+    const s = slotOf[node.id];
+    dying[k] = node;
+    slots[k++] = s === undefined ? -1 : s;
     if (node.firstchild !== null) node = node.firstchild;
     else {
       while (node !== null && node !== ctx && node.nextchild === null) node = node.parent;
       node = node === null || node === ctx ? null : node.nextchild;
     }
   }
+  return k;
 }
 
 /**
- * Clears the table slots of the contexts in `dying` that are now dead (`id` 0).
- * `slotOf` maps a context's registry id, read before the delete, to the table
- * slot the trace created it in (`dyingSlots` holds those slots, one per entry):
- * integer indexing only, no lookup by name on the replay's hot path.
+ * Clears the table slots of the first `count` contexts of `dying` that are
+ * now dead (`id` 0), and drops `dying`'s references: integer indexing only,
+ * no lookup by name on the replay's hot path.
  */
-function releaseDead(dying: MemoryContext[], dyingSlots: number[], ctxs: MemoryContext[]): void {
-  for (let k = 0; k < dying.length; k++) {
-    const ctx = dying[k];
+function releaseDead(
+  dying: (MemoryContext | null)[],
+  slots: number[],
+  count: number,
+  ctxs: MemoryContext[],
+): void {
+  for (let k = 0; k < count; k++) {
+    const ctx = dying[k] as MemoryContext;
+    dying[k] = null;
     if (ctx.id !== 0) continue;
-    const slot = dyingSlots[k];
+    const slot = slots[k];
     if (slot >= 0 && ctxs[slot] === ctx) ctxs[slot] = undefined as unknown as MemoryContext;
-  }
-  dying.length = 0;
-  dyingSlots.length = 0;
-}
-
-/** The table slot of each `dying` context, from its registry id (-1 when the trace did not make it). */
-function slotsOf(dying: MemoryContext[], slotOf: number[], out: number[]): void {
-  out.length = 0;
-  for (let k = 0; k < dying.length; k++) {
-    const s = slotOf[dying[k].id];
-    out.push(s === undefined ? -1 : s);
   }
 }
 
@@ -135,7 +149,7 @@ export function execute(
   const names = c.contextNames;
   const onReset = st.onReset;
   const release = st.release;
-  const dying: MemoryContext[] = [];
+  const dying: (MemoryContext | null)[] = [];
   const dyingSlots: number[] = [];
   const slotOf = st.slotOf; // registry id -> table slot, set at each create
   const sizes = [0, 0, 0];
@@ -172,10 +186,9 @@ export function execute(
             del(ctx);
             break;
           }
-          collectSubtree(ctx, true, dying);
-          slotsOf(dying, slotOf, dyingSlots);
+          const count = collectDying(ctx, true, slotOf, dying, dyingSlots);
           del(ctx);
-          releaseDead(dying, dyingSlots, ctxs);
+          releaseDead(dying, dyingSlots, count, ctxs);
           break;
         }
         case Op.ALLOCEXT: {
@@ -221,12 +234,9 @@ export function execute(
           break;
         case Op.DELETECHILDREN: {
           const ctx = ctxs[b[i]];
-          if (release) {
-            collectSubtree(ctx, false, dying);
-            slotsOf(dying, slotOf, dyingSlots);
-          }
+          const count = release ? collectDying(ctx, false, slotOf, dying, dyingSlots) : 0;
           mc.MemoryContextDeleteChildren(ctx);
-          if (release) releaseDead(dying, dyingSlots, ctxs);
+          releaseDead(dying, dyingSlots, count, ctxs);
           break;
         }
         case Op.SETPARENT:
