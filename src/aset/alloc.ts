@@ -26,7 +26,7 @@ import {
   MemoryContextAllocationFailure,
   MemoryContextCheckSize,
 } from "../mcxt/context.ts";
-import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
+import { elogDataCorrupted, ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
 import {
   chunkGetBlock,
   chunkGetValue,
@@ -35,7 +35,7 @@ import {
   chunkSetHeaderExternal,
   MCTX_ASET_ID,
 } from "../memorychunk.ts";
-import { checking, CheckingWipe, ERRCODE_DATA_CORRUPTED } from "../checking/mod.ts";
+import { checking, CheckingWipe } from "../checking/mod.ts";
 import {
   ALLOC_BLOCKHDRSZ,
   ALLOC_CHUNKHDRSZ,
@@ -88,8 +88,7 @@ export function AllocSetAlloc(ctx: MemoryContext, size: number, flags: number): 
 }
 
 function AllocSetFreelistDamaged(set: AllocSetContext, fidx: number, chunk: number): never {
-  throw new PgError(
-    ERRCODE_DATA_CORRUPTED,
+  elogDataCorrupted(
     `problem in AllocSetContext "${set.name}": freelist ${fidx} links to ${chunk >>> 0}, ` +
       `which is not a free chunk of that list`,
   );

@@ -73,9 +73,6 @@ export const SENTINEL_BYTE = 0x7e;
 /** The byte freed and reset memory is wiped with (CLOBBER_FREED_MEMORY's). */
 export const WIPE_BYTE = 0x7f;
 
-/** SQLSTATE XX001 (`data_corrupted`): memory that palloc relies on was overwritten. */
-export { ERRCODE_DATA_CORRUPTED } from "../elog.ts";
-
 /**
  * True while the current heap runs in checking mode (see the file header).
  *

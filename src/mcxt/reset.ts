@@ -11,8 +11,8 @@
  * current context, which would leave `palloc` pointing at freed memory.
  */
 import { heap, type MemoryContext, type MemoryContextCallback } from "./context.ts";
-import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
-import { checking, ERRCODE_DATA_CORRUPTED } from "../checking/mod.ts";
+import { elogDataCorrupted, ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
+import { checking } from "../checking/mod.ts";
 
 import { CheckingBeforeRelease, CheckingReleaseContext } from "../checking/tree.ts";
 import { CurrentMemoryContext, TopMemoryContext } from "./current.ts";
@@ -181,8 +181,7 @@ let releaseContext: MemoryContext | null = null;
 /** `heap.checkFree` on one block a release would give back, within the walk's budget. */
 function checkReleasedBlock(block: number): void {
   if (--releaseBudget < 0) {
-    throw new PgError(
-      ERRCODE_DATA_CORRUPTED,
+    elogDataCorrupted(
       `block list of memory context "${releaseContext?.name}" is damaged: it has more blocks ` +
         `than the heap`,
     );
