@@ -35,7 +35,9 @@
  *   `ArrayBuffer` where there is none or with `shared: false`): always. Both
  *   grow in place at their end, so a view with a fixed offset and length
  *   (all views made here are) keeps pointing at the same bytes. Keep views
- *   as long as the chunk lives.
+ *   as long as the chunk lives. Over the shared buffer a view is a view of
+ *   shared memory: APIs that refuse those (`new Blob([v])`,
+ *   `new Response(v)`) want a copy, `v.slice()`.
  * - A `WebAssembly.Memory` with a `maximum`, where the engine has
  *   `memory.toResizableBuffer()` (Deno, Chromium): the heap turns the memory
  *   into a resizable buffer, so the same holds.
