@@ -81,9 +81,27 @@ export function MemoryContextAllocZero(ctx: MemoryContext, size: number | bigint
   const n = requestSize(size);
   ctx.isReset = false;
   const p = ctx.methods.alloc(ctx, n, 0);
-  heap.u8.fill(0, p, p + n);
+  MemSetAlignedZero(p, n);
   if (checking) CheckingNoteAlloc(p, n, ctx.methods);
   return p;
+}
+
+/**
+ * `MemSetAligned(p, 0, n)` for a chunk pointer (8-aligned): zeroes exactly
+ * `[p, p + n)`. Like PostgreSQL's macro, small sizes take a loop of word
+ * stores — in V8 the `fill` builtin's call costs more than the stores up to
+ * a few hundred bytes — and large ones the memset (`fill`).
+ */
+function MemSetAlignedZero(p: number, n: number): void {
+  if (n > 256) {
+    heap.u8.fill(0, p, p + n);
+    return;
+  }
+  const m = heap.i32;
+  const end = (p >>> 2) + (n >>> 2);
+  for (let w = p >>> 2; w < end; w++) m[w] = 0;
+  const u8 = heap.u8;
+  for (let b = p + (n & ~3); b < p + n; b++) u8[b] = 0;
 }
 
 /**
@@ -121,7 +139,7 @@ export function MemoryContextAllocExtended(
   ctx.isReset = false;
   const p = ctx.methods.alloc(ctx, n, flags);
   if (p === 0) return 0;
-  if ((flags & MCXT_ALLOC_ZERO) !== 0) heap.u8.fill(0, p, p + n);
+  if ((flags & MCXT_ALLOC_ZERO) !== 0) MemSetAlignedZero(p, n);
   if (checking) CheckingNoteAlloc(p, n, ctx.methods);
   return p;
 }
