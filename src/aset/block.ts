@@ -104,25 +104,36 @@ export const B_ENDPTR = 8;
  */
 export class AllocSetContext extends MemoryContext {
   /** Newest block (the one chunks are carved from). */
-  blocks = 0;
+  declare blocks: number;
   /** Int32 index of freelist 0's head in the heap (`header / 4 + 22`); list k is at +2k. */
-  fl = 0;
+  declare fl: number;
   /** First block size. */
-  initBlockSize = 0;
+  declare initBlockSize: number;
   /** Largest block size. */
-  maxBlockSize = 0;
+  declare maxBlockSize: number;
   /** Size of the next block to obtain. */
-  nextBlockSize = 0;
+  declare nextBlockSize: number;
   /** Requests above this get a dedicated block. */
-  allocChunkLimit = 0;
+  declare allocChunkLimit: number;
   /** Which context freelist this context may go to on delete, or -1. */
-  freeListIndex: number = -1;
+  declare freeListIndex: number;
   /** The keeper block (right after the context header). */
-  keeper = 0;
+  declare keeper: number;
 
-  constructor() {
+  /** Never called: `newAllocSetContext()` makes the object (see `MemoryContext`'s constructor). */
+  private constructor() {
     super(MCTX_ASET_ID, "AllocSetContext");
   }
+
+  /** True for a context of this type (the objects of every type share `MemoryContext.prototype`). */
+  static override [Symbol.hasInstance](value: unknown): value is AllocSetContext {
+    return value instanceof MemoryContext && value.methodId === MCTX_ASET_ID;
+  }
+}
+
+/** A new AllocSetContext object, its fields at their initial values (for the create functions). */
+export function newAllocSetContext(): AllocSetContext {
+  return new MemoryContext(MCTX_ASET_ID, "AllocSetContext") as AllocSetContext;
 }
 
 /**

@@ -74,7 +74,7 @@ import {
   ALLOC_CHUNKHDRSZ,
   ALLOCSET_NUM_FREELISTS,
   AllocSetBlockFree,
-  AllocSetContext,
+  type AllocSetContext,
   ASET_CONTEXT_SIZE,
   B_ENDPTR,
   B_FREEPTR,
@@ -82,6 +82,7 @@ import {
   B_OWNER,
   B_PREV,
   MAX_FREE_CONTEXTS,
+  newAllocSetContext,
 } from "./block.ts";
 
 export {
@@ -208,7 +209,7 @@ export function AllocSetContextCreate(
   );
   const header = ContextMallocHeader(firstBlockSize, name, parent);
 
-  const set = new AllocSetContext();
+  const set = newAllocSetContext();
   const keeper = header + ASET_CONTEXT_SIZE;
   const m = heap.i32;
   const k = keeper >>> 2;
@@ -250,7 +251,7 @@ function AllocSetRecycle(
   name: string,
   maxBlockSize: number,
 ): AllocSetContext {
-  const set = new AllocSetContext();
+  const set = newAllocSetContext();
   set.keeper = old.keeper;
   set.blocks = old.blocks;
   set.fl = old.fl;

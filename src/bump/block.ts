@@ -89,29 +89,40 @@ export function BumpBlockFree(set: MemoryContext, block: number): void {
  */
 export class BumpContext extends MemoryContext {
   /** Heap offset of the keeper block (header + 112). */
-  keeper = 0;
+  declare keeper: number;
   /**
    * The current block, the head of the block list (`dlist_head_node(&blocks)`),
    * kept here too so the allocation fast path reads it without a heap load.
    */
-  block = 0;
+  declare block: number;
   /** First size of a non-keeper block. */
-  initBlockSize = 0;
+  declare initBlockSize: number;
   /** Largest size a normal block grows to. */
-  maxBlockSize = 0;
+  declare maxBlockSize: number;
   /** Size of the next normal block. */
-  nextBlockSize = 0;
+  declare nextBlockSize: number;
   /** `allocChunkLimit`: larger chunks get a dedicated block. */
-  allocChunkLimit = 0;
+  declare allocChunkLimit: number;
   /** Largest request size served from normal blocks: `allocChunkLimit` rounded down to 8. */
-  largeThreshold = 0;
+  declare largeThreshold: number;
   /**
    * Aligned chunks carved out of this context's chunks (they do carry a
    * redirect header, so `bumpOwnerOf` leaves them to the aligned-chunk code).
    */
-  alignedChunks: Set<number> | null = null;
+  declare alignedChunks: Set<number> | null;
 
-  constructor() {
+  /** Never called: `newBumpContext()` makes the object (see `MemoryContext`'s constructor). */
+  private constructor() {
     super(MCTX_BUMP_ID, "BumpContext");
   }
+
+  /** True for a context of this type (the objects of every type share `MemoryContext.prototype`). */
+  static override [Symbol.hasInstance](value: unknown): value is BumpContext {
+    return value instanceof MemoryContext && value.methodId === MCTX_BUMP_ID;
+  }
+}
+
+/** A new BumpContext object, its fields at their initial values (for the create functions). */
+export function newBumpContext(): BumpContext {
+  return new MemoryContext(MCTX_BUMP_ID, "BumpContext") as BumpContext;
 }

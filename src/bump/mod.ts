@@ -65,7 +65,8 @@ import {
   BumpBlockFree,
   BumpBlockInit,
   BumpBlockIsEmpty,
-  BumpContext,
+  type BumpContext,
+  newBumpContext,
   W_FREEPTR,
   W_NEXT,
 } from "./block.ts";
@@ -123,7 +124,7 @@ export function BumpContextCreate(
   );
   const header = ContextMallocHeader(allocSize, name, parent);
 
-  const set = new BumpContext();
+  const set = newBumpContext();
   registerContext(set, header);
   const u = heap.u32;
   const h = header >>> 2;

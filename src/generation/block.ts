@@ -215,23 +215,34 @@ function GenerationChunkRefused(
  */
 export class GenerationContext extends MemoryContext {
   /** Size of the first non-keeper block. */
-  initBlockSize = 0;
+  declare initBlockSize: number;
   /** Largest size block growth reaches. */
-  maxBlockSize = 0;
+  declare maxBlockSize: number;
   /** Size of the next non-dedicated block to allocate. */
-  nextBlockSize = 0;
+  declare nextBlockSize: number;
   /** Chunks bigger than this get a dedicated block. */
-  allocChunkLimit = 0;
+  declare allocChunkLimit: number;
   /** Heap offset of the current block (never 0 once created). */
-  block = 0;
+  declare block: number;
   /** Heap offset of the recycled empty block, or 0. */
-  freeblock = 0;
+  declare freeblock: number;
   /** Heap offset of the keeper block (header + 128). */
-  keeper = 0;
+  declare keeper: number;
 
-  constructor() {
+  /** Never called: `newGenerationContext()` makes the object (see `MemoryContext`'s constructor). */
+  private constructor() {
     super(MCTX_GENERATION_ID, "GenerationContext");
   }
+
+  /** True for a context of this type (the objects of every type share `MemoryContext.prototype`). */
+  static override [Symbol.hasInstance](value: unknown): value is GenerationContext {
+    return value instanceof MemoryContext && value.methodId === MCTX_GENERATION_ID;
+  }
+}
+
+/** A new GenerationContext object, its fields at their initial values (for the create functions). */
+export function newGenerationContext(): GenerationContext {
+  return new MemoryContext(MCTX_GENERATION_ID, "GenerationContext") as GenerationContext;
 }
 
 /** `GenerationBlockFree`: unlinks a (non-keeper, non-free) block and gives it back. */

@@ -72,7 +72,8 @@ import {
   GenerationBlockInit,
   GenerationBlockMarkEmpty,
   GenerationCheckParameters,
-  GenerationContext,
+  type GenerationContext,
+  newGenerationContext,
 } from "./block.ts";
 import {
   GenerationCheck,
@@ -128,7 +129,7 @@ export function GenerationContextCreate(
   );
   const header = ContextMallocHeader(allocSize, name, parent);
 
-  const set = new GenerationContext();
+  const set = newGenerationContext();
   registerContext(set, header);
   const head = header + GENERATION_BLOCKS_HEAD;
   dlist_init(head);

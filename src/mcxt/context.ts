@@ -177,7 +177,8 @@ export interface ContextMethods {
 }
 
 /**
- * One node of the context tree. Each type extends it with its own state.
+ * One node of the context tree. Every context is one of these objects (one
+ * hidden class for all types); a type's class names the fields it uses.
  *
  * @example
  * ```ts
@@ -219,13 +220,70 @@ export class MemoryContext {
   /** The heap the context lives in (set when it is registered). */
   home: MemoryHeap = undefined as unknown as MemoryHeap;
 
-  /** Made by a type's create function only; `methodId` picks the method table. */
-  /** Called by a type's subclass with its method id and node tag; MemoryContextCreate links it. */
+  /**
+   * Made by a type's create function only (`methodId` picks the method table,
+   * `typeName` is the node tag); MemoryContextCreate links it. Every context,
+   * whatever its type, is a `MemoryContext` object with the fields of all
+   * types initialised here in one fixed order (`ContextTypeFields`), so V8
+   * gives the four types one hidden class and mcxt's loads of `id`, `home`,
+   * `methods` and stores to `isReset` stay monomorphic. A type's class
+   * (`AllocSetContext`, …) only declares the fields it uses and answers
+   * `instanceof` by method id.
+   */
   constructor(methodId: number, typeName: string) {
     this.methodId = methodId;
     this.methods = mcxtMethods[methodId];
     this.typeName = typeName;
+    const t = this as unknown as ContextTypeFields;
+    t.blocks = 0;
+    t.fl = 0;
+    t.keeper = 0;
+    t.block = 0;
+    t.freeblock = 0;
+    t.initBlockSize = 0;
+    t.maxBlockSize = 0;
+    t.nextBlockSize = 0;
+    t.allocChunkLimit = 0;
+    t.freeListIndex = -1;
+    t.largeThreshold = 0;
+    t.alignedChunks = null;
+    t.chunkSize = 0;
+    t.fullChunkSize = 0;
+    t.blockSize = 0;
+    t.chunksPerBlock = 0;
+    t.curBlocklistIndex = 0;
+    t.blocklistShift = 0;
+    t.emptyBlockCount = 0;
   }
+}
+
+/**
+ * The type-specific fields of every context type, in the one order the
+ * `MemoryContext` constructor initialises them (AllocSet's, Generation's and
+ * Bump's block bookkeeping, then Bump's, then Slab's). Each type's class
+ * declares, with its own documentation, the ones it uses; the others stay at
+ * their initial value.
+ */
+interface ContextTypeFields {
+  blocks: number;
+  fl: number;
+  keeper: number;
+  block: number;
+  freeblock: number;
+  initBlockSize: number;
+  maxBlockSize: number;
+  nextBlockSize: number;
+  allocChunkLimit: number;
+  freeListIndex: number;
+  largeThreshold: number;
+  alignedChunks: Set<number> | null;
+  chunkSize: number;
+  fullChunkSize: number;
+  blockSize: number;
+  chunksPerBlock: number;
+  curBlocklistIndex: number;
+  blocklistShift: number;
+  emptyBlockCount: number;
 }
 
 function unknownMethod(): never {

@@ -157,21 +157,32 @@ export function SlabListRelease(head: number, blockSize: number): number {
  */
 export class SlabContext extends MemoryContext {
   /** The one accepted request size (at least 8). */
-  chunkSize = 0;
+  declare chunkSize: number;
   /** Bytes per chunk: header plus MAXALIGN(chunkSize). */
-  fullChunkSize = 0;
+  declare fullChunkSize: number;
   /** Bytes per block, header included. */
-  blockSize = 0;
+  declare blockSize: number;
   /** Chunks that fit in one block. */
-  chunksPerBlock = 0;
+  declare chunksPerBlock: number;
   /** The blocklist holding the fullest blocks with room; 0 when none has room. */
-  curBlocklistIndex = 0;
+  declare curBlocklistIndex: number;
   /** Right shift turning a free-chunk count into a blocklist index. */
-  blocklistShift = 0;
+  declare blocklistShift: number;
   /** Number of blocks on the empty-block cache (`dclist_count(&emptyblocks)`). */
-  emptyBlockCount = 0;
+  declare emptyBlockCount: number;
 
-  constructor() {
+  /** Never called: `newSlabContext()` makes the object (see `MemoryContext`'s constructor). */
+  private constructor() {
     super(MCTX_SLAB_ID, "SlabContext");
   }
+
+  /** True for a context of this type (the objects of every type share `MemoryContext.prototype`). */
+  static override [Symbol.hasInstance](value: unknown): value is SlabContext {
+    return value instanceof MemoryContext && value.methodId === MCTX_SLAB_ID;
+  }
+}
+
+/** A new SlabContext object, its fields at their initial values (for the create functions). */
+export function newSlabContext(): SlabContext {
+  return new MemoryContext(MCTX_SLAB_ID, "SlabContext") as SlabContext;
 }

@@ -66,13 +66,14 @@ import {
   SlabRealloc,
 } from "./alloc.ts";
 import {
+  newSlabContext,
   SLAB_BLOCKHDRSZ,
   SLAB_BLOCKLIST_COUNT,
   SLAB_CHUNKHDRSZ,
   SLAB_CONTEXT_SIZE,
   SLAB_EMPTYBLOCKS_HEAD,
   SlabBlocklistHead,
-  SlabContext,
+  type SlabContext,
   SlabListRelease,
 } from "./block.ts";
 import { SlabCheck, SlabChunkAreas, SlabReleasedBlocks, SlabStats } from "./inspect.ts";
@@ -141,7 +142,7 @@ export function SlabContextCreate(
 
   const header = ContextMallocHeader(SLAB_CONTEXT_SIZE, name, parent);
 
-  const slab = new SlabContext();
+  const slab = newSlabContext();
   registerContext(slab, header);
   slab.chunkSize = chunkSize;
   slab.fullChunkSize = fullChunkSize;
