@@ -127,7 +127,7 @@ export function SlabAlloc(context: MemoryContext, size: number, flags: number): 
 function SlabChunkOwner(chunk: number): SlabContext {
   // The header's block offset is an int32 below 2^30: the offset into the block's chunk area
   // is computed from it alone, so the grid test is an int32 `%` (from the chunk address,
-  // a double from the replay's Float64Array, it was a float modulo).
+  // a double whenever the caller's pointer is one, it was a float modulo).
   const distance = (heap.i32[(chunk >>> 2) + 1] >>> 2) & 0x3ffffffe;
   const block = chunk - distance;
   // A bogus block reads as undefined (outside the heap) or as a header no live context has.
