@@ -125,10 +125,14 @@ export function SlabAlloc(context: MemoryContext, size: number, flags: number): 
  * must sit on that block's grid of chunks, below the never-used ones.
  */
 function SlabChunkOwner(chunk: number): SlabContext {
-  const block = chunkGetBlock(heap.i32, chunk);
+  // The header's block offset is an int32 below 2^30: the offset into the block's chunk area
+  // is computed from it alone, so the grid test is an int32 `%` (from the chunk address,
+  // a double whenever the caller's pointer is one, it was a float modulo).
+  const distance = (heap.i32[(chunk >>> 2) + 1] >>> 2) & 0x3ffffffe;
+  const block = chunk - distance;
   // A bogus block reads as undefined (outside the heap) or as a header no live context has.
   const owner = contextAtHeaderOrNull(heap.u32[(block >>> 2) + B_SLAB]) as SlabContext | undefined;
-  const offset = chunk - block - SLAB_BLOCKHDRSZ;
+  const offset = distance - SLAB_BLOCKHDRSZ;
   if (
     owner === undefined || owner.methodId !== MCTX_SLAB_ID || offset < 0 ||
     offset % owner.fullChunkSize !== 0 || chunk >= heap.u32[(block >>> 2) + B_UNUSED]
