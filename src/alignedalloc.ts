@@ -57,7 +57,7 @@ import {
   MCTX_ALIGNED_REDIRECT_ID,
   MEMORYCHUNK_SIZE,
 } from "./memorychunk.ts";
-import { checking, CheckingNoteAlloc } from "./checking/mod.ts";
+import { checking, CheckingNoteAlloc, WIPE_BYTE } from "./checking/mod.ts";
 import { CurrentMemoryContext } from "./mcxt/current.ts";
 import {
   GetMemoryChunkContext,
@@ -219,8 +219,33 @@ function AlignedAllocInsideUnaligned(pointer: number, unaligned: number): boolea
 
 /** `AlignedAllocFree`: frees the unaligned chunk behind `pointer`. */
 export function AlignedAllocFree(pointer: number): void {
-  pfree(AlignedAllocUnaligned(pointer));
+  const unaligned = AlignedAllocUnaligned(pointer);
+  if (checking) {
+    pfree(unaligned); // checking mode wipes the whole freed chunk, the redirect with it
+    return;
+  }
+  // The redirect header lies in the freed chunk's data, which nothing else wipes outside
+  // checking mode: once that spot is in use again, a stale aligned pointer would find a live
+  // chunk through it. Wipe it as checking mode would (so it is refused with checking mode's
+  // message), before the free (which may hand the block to the heap, whose free-list links may
+  // lie there), and put it back if the free refuses: a refusal changes nothing.
+  const at = (pointer - MEMORYCHUNK_SIZE) >>> 2;
+  const m = heap.i32;
+  const w0 = m[at];
+  const w1 = m[at + 1];
+  m[at] = WIPE_WORD;
+  m[at + 1] = WIPE_WORD;
+  try {
+    pfree(unaligned);
+  } catch (err) {
+    heap.i32[at] = w0;
+    heap.i32[at + 1] = w1;
+    throw err;
+  }
 }
+
+/** Four WIPE_BYTEs as one int32 store. */
+const WIPE_WORD = WIPE_BYTE * 0x01010101;
 
 /**
  * `AlignedAllocRealloc`: a new aligned chunk of `size` bytes with the same
