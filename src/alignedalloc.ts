@@ -262,7 +262,7 @@ export function AlignedAllocRealloc(pointer: number, size: number, flags: number
   const newptr = MemoryContextAllocAligned(ctx, size, alignto, flags);
   if (newptr === 0) return MemoryContextAllocationFailure(ctx, size, flags);
   heap.u8.copyWithin(newptr, pointer, pointer + Math.min(size, oldSize));
-  pfree(unaligned);
+  AlignedAllocFree(pointer); // as pfree would, the stale redirect wiped with it
   return newptr;
 }
 

@@ -19,6 +19,7 @@ import {
   MemoryContextResetOnly,
   pfree,
   PgError,
+  repalloc,
   TopMemoryContext,
 } from "@palloc/palloc";
 
@@ -55,4 +56,15 @@ Deno.test("freeing an aligned chunk of a Bump context refuses and leaves its byt
   const before = heap.u8.slice(p - 16, p + 100);
   assert.throws(() => pfree(p), /not supported by the bump memory allocator/);
   assert.deepEqual(heap.u8.slice(p - 16, p + 100), before);
+});
+
+Deno.test("after repalloc moves an aligned chunk, the old pointer is refused once its spot is reused", () => {
+  MemoryContextInit({ checking: false });
+  const t1 = MemoryContextAllocAligned(TopMemoryContext, 1613, 256, 0);
+  const moved = repalloc(t1, 4000);
+  assert.notEqual(moved, t1);
+  MemoryContextResetOnly(TopMemoryContext);
+  const t4 = MemoryContextAllocExtended(TopMemoryContext, 175, MCXT_ALLOC_NO_OOM | MCXT_ALLOC_ZERO);
+  assert.ok(t4 < t1 && t1 < t4 + 256, "the stale pointer lies in the new chunk's slack");
+  assert.throws(() => GetMemoryChunkContext(t1), /invalid pointer/);
 });
