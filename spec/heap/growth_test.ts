@@ -18,10 +18,8 @@ function fixedLengthMemory(initial: number, maximum?: number): WebAssembly.Memor
   return memory;
 }
 
-Deno.test("an ArrayBuffer heap grows on demand and its views follow", () => {
-  const heap = new Heap({ initialBytes: 64 * KB, shared: false });
-  strictEqual(heap.byteLength, 64 * KB);
-  const u8 = heap.u8;
+/** Fills 40 blocks of 8 KiB (the heap must grow); checks the growth events; returns the blocks. */
+function fillUntilGrown(heap: Heap): number[] {
   const grown: number[] = [];
   heap.onGrow((n) => grown.push(n));
   const ps: number[] = [];
@@ -34,13 +32,26 @@ Deno.test("an ArrayBuffer heap grows on demand and its views follow", () => {
   ok(heap.byteLength >= 40 * 8 * KB);
   ok(grown.length > 0);
   strictEqual(grown[grown.length - 1], heap.byteLength);
-  strictEqual(heap.u8, u8, "length-tracking views are never replaced");
-  strictEqual(heap.u8.length, heap.byteLength);
-  strictEqual(heap.f64.length, heap.byteLength / 8);
+  return ps;
+}
+
+/** Checks every block kept its bytes, frees them all, and checks the heap is one free block. */
+function releaseAll(heap: Heap, ps: number[]): void {
   ps.forEach((p, i) => ok(heap.u8[p] === i && heap.u8[p + 8 * KB - 1] === i));
   ps.forEach((p) => heap.free(p));
   heap.check();
   strictEqual(heap.stats().freeBlocks, 1);
+}
+
+Deno.test("an ArrayBuffer heap grows on demand and its views follow", () => {
+  const heap = new Heap({ initialBytes: 64 * KB, shared: false });
+  strictEqual(heap.byteLength, 64 * KB);
+  const u8 = heap.u8;
+  const ps = fillUntilGrown(heap);
+  strictEqual(heap.u8, u8, "length-tracking views are never replaced");
+  strictEqual(heap.u8.length, heap.byteLength);
+  strictEqual(heap.f64.length, heap.byteLength / 8);
+  releaseAll(heap, ps);
 });
 
 Deno.test("a SharedArrayBuffer heap (the default) grows on demand and re-makes its views", () => {
@@ -48,18 +59,7 @@ Deno.test("a SharedArrayBuffer heap (the default) grows on demand and re-makes i
   ok(heap.buffer instanceof SharedArrayBuffer);
   strictEqual(heap.byteLength, 64 * KB);
   const u8 = heap.u8;
-  const grown: number[] = [];
-  heap.onGrow((n) => grown.push(n));
-  const ps: number[] = [];
-  for (let i = 0; i < 40; i++) {
-    const p = heap.malloc(8 * KB);
-    ok(p > 0);
-    heap.u8.fill(i, p, p + 8 * KB);
-    ps.push(p);
-  }
-  ok(heap.byteLength >= 40 * 8 * KB);
-  ok(grown.length > 0);
-  strictEqual(grown[grown.length - 1], heap.byteLength);
+  const ps = fillUntilGrown(heap);
   ok(heap.u8 !== u8, "fixed-length views are re-made after growth");
   strictEqual(u8.length, 64 * KB, "an old view keeps its window");
   strictEqual(heap.u8.length, heap.byteLength);
@@ -67,10 +67,7 @@ Deno.test("a SharedArrayBuffer heap (the default) grows on demand and re-makes i
   strictEqual(heap.u32.length, heap.byteLength / 4);
   strictEqual(heap.f64.length, heap.byteLength / 8);
   strictEqual(heap.u8.buffer, u8.buffer, "the same memory, grown in place");
-  ps.forEach((p, i) => ok(heap.u8[p] === i && heap.u8[p + 8 * KB - 1] === i));
-  ps.forEach((p) => heap.free(p));
-  heap.check();
-  strictEqual(heap.stats().freeBlocks, 1);
+  releaseAll(heap, ps);
 });
 
 Deno.test("growth is geometric but bounded, so a heap of 8 KB blocks stays dense", () => {
