@@ -21,12 +21,25 @@
  * context under a limited one (`MemoryContextSetParent`) is not refused.
  * Limits live in a map beside the tree, not in the context objects: a
  * deleted context's entry is dropped, and a limit dies with its context.
+ * Each heap has its own map (a `HeapLocal`, saved and restored with the
+ * heap), so a limit set in one heap never makes another heap's block
+ * requests walk their ancestors, and the map never keeps a heap alive that
+ * its program has let go of.
  */
-import { heap, type MemoryContext } from "./context.ts";
+import { heap, type MemoryContext, registerHeapLocal } from "./context.ts";
 import { ERRCODE_INVALID_PARAMETER_VALUE, PgError } from "../elog.ts";
 import { assertLive } from "./guard.ts";
 
-const limits = new Map<MemoryContext, number>();
+let limits = new Map<MemoryContext, number>();
+registerHeapLocal({
+  fresh() {
+    limits = new Map();
+  },
+  save: () => limits,
+  load(state) {
+    limits = state as Map<MemoryContext, number>;
+  },
+});
 
 /**
  * Caps `ctx`'s subtree at `bytes` of `mem_allocated` (null lifts the cap).
