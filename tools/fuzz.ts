@@ -21,7 +21,9 @@
  *
  * It ends with the figures of both parts (commands executed and their
  * outcomes; calls made, invalid calls tried, errors raised, calls compared,
- * vectors replayed, corruptions found, which must be 0) and exits 1 when anything failed. Counterexamples
+ * vectors replayed, corruptions found, which must be 0) and the process's
+ * resident memory (printed with every progress line too: it stays flat unless
+ * something keeps old heaps alive), and exits 1 when anything failed. Counterexamples
  * go to DIR (default `test-output/`).
  */
 import { PROPERTIES, type PropertyConfig, runProperty } from "../spec/properties/properties.ts";
@@ -92,6 +94,11 @@ function parseArgs(args: string[]): Options {
   return o;
 }
 
+/** The process's resident memory in MiB: flat over a long run, or something is kept alive. */
+function rssMiB(): number {
+  return Math.round(Deno.memoryUsage().rss / 2 ** 20);
+}
+
 function randomSeed(): number {
   return crypto.getRandomValues(new Int32Array(1))[0];
 }
@@ -119,7 +126,8 @@ function fuzzProperties(o: Options, minutes: number): string[] {
         lastReport = performance.now();
         const min = ((lastReport - start) / 60_000).toFixed(1);
         console.log(
-          `  ${min} min: ${rounds} rounds, ${counters.commands} commands, ${failures.length} failures`,
+          `  ${min} min: ${rounds} rounds, ${counters.commands} commands, ` +
+            `${failures.length} failures, rss ${rssMiB()} MiB`,
         );
       }
     }
@@ -131,6 +139,7 @@ function fuzzProperties(o: Options, minutes: number): string[] {
       `${counters.commands.toLocaleString("en-US")} commands executed`,
   );
   console.log(`  outcomes: ${outcomes.map(([k, n]) => `${k} ${n}`).join(", ")}`);
+  console.log(`  rss at the end: ${rssMiB()} MiB`);
   console.log(
     failures.length === 0 ? "  no counterexample found" : `  FAILURES:\n  ${failures.join("\n  ")}`,
   );
@@ -156,6 +165,7 @@ async function main(): Promise<number> {
       outDir: `${o.out}/fuzz-hardening`,
     });
     console.log(formatHardeningFigures(r.figures));
+    console.log(`  rss at the end         ${rssMiB()} MiB`);
     if (r.failures.length > 0) console.log(`  counterexamples written to ${o.out}/fuzz-hardening`);
     failed ||= r.figures.failures > 0 || r.figures.corruptionsFound > 0;
   }
