@@ -4,9 +4,10 @@
  * results beside PostgreSQL's own C figures.
  *
  * - Parsing and compiling to typed arrays happen before any timing.
- * - Each system replays each workload once to warm up, then `--runs` times
- *   (default 5) from a fresh start; the best run counts (as for the C
- *   figures). Plain JavaScript's garbage collection is made to land inside
+ * - Each system warms up on each workload by `bench/warmup.ts`'s rule (at
+ *   least 5 replays and 300 ms; once for a peer slower than that), then
+ *   replays it `--runs` times (default 5) from a fresh start; the best run
+ *   counts (as for the C figures). Plain JavaScript's garbage collection is made to land inside
  *   its timed run: the task starts Deno with `--expose-gc`, and every timed
  *   plain-JS run ends with a full `gc()`.
  * - Scaling: each workload replayed 1×, 10× and 100× in a row on one heap;
@@ -30,6 +31,7 @@ import { replayCompiled } from "../src/trace/execute.ts";
 import { PeerTimeout, plainJsPeer, replayOnPeer, thingPeer } from "../bench/peers.ts";
 import { heap } from "../src/mcxt/context.ts";
 import { resetCostProbe } from "../bench/reset_probe.ts";
+import { warmUp } from "../bench/warmup.ts";
 
 const args = Deno.args;
 const flag = (name: string) => args.includes(name);
@@ -174,15 +176,14 @@ function cFigures(): Map<string, { nsPerOp: number; peak: number }> {
 }
 
 function timeBest(fn: () => void, setup: () => void): number {
-  setup();
-  let t0 = performance.now();
-  fn(); // warm-up
-  let best = performance.now() - t0;
+  const t = performance.now();
+  const warmups = warmUp(fn, setup);
   // A system taking seconds per run is timed once more, not `runs` times.
-  const n = best > 3000 ? 1 : runs;
+  const n = (performance.now() - t) / warmups > 3000 ? 1 : runs;
+  let best = Infinity;
   for (let r = 0; r < n; r++) {
     setup();
-    t0 = performance.now();
+    const t0 = performance.now();
     fn();
     best = Math.min(best, performance.now() - t0);
   }
@@ -293,8 +294,10 @@ if (!flag("--no-scaling")) {
   for (const [name, c] of compiled) {
     const per: number[] = [];
     for (const k of [1, 10, 100]) {
-      mcxt.MemoryContextInit({ initialBytes: 1 << 20, maxBytes: 2 ** 31 });
-      replayCompiled(c, api); // warm
+      warmUp(
+        () => replayCompiled(c, api),
+        () => mcxt.MemoryContextInit({ initialBytes: 1 << 20, maxBytes: 2 ** 31 }),
+      );
       mcxt.MemoryContextInit({ initialBytes: 1 << 20, maxBytes: 2 ** 31 });
       const t0 = performance.now();
       for (let r = 0; r < k; r++) replayCompiled(c, api);
