@@ -85,10 +85,12 @@ async function runPalloc(path: string): Promise<{ ns: number; gcMs: number; gcCo
       "3",
     ],
     stdout: "piped",
+    stderr: "piped",
   }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  const m = text.match(/^ROUND (.*)$/m);
-  if (!out.success || !m) throw new Error(`bench_round ${path} failed: ${text.slice(-2000)}`);
+  const text = new TextDecoder().decode(out.stdout); // V8's --trace-gc lines
+  const err = new TextDecoder().decode(out.stderr);
+  const m = err.match(/^ROUND (.*)$/m);
+  if (!out.success || !m) throw new Error(`bench_round ${path} failed: ${err.slice(-2000)}`);
   const r = JSON.parse(m[1]) as { ops: number; ms: number[]; gcAt: number; windows: number[][] };
   // V8 stamps each --trace-gc line with ms since the isolate started; the forced `testing`
   // collection happened at `gcAt` on performance.now()'s clock, which gives the offset.

@@ -4,7 +4,9 @@
  * compiles one trace (untimed), warms up by `bench/warmup.ts`'s rule (at
  * least 5 replays and 300 ms of them; `--warmup N` forces N replays), then
  * `--runs` timed runs, each from a fresh `MemoryContextInit`, and prints one
- * line `ROUND {"ops":…,"ms":[…],"warmups":…,"gcAt":…,"windows":[[t0,t1],…]}`. It runs under
+ * line `ROUND {"ops":…,"ms":[…],"warmups":…,"gcAt":…,"windows":[[t0,t1],…]}` on
+ * standard error (V8 writes its `--trace-gc` lines to standard output, and
+ * could cut into the line there). It runs under
  * `--expose-gc --trace-gc`: one full `gc()` before the warm-ups ties V8's
  * clock (the `N ms:` of each `--trace-gc` line) to `performance.now()`
  * (`gcAt`), so the parent can add up the collections that fell inside each
@@ -47,4 +49,4 @@ for (let r = 0; r < runs; r++) {
   ms.push(t1 - t0);
   windows.push([t0, t1]);
 }
-console.log(`ROUND ${JSON.stringify({ ops: c.length, ms, warmups, gcAt, windows })}`);
+console.error(`ROUND ${JSON.stringify({ ops: c.length, ms, warmups, gcAt, windows })}`);

@@ -51,11 +51,11 @@ Deno.test("bench_round: the timed replays follow the warm-up rule", async () => 
   const tool = new URL("../../tools/bench_round.ts", import.meta.url).pathname;
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", tool, trace, "--runs", "2"],
-    stdout: "piped",
+    stderr: "piped",
   }).output();
   await Deno.remove(trace);
   assert.ok(out.success);
-  const m = new TextDecoder().decode(out.stdout).match(/^ROUND (.*)$/m);
+  const m = new TextDecoder().decode(out.stderr).match(/^ROUND (.*)$/m);
   assert.ok(m !== null);
   const r = JSON.parse(m[1]);
   assert.equal(r.ops, 202);
