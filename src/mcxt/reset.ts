@@ -204,11 +204,15 @@ function checkReleasedBlock(block: number): void {
 function HeapCheckRelease(ctx: MemoryContext, self: number, below: number): void {
   releaseBudget = heap.usedBlocks;
   releaseContext = ctx;
-  if (self !== NONE) ctx.methods.releasedBlocks(ctx, self === DELETE, checkReleasedBlock);
-  if (below === NONE) return;
-  for (let c = ctx.firstchild; c !== null; c = MemoryContextTraverseNext(c, ctx)) {
-    releaseContext = c;
-    c.methods.releasedBlocks(c, below === DELETE, checkReleasedBlock);
+  try {
+    if (self !== NONE) ctx.methods.releasedBlocks(ctx, self === DELETE, checkReleasedBlock);
+    if (below === NONE) return;
+    for (let c = ctx.firstchild; c !== null; c = MemoryContextTraverseNext(c, ctx)) {
+      releaseContext = c;
+      c.methods.releasedBlocks(c, below === DELETE, checkReleasedBlock);
+    }
+  } finally {
+    releaseContext = null; // kept only for the walk's messages: it must not keep a heap alive
   }
 }
 
