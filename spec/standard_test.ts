@@ -8,7 +8,9 @@ import {
   CreatePortal,
   CurTransactionContext,
   DropPortal,
+  IsTransactionInProgress,
   MessageContext,
+  OpenPortals,
   PostmasterContext,
   PostmasterStart,
   StartTransaction,
@@ -20,11 +22,15 @@ import { PG_TRY, ProcessMessage } from "../src/postgres.ts";
 import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "../src/aset/mod.ts";
 import {
   CurrentMemoryContext,
+  CurrentMemoryHeap,
   ErrorContext,
   MemoryContextAlloc,
   MemoryContextDelete,
+  MemoryContextInit,
   MemoryContextIsEmpty,
   MemoryContextSwitchTo,
+  MemoryHeap,
+  MemoryHeapSwitchTo,
   palloc,
   TopMemoryContext,
 } from "../src/mcxt/mod.ts";
@@ -231,4 +237,28 @@ Deno.test("the standard contexts match a real PostgreSQL 18 backend's names, typ
   const myTop: string[] = [];
   for (let k = TopMemoryContext.firstchild; k !== null; k = k.nextchild) myTop.push(k.name);
   assert.deepEqual(order(myTop), order(refTop));
+});
+
+Deno.test("the backend's contexts and portals belong to their heap and switch with it", () => {
+  PostmasterStart();
+  const a = CurrentMemoryHeap as MemoryHeap;
+  BackendStart();
+  StartTransaction();
+  const portal = CreatePortal("c1");
+  const cacheA = CacheMemoryContext;
+  const b = MemoryContextInit(); // a heap of its own: no backend in it yet
+  assert.ok(CacheMemoryContext === undefined, "CacheMemoryContext of the other heap");
+  assert.ok(TopTransactionContext === undefined, "TopTransactionContext of the other heap");
+  assert.ok(TopPortalContext === undefined, "TopPortalContext of the other heap");
+  assert.equal(IsTransactionInProgress(), false);
+  assert.equal(OpenPortals().length, 0);
+  MemoryHeapSwitchTo(a); // back: a's backend, mid-transaction, with its portal
+  assert.ok(CacheMemoryContext === cacheA);
+  assert.ok((TopTransactionContext as MemoryContext).parent === TopMemoryContext);
+  assert.equal(IsTransactionInProgress(), true);
+  assert.ok(OpenPortals().length === 1 && OpenPortals()[0] === portal);
+  CommitTransaction();
+  assert.equal(portal.context.id, 0);
+  MemoryHeapSwitchTo(b);
+  assert.ok(CacheMemoryContext === undefined, "CacheMemoryContext of the other heap");
 });

@@ -7,7 +7,9 @@
  * not something a program needs to allocate.
  *
  * The backend's contexts live in the heap that was current when
- * `PostmasterStart` ran.
+ * `PostmasterStart` ran, and belong to it as `TopMemoryContext` does:
+ * `MemoryHeapSwitchTo` switches them (and the open portals) with the heap,
+ * and a heap made since has none until `PostmasterStart` runs in it.
  *
  * @example
  * ```ts

@@ -11,7 +11,7 @@
  * so each file holds one concept.
  */
 import { ALLOCSET_DEFAULT_SIZES, ALLOCSET_SMALL_SIZES, AllocSetContextCreate } from "./aset/mod.ts";
-import type { MemoryContext } from "./mcxt/context.ts";
+import { type MemoryContext, registerHeapLocal } from "./mcxt/context.ts";
 import {
   CurrentMemoryContext,
   MemoryContextDelete,
@@ -92,7 +92,21 @@ export interface Portal {
   readonly context: MemoryContext;
 }
 
-const portals = new Set<Portal>();
+let portals = new Set<Portal>();
+
+// Portals and their contexts belong to the heap they were made in (see standard.ts).
+registerHeapLocal({
+  fresh() {
+    portals = new Set();
+    TopPortalContext = none;
+    PortalContext = null;
+  },
+  save: () => [portals, TopPortalContext, PortalContext],
+  load(state) {
+    const s = state as [Set<Portal>, MemoryContext, MemoryContext | null];
+    [portals, TopPortalContext, PortalContext] = s;
+  },
+});
 
 /**
  * `CreatePortal`: a portal context under TopPortalContext, identified by the portal name.

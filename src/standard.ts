@@ -21,7 +21,7 @@
  * The globals are live bindings, like PostgreSQL's.
  */
 import { ALLOCSET_DEFAULT_SIZES, AllocSetContextCreate } from "./aset/mod.ts";
-import type { MemoryContext } from "./mcxt/context.ts";
+import { type MemoryContext, registerHeapLocal } from "./mcxt/context.ts";
 import {
   MemoryContextDelete,
   MemoryContextInit,
@@ -164,6 +164,47 @@ export let CurTransactionContext: MemoryContext = none;
  */
 export let TransactionAbortContext: MemoryContext = none;
 let inTransaction = false;
+
+// The backend's contexts belong to the heap they were made in, like TopMemoryContext: switching
+// heaps switches them, a new heap starts without them, and they never keep an abandoned heap alive.
+registerHeapLocal({
+  fresh() {
+    PostmasterContext = null;
+    CacheMemoryContext = MessageContext = TopTransactionContext = none;
+    CurTransactionContext = TransactionAbortContext = none;
+    inTransaction = false;
+  },
+  save: (): BackendState => ({
+    postmaster: PostmasterContext,
+    cache: CacheMemoryContext,
+    message: MessageContext,
+    topTransaction: TopTransactionContext,
+    curTransaction: CurTransactionContext,
+    transactionAbort: TransactionAbortContext,
+    inTransaction,
+  }),
+  load(state) {
+    const s = state as BackendState;
+    PostmasterContext = s.postmaster;
+    CacheMemoryContext = s.cache;
+    MessageContext = s.message;
+    TopTransactionContext = s.topTransaction;
+    CurTransactionContext = s.curTransaction;
+    TransactionAbortContext = s.transactionAbort;
+    inTransaction = s.inTransaction;
+  },
+});
+
+/** The backend's globals of a heap that is not current. */
+interface BackendState {
+  postmaster: MemoryContext | null;
+  cache: MemoryContext;
+  message: MemoryContext;
+  topTransaction: MemoryContext;
+  curTransaction: MemoryContext;
+  transactionAbort: MemoryContext;
+  inTransaction: boolean;
+}
 
 /**
  * Postmaster start: a fresh heap with TopMemoryContext and ErrorContext
