@@ -29,7 +29,7 @@ import {
   MemoryContextInit,
   MemoryContextIsEmpty,
   MemoryContextSwitchTo,
-  MemoryHeap,
+  type MemoryHeap,
   MemoryHeapSwitchTo,
   palloc,
   TopMemoryContext,
