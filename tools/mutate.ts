@@ -20,7 +20,8 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-interface Mutation {
+/** One single-point mutation of the list. */
+export interface Mutation {
   id: string;
   file: string;
   tests: string[];
@@ -30,7 +31,45 @@ interface Mutation {
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-function parseList(text: string): Mutation[] {
+/**
+ * What is wrong with `list` against the repository at `repo`: a text to mutate
+ * that no longer occurs exactly once in its file (the source moved on), a file
+ * or a test that does not exist, an id used twice. Empty when every mutation
+ * can be applied. Checked before any copy is made, so a stale list is reported
+ * whole instead of ending a run halfway.
+ */
+export function listProblems(list: Mutation[], repo: string): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const m of list) {
+    if (seen.has(m.id)) problems.push(`${m.id}: id used twice`);
+    seen.add(m.id);
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(join(repo, m.file));
+    } catch {
+      problems.push(`${m.id}: no file ${m.file}`);
+      continue;
+    }
+    const at = text.indexOf(m.search);
+    if (at < 0) problems.push(`${m.id}: the text to mutate is not in ${m.file}: ${m.search}`);
+    else if (text.indexOf(m.search, at + 1) >= 0) {
+      problems.push(`${m.id}: the text to mutate occurs more than once in ${m.file}`);
+    }
+    if (m.search === m.replace) problems.push(`${m.id}: the replacement is the same text`);
+    for (const t of m.tests) {
+      try {
+        Deno.statSync(join(repo, t));
+      } catch {
+        problems.push(`${m.id}: no test ${t}`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** Reads the mutation list (format in the file header). */
+export function parseList(text: string): Mutation[] {
   const out: Mutation[] = [];
   let cur: Partial<Mutation> | null = null;
   for (const [i, line] of text.split("\n").entries()) {
@@ -110,6 +149,12 @@ async function main() {
   let list = parseList(await Deno.readTextFile(o.list));
   if (o.only.length > 0) list = list.filter((m) => o.only.includes(m.id));
   if (o.smoke) list = list.slice(0, 1);
+  const problems = listProblems(list, root);
+  if (problems.length > 0) {
+    for (const p of problems) console.error(p);
+    console.error(`${problems.length} mutation(s) cannot be applied: fix ${o.list}`);
+    Deno.exit(2);
+  }
   const copies = await Promise.all(
     Array.from({ length: Math.min(o.parallel, list.length) }, (_, k) => makeCopy(k)),
   );
@@ -161,4 +206,4 @@ async function main() {
   if (o.smoke && killed !== results.length) Deno.exit(1);
 }
 
-await main();
+if (import.meta.main) await main();
