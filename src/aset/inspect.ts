@@ -25,7 +25,12 @@
  * Kept apart from `mod.ts` (the context) and `alloc.ts` (the chunk
  * operations); like the other types' inspect files it only reads.
  */
-import { heap, type MemoryContext, type MemoryContextCounters } from "../mcxt/context.ts";
+import {
+  heap,
+  type MemoryContext,
+  type MemoryContextCounters,
+  MemoryContextListDamaged,
+} from "../mcxt/context.ts";
 import type {} from "../elog.ts";
 import { elogDataCorrupted } from "../elog.ts";
 import type {} from "../checking/mod.ts";
@@ -190,20 +195,34 @@ export function AllocSetChunkAreas(
 }
 
 /**
- * The heap blocks a reset gives back (every block but the keeper) and, for a
- * delete of a context that does not go to a context freelist, its header.
+ * Has the heap check (`heap.checkFree`) every block a reset gives back (every
+ * block but the keeper) and, for a delete of a context that does not go to a
+ * context freelist, its header; returns `budget` less one per block, or a
+ * negative number as soon as the list is longer than that or meets the keeper
+ * twice (a cycle).
  */
 export function AllocSetReleasedBlocks(
   ctx: MemoryContext,
   deleting: boolean,
-  visit: (block: number) => void,
-): void {
+  budget: number,
+): number {
   const set = ctx as AllocSetContext;
   const m = heap.u32;
+  const keeper = set.keeper;
+  let keepers = 0;
   for (let block = set.blocks >>> 0; block !== 0; block = m[(block >>> 2) + B_NEXT] >>> 0) {
-    if (block !== set.keeper) visit(block);
+    if (block === keeper) {
+      if (++keepers > 1) return -1;
+    } else {
+      if (--budget < 0) return budget;
+      heap.checkFree(block);
+    }
   }
-  if (deleting && set.freeListIndex < 0) visit(set.header);
+  if (deleting && set.freeListIndex < 0) {
+    if (--budget < 0) return budget;
+    heap.checkFree(set.header);
+  }
+  return budget;
 }
 
 /**
@@ -222,12 +241,14 @@ export function AllocSetStats(
   let freechunks = 0;
   let totalspace = ASET_CONTEXT_SIZE;
   let freespace = 0;
+  const maxBlocks = heap.usedBlocks + 1;
   for (let block = set.blocks; block !== 0; block = m[(block >>> 2) + B_NEXT] >>> 0) {
     const b = block >>> 2;
-    nblocks++;
+    if (++nblocks > maxBlocks) MemoryContextListDamaged(ctx);
     totalspace += (m[b + B_ENDPTR] >>> 0) - block;
     freespace += (m[b + B_ENDPTR] >>> 0) - (m[b + B_FREEPTR] >>> 0);
   }
+  const maxChunks = heap.u8.length >>> 4; // a free chunk takes at least 16 bytes
   for (let fidx = 0; fidx < ALLOCSET_NUM_FREELISTS; fidx++) {
     const chksz = 8 << fidx;
     for (
@@ -235,7 +256,7 @@ export function AllocSetStats(
       chunk !== 0;
       chunk = m[(chunk + ALLOC_CHUNKHDRSZ) >>> 2] >>> 0
     ) {
-      freechunks++;
+      if (++freechunks > maxChunks) MemoryContextListDamaged(ctx, "free list");
       freespace += chksz + ALLOC_CHUNKHDRSZ;
     }
   }

@@ -15,7 +15,12 @@ import {
 } from "../checking/walk.ts";
 import type {} from "../elog.ts";
 import { elogDataCorrupted } from "../elog.ts";
-import { heap, type MemoryContext, type MemoryContextCounters } from "../mcxt/context.ts";
+import {
+  heap,
+  type MemoryContext,
+  type MemoryContextCounters,
+  MemoryContextListDamaged,
+} from "../mcxt/context.ts";
 import {
   BLOCKS_HEAD,
   BUMP_BLOCKHDRSZ,
@@ -41,9 +46,10 @@ export function BumpStats(
   let nblocks = 0;
   let totalspace = 0;
   let freespace = 0;
+  const maxBlocks = heap.usedBlocks + 1;
   for (let block = u[(head >>> 2) + W_NEXT]; block !== head; block = u[(block >>> 2) + W_NEXT]) {
     const end = u[(block >>> 2) + W_ENDPTR];
-    nblocks++;
+    if (++nblocks > maxBlocks) MemoryContextListDamaged(context);
     totalspace += end - block;
     freespace += end - u[(block >>> 2) + W_FREEPTR];
   }
@@ -129,15 +135,25 @@ export function BumpChunkAreas(
 export function BumpReleasedBlocks(
   context: MemoryContext,
   deleting: boolean,
-  visit: (block: number) => void,
-): void {
+  budget: number,
+): number {
   const keeper = (context as BumpContext).keeper;
   const head = context.header + BLOCKS_HEAD;
+  let keepers = 0;
   for (let block = heap.u32[(head >>> 2) + W_NEXT]; block !== head;) {
-    if (block !== keeper) visit(block);
+    if (block === keeper) {
+      if (++keepers > 1) return -1;
+    } else {
+      if (--budget < 0) return budget;
+      heap.checkFree(block);
+    }
     block = heap.u32[(block >>> 2) + W_NEXT];
   }
-  if (deleting) visit(context.header);
+  if (deleting) {
+    if (--budget < 0) return budget;
+    heap.checkFree(context.header);
+  }
+  return budget;
 }
 
 /** A self-check's finding: the data is damaged (SQLSTATE XX001, like the other types' checks). */

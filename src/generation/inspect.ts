@@ -23,7 +23,12 @@ import {
 } from "../checking/walk.ts";
 import type {} from "../elog.ts";
 import { elogDataCorrupted } from "../elog.ts";
-import { heap, type MemoryContext, type MemoryContextCounters } from "../mcxt/context.ts";
+import {
+  heap,
+  type MemoryContext,
+  type MemoryContextCounters,
+  MemoryContextListDamaged,
+} from "../mcxt/context.ts";
 import {
   chunkExternalMagicOk,
   chunkGetBlock,
@@ -63,10 +68,11 @@ export function GenerationStats(
   let nfreechunks = 0;
   let totalspace = GENERATION_CONTEXT_SIZE;
   let freespace = 0;
+  const maxBlocks = heap.usedBlocks + 1;
   for (let block = dlist_next_node(head); block !== head; block = dlist_next_node(block)) {
     const u = heap.u32;
     const b = block >>> 2;
-    nblocks++;
+    if (++nblocks > maxBlocks) MemoryContextListDamaged(context);
     nchunks += u[b + B_NCHUNKS];
     nfreechunks += u[b + B_NFREE];
     totalspace += GenerationBlockSize(block);
@@ -218,12 +224,22 @@ export function GenerationChunkAreas(
 export function GenerationReleasedBlocks(
   context: MemoryContext,
   deleting: boolean,
-  visit: (block: number) => void,
-): void {
+  budget: number,
+): number {
   const keeper = (context as GenerationContext).keeper;
   const head = context.header + GENERATION_BLOCKS_HEAD;
+  let keepers = 0;
   for (let block = dlist_next_node(head); block !== head; block = dlist_next_node(block)) {
-    if (block !== keeper) visit(block);
+    if (block === keeper) {
+      if (++keepers > 1) return -1;
+    } else {
+      if (--budget < 0) return budget;
+      heap.checkFree(block);
+    }
   }
-  if (deleting) visit(context.header);
+  if (deleting) {
+    if (--budget < 0) return budget;
+    heap.checkFree(context.header);
+  }
+  return budget;
 }

@@ -25,7 +25,7 @@
  * Tree links, names and callbacks live on the JS object: contexts are few.
  */
 import type { Heap } from "../heap/mod.ts";
-import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
+import { elogDataCorrupted, ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
 import { MaxAllocHugeSize, MaxAllocSize, MCXT_ALLOC_HUGE, MCXT_ALLOC_NO_OOM } from "../memutils.ts";
 
 export {
@@ -146,14 +146,16 @@ export interface ContextMethods {
     visit: (start: number, end: number, blockEnd: number) => void,
   ): void;
   /**
-   * Calls `visit` with every heap block (the offset `heap.malloc` returned)
-   * that `reset` — or, when `deleting`, `delete` — would give back to the
-   * heap. mcxt has the heap verify each one (`heap.checkFree`) before a
-   * reset or delete changes anything, so damage met halfway is refused
-   * whole. `visit` throws to end a walk that runs longer than the heap has
-   * blocks (a cycle in a damaged list).
+   * Passes every heap block (the offset `heap.malloc` returned) that `reset`
+   * — or, when `deleting`, `delete` — would give back to `heap.checkFree`,
+   * and returns `budget` less one per block. mcxt calls it before a reset or
+   * delete changes anything, so damage met halfway is refused whole. A walk
+   * that would pass more blocks than `budget` (the heap's live block count,
+   * shared by the whole subtree), or meets the keeper block twice, stops at
+   * once and returns a negative number: the list is damaged (a cycle). It
+   * makes no other call, so it costs a few loads when nothing is released.
    */
-  releasedBlocks(ctx: MemoryContext, deleting: boolean, visit: (block: number) => void): void;
+  releasedBlocks(ctx: MemoryContext, deleting: boolean, budget: number): number;
   /**
    * Only for a type that can tell its chunks by address (one whose chunks
    * carry no header): the context owning `pointer` when it is one of its
@@ -585,6 +587,20 @@ export function setExactSizeText(value: number, text: string | null): void {
 export function formatSize(size: number): string {
   if (exactSizeText !== null && size === exactSizeValue) return exactSizeText;
   return size === Infinity ? "18446744073709551615" : String(size);
+}
+
+/**
+ * Raises the XX001 error for a context whose block list (or a free list) is
+ * damaged: a walk met more nodes than the heap could hold (`limit`), which only
+ * a cycle explains. Every walk of a list in the heap is bounded this way, so a
+ * damaged link is an error rather than a loop that never ends.
+ */
+export function MemoryContextListDamaged(ctx: MemoryContext, list = "block list"): never {
+  const what = list === "block list" ? "blocks" : "chunks";
+  elogDataCorrupted(
+    `${list} of memory context "${ctx.name}" is damaged: it has more ${what} than the heap ` +
+      `can hold or runs in a cycle`,
+  );
 }
 
 /** `MemoryContextSizeFailure`: raises "invalid memory alloc request size N". */

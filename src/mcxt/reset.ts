@@ -10,8 +10,13 @@
  * delete is refused for TopMemoryContext and for any subtree holding the
  * current context, which would leave `palloc` pointing at freed memory.
  */
-import { heap, type MemoryContext, type MemoryContextCallback } from "./context.ts";
-import { elogDataCorrupted, ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
+import {
+  heap,
+  type MemoryContext,
+  type MemoryContextCallback,
+  MemoryContextListDamaged,
+} from "./context.ts";
+import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
 import { checking } from "../checking/mod.ts";
 
 import { CheckingBeforeRelease, CheckingReleaseContext } from "../checking/tree.ts";
@@ -175,20 +180,6 @@ const NONE = 0;
 const RESET = 1;
 const DELETE = 2;
 
-let releaseBudget = 0;
-let releaseContext: MemoryContext | null = null;
-
-/** `heap.checkFree` on one block a release would give back, within the walk's budget. */
-function checkReleasedBlock(block: number): void {
-  if (--releaseBudget < 0) {
-    elogDataCorrupted(
-      `block list of memory context "${releaseContext?.name}" is damaged: it has more blocks ` +
-        `than the heap`,
-    );
-  }
-  heap.checkFree(block);
-}
-
 /**
  * "Refused whole": before a reset or delete changes anything (before reset
  * callbacks run, children go or any block is given back), every heap block
@@ -198,21 +189,23 @@ function checkReleasedBlock(block: number): void {
  * then give the blocks back with `heap.freeChecked`, which does not check
  * again; reset callbacks run user code in between, so a context whose
  * callbacks ran is checked once more after them. A damaged block list that
- * never ends is caught by a budget of the heap's live block count. In
- * checking mode `CheckingBeforeRelease` verifies much more besides.
+ * never ends is caught by a budget of the heap's live block count and by its
+ * keeper met twice. A reset of the children skips those already reset, which
+ * it leaves alone. In checking mode `CheckingBeforeRelease` verifies much
+ * more besides.
  */
 function HeapCheckRelease(ctx: MemoryContext, self: number, below: number): void {
-  releaseBudget = heap.usedBlocks;
-  releaseContext = ctx;
-  try {
-    if (self !== NONE) ctx.methods.releasedBlocks(ctx, self === DELETE, checkReleasedBlock);
-    if (below === NONE) return;
-    for (let c = ctx.firstchild; c !== null; c = MemoryContextTraverseNext(c, ctx)) {
-      releaseContext = c;
-      c.methods.releasedBlocks(c, below === DELETE, checkReleasedBlock);
-    }
-  } finally {
-    releaseContext = null; // kept only for the walk's messages: it must not keep a heap alive
+  let budget = heap.usedBlocks;
+  if (self !== NONE) {
+    budget = ctx.methods.releasedBlocks(ctx, self === DELETE, budget);
+    if (budget < 0) MemoryContextListDamaged(ctx);
+  }
+  if (below === NONE) return;
+  const deleting = below === DELETE;
+  for (let c = ctx.firstchild; c !== null; c = MemoryContextTraverseNext(c, ctx)) {
+    if (!deleting && c.isReset) continue; // MemoryContextResetChildren leaves it alone
+    budget = c.methods.releasedBlocks(c, deleting, budget);
+    if (budget < 0) MemoryContextListDamaged(c);
   }
 }
 

@@ -22,7 +22,12 @@ import {
 } from "../checking/walk.ts";
 import type {} from "../elog.ts";
 import { elogDataCorrupted } from "../elog.ts";
-import { heap, type MemoryContext, type MemoryContextCounters } from "../mcxt/context.ts";
+import {
+  heap,
+  type MemoryContext,
+  type MemoryContextCounters,
+  MemoryContextListDamaged,
+} from "../mcxt/context.ts";
 import {
   chunkGetBlock,
   chunkGetValue,
@@ -61,11 +66,12 @@ export function SlabStats(
   let freechunks = 0;
   let totalspace = SLAB_CONTEXT_SIZE + slab.emptyBlockCount * slab.blockSize;
   let freespace = 0;
+  const maxBlocks = heap.usedBlocks + 1;
   for (let i = 0; i < SLAB_BLOCKLIST_COUNT; i++) {
     const head = SlabBlocklistHead(slab.header, i);
     for (let node = dlist_head_node(head); node !== head; node = dlist_next_node(node)) {
       const nfree = heap.i32[((node - SLAB_BLOCK_NODE) >>> 2) + B_NFREE];
-      nblocks++;
+      if (++nblocks > maxBlocks) MemoryContextListDamaged(context);
       totalspace += slab.blockSize;
       freespace += slab.fullChunkSize * nfree;
       freechunks += nfree;
@@ -267,17 +273,22 @@ function SlabCheckBlockChunks(slab: SlabContext, block: number): void {
 export function SlabReleasedBlocks(
   context: MemoryContext,
   deleting: boolean,
-  visit: (block: number) => void,
-): void {
+  budget: number,
+): number {
   for (let i = -1; i < SLAB_BLOCKLIST_COUNT; i++) {
     const head = i < 0
       ? context.header + SLAB_EMPTYBLOCKS_HEAD
       : SlabBlocklistHead(context.header, i);
     for (let node = dlist_head_node(head); node !== head; node = dlist_next_node(node)) {
-      visit(node - SLAB_BLOCK_NODE);
+      if (--budget < 0) return budget;
+      heap.checkFree(node - SLAB_BLOCK_NODE);
     }
   }
-  if (deleting) visit(context.header);
+  if (deleting) {
+    if (--budget < 0) return budget;
+    heap.checkFree(context.header);
+  }
+  return budget;
 }
 
 /** A self-check's finding: the data is damaged (SQLSTATE XX001, like the other types' checks). */
