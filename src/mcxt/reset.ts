@@ -48,6 +48,14 @@ import { MemoryContextTraverseNext, unlinkFromParent } from "./tree.ts";
 export function MemoryContextReset(ctx: MemoryContext): void {
   assertLive(ctx);
   assertReleasable(ctx, "MemoryContextReset");
+  if (ctx.firstchild === null && ctx.resetCbs === null && !checking) {
+    // The common case, a leaf without callbacks: its own blocks are all a reset releases.
+    if (ctx.isReset) return;
+    if (ctx.methods.releasedBlocks(ctx, false, heap.usedBlocks) < 0) MemoryContextListDamaged(ctx);
+    ctx.methods.reset(ctx);
+    ctx.isReset = true;
+    return;
+  }
   for (let c = ctx.firstchild; c !== null; c = c.nextchild) assertNotCurrentWithin(c);
   if (checking) CheckingBeforeRelease(ctx, true);
   if (!ctx.isReset || ctx.firstchild !== null) {
