@@ -151,7 +151,7 @@ export function MemoryContextAllocAligned(
   if (context.methods.noteAlignedChunk !== undefined) {
     context.methods.noteAlignedChunk(context, aligned);
   }
-  if ((flags & MCXT_ALLOC_ZERO) !== 0) heap.u8.fill(0, aligned, aligned + Number(size));
+  if ((flags & MCXT_ALLOC_ZERO) !== 0) heap.zero(aligned, Number(size));
   // The installed table entry (the one mcxt's dispatch hands checking mode), not this file's.
   if (checking) CheckingNoteAlloc(aligned, Number(size), mcxtMethods[MCTX_ALIGNED_REDIRECT_ID]);
   return aligned;
@@ -261,7 +261,7 @@ export function AlignedAllocRealloc(pointer: number, size: number, flags: number
   const ctx = GetMemoryChunkContext(unaligned);
   const newptr = MemoryContextAllocAligned(ctx, size, alignto, flags);
   if (newptr === 0) return MemoryContextAllocationFailure(ctx, size, flags);
-  heap.u8.copyWithin(newptr, pointer, pointer + Math.min(size, oldSize));
+  heap.move(newptr, pointer, Math.min(size, oldSize));
   AlignedAllocFree(pointer); // as pfree would, the stale redirect wiped with it
   return newptr;
 }

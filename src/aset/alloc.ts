@@ -278,7 +278,7 @@ export function AllocSetRealloc(pointer: number, size: number, flags: number): n
   if (oldchksize >= size) return pointer;
   const newPointer = AllocSetAlloc(set, size, flags);
   if (newPointer === 0) return MemoryContextAllocationFailure(set, size, flags);
-  heap.u8.copyWithin(newPointer, pointer, pointer + oldchksize);
+  heap.move(newPointer, pointer, oldchksize);
   if (checking) CheckingWipe(pointer, oldchksize);
   AllocSetFree(pointer);
   return newPointer;

@@ -188,7 +188,7 @@ export function GenerationRealloc(pointer: number, size: number, flags: number):
   const newPointer = GenerationAlloc(set, size, flags);
   if (newPointer === 0) return MemoryContextAllocationFailure(set, size, flags);
 
-  heap.u8.copyWithin(newPointer, pointer, pointer + oldsize);
+  heap.move(newPointer, pointer, oldsize);
   if (checking) CheckingWipe(pointer, oldsize);
   GenerationFree(pointer);
   return newPointer;

@@ -129,7 +129,7 @@ export class Heap extends HeapCore {
   /** Like `malloc`, with the `size` bytes zeroed. */
   calloc(size: number): number {
     const p = this.malloc(size);
-    if (p !== 0) this.u8.fill(0, p, p + size);
+    if (p !== 0) this.zero(p, size);
     return p;
   }
 

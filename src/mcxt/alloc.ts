@@ -88,20 +88,11 @@ export function MemoryContextAllocZero(ctx: MemoryContext, size: number | bigint
 
 /**
  * `MemSetAligned(p, 0, n)` for a chunk pointer (8-aligned): zeroes exactly
- * `[p, p + n)`. Like PostgreSQL's macro, small sizes take a loop of word
- * stores — in V8 the `fill` builtin's call costs more than the stores up to
- * a few hundred bytes — and large ones the memset (`fill`).
+ * `[p, p + n)`, in 8-byte word stores as PostgreSQL's macro does
+ * (`heap.zero`, which picks `fill` only where that is a real memset).
  */
 function MemSetAlignedZero(p: number, n: number): void {
-  if (n > 256) {
-    heap.u8.fill(0, p, p + n);
-    return;
-  }
-  const m = heap.i32;
-  const end = (p >>> 2) + (n >>> 2);
-  for (let w = p >>> 2; w < end; w++) m[w] = 0;
-  const u8 = heap.u8;
-  for (let b = p + (n & ~3); b < p + n; b++) u8[b] = 0;
+  heap.zero(p, n);
 }
 
 /**
@@ -329,7 +320,7 @@ export function repalloc0(pointer: number, oldSize: number, size: number): numbe
     );
   }
   const p = repalloc(pointer, size);
-  heap.u8.fill(0, p + oldSize, p + size);
+  heap.zero(p + oldSize, size - oldSize);
   return p;
 }
 

@@ -1,0 +1,104 @@
+// heap.zero and heap.move (memset 0 and memmove over heap memory) against Uint8Array's own fill and
+// copyWithin on a copy of the bytes: every length across the word-loop/builtin thresholds (256 and
+// 512), every alignment of both ends, overlap in both directions, over a shared and an unshared
+// memory, and with offsets above 2^31 and near 2^32 (the word loops use unsigned shifts there).
+// fast-check prints the seed and the path of any counterexample.
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { Heap } from "../../src/heap/heap.ts";
+
+const BLOCK = 8192;
+const heaps: [string, () => Heap][] = [
+  ["shared", () => new Heap({ maxBytes: 1 << 20 })],
+  ["unshared", () => new Heap({ maxBytes: 1 << 20, shared: false })],
+  ["shared above 2^31", () => new Heap({ base: 2 ** 31 + 4096, maxBytes: 2 ** 32 - 65536 })],
+  ["near 2^32", () => new Heap({ base: 2 ** 32 - (16 << 20), maxBytes: 2 ** 32 - 65536 })],
+];
+
+/** A block of BLOCK random bytes with 64 bytes of the heap on either side, and their copy. */
+function setUp(heap: Heap, seed: number): { p: number; lo: number; hi: number; ref: Uint8Array } {
+  const p = heap.malloc(BLOCK);
+  assert.ok(p !== 0);
+  let x = seed | 1;
+  for (let i = 0; i < BLOCK; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    heap.u8[p + i] = x & 0xff;
+  }
+  const lo = p - 64;
+  const hi = p + BLOCK + 64;
+  return { p, lo, hi, ref: heap.u8.slice(lo, hi) };
+}
+
+// Lengths: word-aligned and not, around both thresholds, and long; offsets: any, or 4-aligned
+// (where the word loops run), and a destination near its source so that the ranges overlap.
+const span = fc.oneof(
+  fc.integer({ min: 0, max: 300 }),
+  fc.integer({ min: 0, max: 75 }).map((k) => 4 * k),
+  fc.integer({ min: 240, max: 600 }),
+  fc.integer({ min: 0, max: 3000 }),
+);
+const at = fc.oneof(
+  fc.integer({ min: 300, max: BLOCK - 3300 }),
+  fc.integer({ min: 75, max: (BLOCK - 3300) >> 2 }).map((k) => 4 * k),
+);
+const near = fc.oneof(
+  fc.integer({ min: -300, max: 300 }),
+  fc.integer({ min: -75, max: 75 }).map((k) => 4 * k),
+);
+
+for (const [name, make] of heaps) {
+  Deno.test(`heap.zero is memset(0) on exactly its range (${name})`, () => {
+    const heap = make();
+    fc.assert(
+      fc.property(at, span, fc.integer(), (off, n, seed) => {
+        const { p, lo, hi, ref } = setUp(heap, seed);
+        heap.zero(p + off, n);
+        ref.fill(0, p + off - lo, p + off + n - lo);
+        assert.deepEqual(heap.u8.slice(lo, hi), ref);
+        heap.free(p);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  Deno.test(`heap.move is memmove, overlapping either way (${name})`, () => {
+    const heap = make();
+    fc.assert(
+      fc.property(at, near, span, fc.integer(), (from, delta, n, seed) => {
+        const to = from + delta;
+        const { p, lo, hi, ref } = setUp(heap, seed);
+        heap.move(p + to, p + from, n);
+        ref.copyWithin(p + to - lo, p + from - lo, p + from + n - lo);
+        assert.deepEqual(heap.u8.slice(lo, hi), ref);
+        heap.free(p);
+      }),
+      { numRuns: 500 },
+    );
+  });
+}
+
+Deno.test("heap.move copies every bit pattern exactly, NaN payloads included", () => {
+  const heap = new Heap({ maxBytes: 1 << 20 });
+  const p = heap.malloc(256);
+  const q = heap.malloc(256);
+  const nan = [0x7ff0_0001, 0x7ff8_0000, 0xfff4_0000, 0x7fff_ffff, 0xffff_ffff];
+  for (let i = 0; i < 64; i++) heap.u32[(p >>> 2) + i] = nan[i % nan.length] ^ (i << 3);
+  heap.move(q, p, 256);
+  assert.deepEqual(heap.u8.slice(q, q + 256), heap.u8.slice(p, p + 256));
+});
+
+Deno.test("calloc zeroes the block over a shared and an unshared memory", () => {
+  for (const shared of [true, false]) {
+    const heap = new Heap({ maxBytes: 1 << 20, shared });
+    for (const size of [1, 7, 8, 255, 513, 5000]) {
+      const p = heap.malloc(size);
+      heap.u8.fill(0xee, p, p + size);
+      heap.free(p);
+      const q = heap.calloc(size);
+      assert.ok(heap.u8.subarray(q, q + size).every((b) => b === 0), `${size} (shared ${shared})`);
+      heap.free(q);
+    }
+  }
+});
