@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Heap } from "../../src/heap/heap.ts";
+import { HeapPointerError } from "../../src/heap/errors.ts";
 
 const BLOCK = 8192;
 const heaps: [string, () => Heap][] = [
@@ -101,4 +102,29 @@ Deno.test("calloc zeroes the block over a shared and an unshared memory", () => 
       heap.free(q);
     }
   }
+});
+
+Deno.test("heap.zero and heap.move refuse a range outside the memory or not whole, writing nothing", () => {
+  const heap = new Heap({ maxBytes: 1 << 20 });
+  const p = heap.malloc(64);
+  heap.u8.fill(0xab, p, p + 64);
+  const end = heap.u8.length;
+  const before = heap.u8.slice();
+  const bad: [string, () => void][] = [
+    ["zero, negative length", () => heap.zero(p, -4)],
+    ["zero, fractional length", () => heap.zero(p, 2.5)],
+    ["zero, NaN length", () => heap.zero(p, NaN)],
+    ["zero, past the end", () => heap.zero(end - 8, 16)],
+    ["zero, negative offset", () => heap.zero(-8, 16)],
+    ["move, negative length", () => heap.move(p + 8, p, -4)],
+    ["move, source past the end", () => heap.move(p, end - 8, 16)],
+    ["move, destination past the end", () => heap.move(end - 8, p, 16)],
+    ["move, fractional offset", () => heap.move(p + 0.5, p, 8)],
+  ];
+  for (const [what, call] of bad) {
+    assert.throws(call, HeapPointerError, what);
+    assert.deepEqual(heap.u8, before, `${what} wrote something`);
+  }
+  heap.zero(end - 8, 8); // the last bytes are inside
+  heap.move(p, p, 0);
 });

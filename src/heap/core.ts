@@ -7,7 +7,7 @@
  * the two stay monomorphic. The block layout is drawn in `tlsf.ts`.
  */
 import type { Backing } from "./backing.ts";
-import { HeapCorruptionError } from "./errors.ts";
+import { HeapCorruptionError, HeapPointerError } from "./errors.ts";
 import {
   checkWord,
   CLASS_COUNT,
@@ -88,7 +88,8 @@ export class HeapCore {
    * (the default), V8's `fill` stores byte by byte, so this stores 8-byte
    * words between a byte head and tail (3–4× faster than `fill` at 1–64 KiB,
    * measured); over an unshared memory `fill` is a real memset and takes
-   * anything above 512 bytes.
+   * anything above 512 bytes. A range that is not whole bytes inside the
+   * memory is refused with a `HeapPointerError`, nothing written.
    *
    * @example
    * ```ts
@@ -103,6 +104,9 @@ export class HeapCore {
    */
   zero(ptr: number, n: number): void {
     const end = ptr + n;
+    if (!((ptr >>> 0) === ptr && (n >>> 0) === n && end <= this.u8.length)) {
+      this.refuseRange(ptr, n, "zero");
+    }
     if (n > 512 && !this.sharedMemory) {
       this.u8.fill(0, ptr, end);
       return;
@@ -120,7 +124,9 @@ export class HeapCore {
    * `memmove(dst, src, n)`: copies bytes `[src, src + n)` to `dst`; the two
    * ranges may overlap. Up to 256 bytes between 4-aligned offsets it copies
    * int32 words (exact for any bit pattern; about twice as fast as
-   * `copyWithin` at 64 bytes, measured), else `copyWithin`.
+   * `copyWithin` at 64 bytes, measured), else `copyWithin`. Ranges that are
+   * not whole bytes inside the memory are refused with a `HeapPointerError`,
+   * nothing written.
    *
    * @example
    * ```ts
@@ -133,6 +139,13 @@ export class HeapCore {
    * ```
    */
   move(dst: number, src: number, n: number): void {
+    const len = this.u8.length;
+    if (
+      !((dst >>> 0) === dst && (src >>> 0) === src && (n >>> 0) === n && dst + n <= len &&
+        src + n <= len)
+    ) {
+      this.refuseRange(dst + n > len || (dst >>> 0) !== dst ? dst : src, n, "move");
+    }
     if (n > 256 || ((dst | src) & 3) !== 0) {
       this.u8.copyWithin(dst, src, src + n);
       return;
@@ -150,6 +163,14 @@ export class HeapCore {
       for (let i = n - 1; i >= tail; i--) u8[dst + i] = u8[src + i];
       for (let i = k - 1; i >= 0; i--) i32[d + i] = i32[s + i];
     }
+  }
+
+  /** The error of `zero`/`move` for a range that is not whole integers inside the memory. */
+  private refuseRange(ptr: number, n: number, what: string): never {
+    throw new HeapPointerError(
+      ptr,
+      `${what} of ${n} bytes: not a range of whole bytes inside the memory [0, ${this.u8.length})`,
+    );
   }
 
   /**
