@@ -1,8 +1,9 @@
 /**
- * The TLSF core under `Heap`: the views over the memory, the free lists and
- * bitmaps, and the O(1) block operations every public call is made of (find
- * a fit, carve, release with coalescing, resize in place, file and unfile a
- * free block). Split from `heap.ts` so that the public API, growth and the
+ * The TLSF core under `Heap`: the views over the memory and the byte
+ * operations over them (`zero` and `move`, the heap's memset and memmove),
+ * the free lists and bitmaps, and the O(1) block operations every public call
+ * is made of (find a fit, carve, release with coalescing, resize in place,
+ * file and unfile a free block). Split from `heap.ts` so that the public API, growth and the
  * slow paths read on their own; `Heap` extends this class, so calls between
  * the two stay monomorphic. The block layout is drawn in `tlsf.ts`.
  */
