@@ -3,7 +3,7 @@
 // through the replay loop; sizes above 2^53 reach palloc exactly.
 import assert from "node:assert/strict";
 import { loadPallocApi } from "../../src/trace/api.ts";
-import { compileTrace } from "../../src/trace/compile.ts";
+import { compileTrace, N_WIDE, nOperand } from "../../src/trace/compile.ts";
 import { replayCompiled } from "../../src/trace/execute.ts";
 import { parseTrace } from "../../src/trace/parse.ts";
 import { replayLines } from "../../src/trace/replay.ts";
@@ -161,10 +161,27 @@ Deno.test("sizes above 2^53 reach palloc exactly through the compiled form", asy
     "realloc p3 9007199254740993",
   ].join("\n");
   const c = compileTrace(parseTrace(text));
-  assert.ok(Number.isNaN(c.n[1]) && c.wide[1] === 18446744073709551615n);
-  assert.ok(Number.isNaN(c.n[4]) && c.wide[4] === 9007199254740993n);
+  assert.ok(c.n[1] === N_WIDE && c.wide[1] === 18446744073709551615n);
+  assert.ok(c.n[4] === N_WIDE && c.wide[4] === 9007199254740993n);
   const lines = replayLines(parseTrace(text), api);
   assert.equal(lines[1][0], "= error invalid memory alloc request size 18446744073709551615");
   assert.equal(lines[2][0], "= error invalid memory alloc request size 9007199254740993");
   assert.equal(lines[4][0], "= error invalid memory alloc request size 9007199254740993");
+});
+
+Deno.test("sizes on both sides of 2^31 reach palloc exactly through the Int32Array n", async () => {
+  const api = await loadPallocApi();
+  const sizes = [2 ** 31 - 1, 2 ** 31, 2 ** 32 + 8, 2 ** 53];
+  const text = [
+    "create A aset TopMemoryContext 0 1024 8192",
+    ...sizes.map((s, k) => `alloc p${k} A ${s}`),
+  ].join("\n");
+  const c = compileTrace(parseTrace(text));
+  // Only 2^31 - 1 fits n; the others are kept in wide, as numbers.
+  assert.deepEqual([...c.n.slice(1, 5)], [2 ** 31 - 1, N_WIDE, N_WIDE, N_WIDE]);
+  assert.deepEqual([1, 2, 3, 4].map((i) => nOperand(c, i)), sizes);
+  const lines = replayLines(parseTrace(text), api);
+  sizes.forEach((s, k) =>
+    assert.equal(lines[k + 1][0], `= error invalid memory alloc request size ${s}`)
+  );
 });

@@ -24,10 +24,14 @@
  *
  * Context ids 0 and 1 are TopMemoryContext and ErrorContext. A slot is
  * handed out again after its chunk is freed, so the pointer table stays as
- * small as the largest working set. A SIZE above 2^53 is kept exact in
- * `wide` (its `n` is NaN); other operands above 2^53 become the nearest
- * double, as palloc's creators take numbers. `TraceCompiler` compiles one step at a time, so a replay can
- * also be driven step by step (model-based tests).
+ * small as the largest working set. `n` is an `Int32Array`, so the replay
+ * passes a size to palloc as a small integer with no NaN test and no
+ * double-to-integer step; an `n` operand outside [0, 2^31) (a huge size,
+ * `Infinity`, a negative number) is marked `N_WIDE` and kept in the sparse
+ * `wide`, a SIZE above 2^53 exactly as a bigint. Other operands above 2^53
+ * become the nearest double, as palloc's creators take numbers.
+ * `TraceCompiler` compiles one step at a time, so a replay can also be
+ * driven step by step (model-based tests).
  */
 import { TokenIndex } from "./token_index.ts";
 import type { ParsedTrace, Size, TraceStep } from "./types.ts";
@@ -47,8 +51,11 @@ export interface CompiledTrace {
   a: Int32Array;
   /** Second integer operand (usually a context id). */
   b: Int32Array;
-  /** First numeric operand (usually a size). */
-  n: Float64Array;
+  /**
+   * First numeric operand (usually a size) when it is an integer in
+   * [0, 2^31); otherwise `N_WIDE`, and the exact value is in `wide`.
+   */
+  n: Int32Array;
   /** Second numeric operand (flags, alignto). */
   m: Float64Array;
   /** 1-based source line per operation (for error messages). */
@@ -64,10 +71,24 @@ export interface CompiledTrace {
   /** Size of the pointer table the replay needs. */
   slotCount: number;
   /**
-   * Exact sizes above 2^53 by operation index (sparse; benchmarks have none):
-   * such an operation's `n` is NaN and the replay passes `wide[i]` instead.
+   * The first numeric operand by operation index where it does not fit `n`
+   * (sparse; benchmarks have none): a size above 2^31 (exact, a bigint above
+   * 2^53), `Infinity` for a `limit none`, a negative number. That
+   * operation's `n` is `N_WIDE`; `nOperand` reads either.
    */
   wide: Size[];
+}
+
+/** The `n` of an operation whose first numeric operand is in `wide`. */
+export const N_WIDE = -1;
+
+/**
+ * The first numeric operand of operation `i`: `n[i]`, or `wide[i]` when it
+ * did not fit (`N_WIDE`).
+ */
+export function nOperand(c: CompiledTrace, i: number): Size {
+  const k = c.n[i];
+  return k !== N_WIDE ? k : c.wide[i];
 }
 
 function grow<T extends Uint8Array | Int32Array | Float64Array>(arr: T, need: number): T {
@@ -100,7 +121,7 @@ export class TraceCompiler {
       code: new Uint8Array(capacity),
       a: new Int32Array(capacity),
       b: new Int32Array(capacity),
-      n: new Float64Array(capacity),
+      n: new Int32Array(capacity),
       m: new Float64Array(capacity),
       lines: new Int32Array(capacity),
       createArgs: new Float64Array(0),
@@ -190,14 +211,21 @@ export class TraceCompiler {
         break;
       case "size":
         if (typeof v === "bigint" && d.slot === "n") {
+          c.n[i] = N_WIDE;
           c.wide[i] = v;
-          x = NaN;
-        } else x = Number(v);
+          return;
+        }
+        x = Number(v);
         break;
       default:
         x = Number(v);
     }
-    c[d.slot][i] = x;
+    if (d.slot !== "n") c[d.slot][i] = x;
+    else if ((x | 0) === x && x >= 0) c.n[i] = x;
+    else {
+      c.n[i] = N_WIDE;
+      c.wide[i] = x;
+    }
   }
 
   private ctxId(name: string): number {

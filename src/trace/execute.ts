@@ -15,7 +15,7 @@
  */
 import type { MemoryContext } from "../mcxt/context.ts";
 import type { PallocApi } from "./api.ts";
-import type { CompiledTrace } from "./compile.ts";
+import { type CompiledTrace, N_WIDE, nOperand } from "./compile.ts";
 import { Op } from "./verbs.ts";
 
 function noop(): void {}
@@ -165,7 +165,7 @@ export function execute(
       switch (code[i]) {
         case Op.ALLOC: {
           const s = n[i];
-          ptrs[a[i]] = alloc(ctxs[b[i]], s === s ? s : c.wide[i]);
+          ptrs[a[i]] = alloc(ctxs[b[i]], s !== N_WIDE ? s : c.wide[i]);
           break;
         }
         case Op.FREE:
@@ -173,12 +173,12 @@ export function execute(
           break;
         case Op.REALLOC: {
           const s = n[i];
-          ptrs[a[i]] = repalloc(ptrs[a[i]], s === s ? s : c.wide[i]);
+          ptrs[a[i]] = repalloc(ptrs[a[i]], s !== N_WIDE ? s : c.wide[i]);
           break;
         }
         case Op.ALLOC0: {
           const s = n[i];
-          ptrs[a[i]] = alloc0(ctxs[b[i]], s === s ? s : c.wide[i]);
+          ptrs[a[i]] = alloc0(ctxs[b[i]], s !== N_WIDE ? s : c.wide[i]);
           break;
         }
         case Op.RESET:
@@ -197,12 +197,12 @@ export function execute(
         }
         case Op.ALLOCEXT: {
           const s = n[i];
-          ptrs[a[i]] = allocExt(ctxs[b[i]], s === s ? s : c.wide[i], m[i]);
+          ptrs[a[i]] = allocExt(ctxs[b[i]], s !== N_WIDE ? s : c.wide[i], m[i]);
           break;
         }
         case Op.ALIGNED: {
           const s = n[i];
-          ptrs[a[i]] = aligned(ctxs[b[i]], s === s ? s : c.wide[i], m[i], 0);
+          ptrs[a[i]] = aligned(ctxs[b[i]], s !== N_WIDE ? s : c.wide[i], m[i], 0);
           break;
         }
         case Op.CREATE_ASET:
@@ -250,7 +250,7 @@ export function execute(
           mc.MemoryContextSetIdentifier(ctxs[b[i]], strings[a[i]]);
           break;
         case Op.LIMIT:
-          api.heap().limit = n[i];
+          api.heap().limit = Number(nOperand(c, i));
           break;
         case Op.SPACE:
           out = mc.GetMemoryChunkSpace(ptrs[a[i]]);
@@ -271,7 +271,7 @@ export function execute(
           break;
         }
         case Op.STATS:
-          out = mc.MemoryContextStatsLines(ctxs[b[i]], a[i], n[i]);
+          out = mc.MemoryContextStatsLines(ctxs[b[i]], a[i], Number(nOperand(c, i)));
           break;
         case Op.CHECK:
           break;
