@@ -113,7 +113,7 @@ export {
   AllocSetContextCreate,
 } from "./src/aset/mod.ts";
 export { GenerationContext, GenerationContextCreate } from "./src/generation/mod.ts";
-export { SlabContext, SlabContextCreate } from "./src/slab/mod.ts";
+export { SlabContext, SlabContextCreate, type SlabFields } from "./src/slab/mod.ts";
 export { BumpContext, BumpContextCreate } from "./src/bump/mod.ts";
 export { MemoryContextAllocAligned, palloc_aligned } from "./src/alignedalloc.ts";
 export {

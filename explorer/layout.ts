@@ -364,7 +364,7 @@ function slabChunks(
   segs: Segment[],
   block: BlockLayout,
 ): void {
-  const slab = ctx as unknown as { fullChunkSize: number; chunksPerBlock: number };
+  const slab = (ctx as P.SlabContext).own;
   const full = slab.fullChunkSize;
   const per = slab.chunksPerBlock;
   const nfree = P.heap.i32[(blockStart >>> 2) + SLAB_NFREE];

@@ -252,7 +252,7 @@ Deno.test("Slab keeps every chunk's bytes and its own invariants through a rando
   }
   for (const [p, tag] of live) assertFilled(p, 96, tag);
   check(s);
-  const blocks = MemoryContextCountersOf(s).nblocks + (s as SlabContext).emptyBlockCount;
+  const blocks = MemoryContextCountersOf(s).nblocks + (s as SlabContext).own.emptyBlockCount;
   for (const [p] of live) pfree(p);
   check(s);
   // Every block is empty now: ten at most stay cached, and they still count as allocated.

@@ -44,6 +44,22 @@ export const MCTX_ALIGNED_REDIRECT_ID = 6;
 /** Bump's method id. */
 export const MCTX_BUMP_ID = 7;
 
+/**
+ * PostgreSQL's node tag of the contexts each method id serves
+ * (`T_AllocSetContext` …, without the `T_`); `MemoryContext.typeName` reads
+ * it, so the tag is not a field of every context object.
+ */
+export const MCTX_TYPE_NAMES: ReadonlyArray<string | undefined> = [
+  undefined,
+  undefined,
+  undefined,
+  "AllocSetContext",
+  "GenerationContext",
+  "SlabContext",
+  undefined,
+  "BumpContext",
+];
+
 const METHOD_MASK = 0xf;
 const EXTERNAL_BIT = 0x10;
 // The 64-bit magic 0xB1A8DB858EB6EFBA with its low five bits cleared, split in halves.

@@ -56,7 +56,7 @@ for (const checking of [false, true]) {
     assertRefused(() => MemoryContextAlloc(ctx.generation, 50000), OOM);
     assertRefused(() => MemoryContextAlloc(ctx.bump, 50000), OOM);
     assertRefused(() => MemoryContextAllocAligned(ctx.aset, 50000, 4096, 0), OOM);
-    const room = (ctx.slab as SlabContext).chunksPerBlock - 3; // the world holds 3 already
+    const room = (ctx.slab as SlabContext).own.chunksPerBlock - 3; // the world holds 3 already
     for (let i = 0; i < room; i++) MemoryContextAlloc(ctx.slab, 60); // fill the slab's block
     assertRefused(() => MemoryContextAlloc(ctx.slab, 60), OOM);
     for (const kind of KINDS) {
@@ -282,7 +282,7 @@ const DAMAGE: Array<{
     kind: "slab",
     setup: (c) => {
       // Eleven emptied blocks: ten are cached, the eleventh goes back to the heap.
-      const perBlock = (c as SlabContext).chunksPerBlock;
+      const perBlock = (c as SlabContext).own.chunksPerBlock;
       const chunks = Array.from({ length: perBlock * 12 }, () => MemoryContextAlloc(c, 60));
       for (const p of chunks.slice(0, perBlock * 11 - 1)) pfree(p);
       const last = chunks[perBlock * 11 - 1];

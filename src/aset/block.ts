@@ -122,7 +122,7 @@ export class AllocSetContext extends MemoryContext {
 
   /** Never called: `newAllocSetContext()` makes the object (see `MemoryContext`'s constructor). */
   private constructor() {
-    super(MCTX_ASET_ID, "AllocSetContext");
+    super(MCTX_ASET_ID);
   }
 
   /** True for a context of this type (the objects of every type share `MemoryContext.prototype`). */
@@ -133,7 +133,7 @@ export class AllocSetContext extends MemoryContext {
 
 /** A new AllocSetContext object, its fields at their initial values (for the create functions). */
 export function newAllocSetContext(): AllocSetContext {
-  return new MemoryContext(MCTX_ASET_ID, "AllocSetContext") as AllocSetContext;
+  return new MemoryContext(MCTX_ASET_ID) as AllocSetContext;
 }
 
 /**

@@ -32,7 +32,7 @@ import { dlist_push_head, dlist_push_tail } from "../ilist.ts";
  */
 export function BumpAlloc(context: MemoryContext, size: number, flags: number): number {
   const set = context as BumpContext;
-  if (size > set.largeThreshold) return BumpAllocLarge(set, size, flags);
+  if (size > (set.allocChunkLimit & ~7)) return BumpAllocLarge(set, size, flags);
   const chunkSize = (size + 7) & ~7;
   const u = heap.u32;
   const b = set.block >>> 2;

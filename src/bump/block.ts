@@ -101,19 +101,23 @@ export class BumpContext extends MemoryContext {
   declare maxBlockSize: number;
   /** Size of the next normal block. */
   declare nextBlockSize: number;
-  /** `allocChunkLimit`: larger chunks get a dedicated block. */
-  declare allocChunkLimit: number;
-  /** Largest request size served from normal blocks: `allocChunkLimit` rounded down to 8. */
-  declare largeThreshold: number;
   /**
-   * Aligned chunks carved out of this context's chunks (they do carry a
-   * redirect header, so `bumpOwnerOf` leaves them to the aligned-chunk code).
+   * `allocChunkLimit`: larger chunks get a dedicated block. A request of
+   * `size` bytes is one exactly when `size > (allocChunkLimit & ~7)`, i.e.
+   * when `MAXALIGN(size)` exceeds it, the test PostgreSQL makes.
    */
-  declare alignedChunks: Set<number> | null;
+  declare allocChunkLimit: number;
+  /**
+   * Bump's field of its own (see `MemoryContext`): the aligned chunks carved
+   * out of this context's chunks, or null while there are none. They do
+   * carry a redirect header, so `bumpOwnerOf` leaves them to the
+   * aligned-chunk code.
+   */
+  declare own: Set<number> | null;
 
   /** Never called: `newBumpContext()` makes the object (see `MemoryContext`'s constructor). */
   private constructor() {
-    super(MCTX_BUMP_ID, "BumpContext");
+    super(MCTX_BUMP_ID);
   }
 
   /** True for a context of this type (the objects of every type share `MemoryContext.prototype`). */
@@ -124,5 +128,5 @@ export class BumpContext extends MemoryContext {
 
 /** A new BumpContext object, its fields at their initial values (for the create functions). */
 export function newBumpContext(): BumpContext {
-  return new MemoryContext(MCTX_BUMP_ID, "BumpContext") as BumpContext;
+  return new MemoryContext(MCTX_BUMP_ID) as BumpContext;
 }

@@ -153,7 +153,6 @@ export function BumpContextCreate(
     BUMP_CHUNK_FRACTION,
   );
   set.allocChunkLimit = limit;
-  set.largeThreshold = limit & ~7;
   u[h + 23] = limit;
 
   MemoryContextCreate(set, parent, name);
@@ -183,7 +182,7 @@ export function BumpReset(context: MemoryContext): void {
   }
   set.block = set.keeper;
   BumpIndexRemoveOwner(set, set.keeper + BUMP_BLOCKHDRSZ);
-  set.alignedChunks = null;
+  set.own = null; // the aligned chunks went with the blocks
   set.nextBlockSize = set.initBlockSize;
 }
 
@@ -218,7 +217,7 @@ export function bumpOwnerOf(pointer: number): MemoryContext | null {
   if (BumpIndexSize() === 0) return null;
   const owner = BumpIndexLookup(pointer) as BumpContext | null;
   if (owner === null) return null;
-  if (owner.alignedChunks !== null && owner.alignedChunks.has(pointer)) return null;
+  if (owner.own !== null && owner.own.has(pointer)) return null;
   return owner;
 }
 
@@ -229,8 +228,8 @@ export function bumpOwnerOf(pointer: number): MemoryContext | null {
  */
 export function BumpNoteAlignedChunk(context: MemoryContext, aligned: number): void {
   const set = context as BumpContext;
-  if (set.alignedChunks === null) set.alignedChunks = new Set();
-  set.alignedChunks.add(aligned);
+  if (set.own === null) set.own = new Set();
+  set.own.add(aligned);
 }
 
 /** `BumpIsEmpty`: true when no block holds a chunk. */

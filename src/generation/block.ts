@@ -231,7 +231,7 @@ export class GenerationContext extends MemoryContext {
 
   /** Never called: `newGenerationContext()` makes the object (see `MemoryContext`'s constructor). */
   private constructor() {
-    super(MCTX_GENERATION_ID, "GenerationContext");
+    super(MCTX_GENERATION_ID);
   }
 
   /** True for a context of this type (the objects of every type share `MemoryContext.prototype`). */
@@ -242,7 +242,7 @@ export class GenerationContext extends MemoryContext {
 
 /** A new GenerationContext object, its fields at their initial values (for the create functions). */
 export function newGenerationContext(): GenerationContext {
-  return new MemoryContext(MCTX_GENERATION_ID, "GenerationContext") as GenerationContext;
+  return new MemoryContext(MCTX_GENERATION_ID) as GenerationContext;
 }
 
 /** `GenerationBlockFree`: unlinks a (non-keeper, non-free) block and gives it back. */

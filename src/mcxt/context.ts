@@ -27,6 +27,7 @@
 import type { Heap } from "../heap/mod.ts";
 import { elogDataCorrupted, ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
 import { MaxAllocHugeSize, MaxAllocSize, MCXT_ALLOC_HUGE, MCXT_ALLOC_NO_OOM } from "../memutils.ts";
+import { MCTX_TYPE_NAMES } from "../memorychunk.ts";
 
 export {
   MAXALIGN,
@@ -195,8 +196,6 @@ export class MemoryContext {
   readonly methodId: number;
   /** The method table (the same object as `mcxtMethods[methodId]`). */
   readonly methods: ContextMethods;
-  /** PostgreSQL's node tag, e.g. `AllocSetContext`. */
-  readonly typeName: string;
   /** True when nothing was allocated since the last reset. */
   isReset = true;
   /** Bytes obtained from the heap for this context (`mem_allocated`). */
@@ -222,20 +221,32 @@ export class MemoryContext {
   /** The heap the context lives in (set when it is registered). */
   home: MemoryHeap = undefined as unknown as MemoryHeap;
 
+  /** PostgreSQL's node tag, e.g. `AllocSetContext` (from the method id). */
+  get typeName(): string {
+    return MCTX_TYPE_NAMES[this.methodId] ?? "MemoryContext";
+  }
+
   /**
-   * Made by a type's create function only (`methodId` picks the method table,
-   * `typeName` is the node tag); MemoryContextCreate links it. Every context,
-   * whatever its type, is a `MemoryContext` object with the fields of all
-   * types initialised here in one fixed order (`ContextTypeFields`), so V8
-   * gives the four types one hidden class and mcxt's loads of `id`, `home`,
+   * Made by a type's create function only (`methodId` picks the method table
+   * and the node tag); MemoryContextCreate links it. Every context, whatever
+   * its type, is a `MemoryContext` object with the fields of all types
+   * initialised here in one fixed order (`ContextTypeFields`), so V8 gives
+   * the four types one hidden class and mcxt's loads of `id`, `home`,
    * `methods` and stores to `isReset` stay monomorphic. A type's class
    * (`AllocSetContext`, …) only declares the fields it uses and answers
    * `instanceof` by method id.
+   *
+   * The object is kept small, because every create makes one: each field
+   * costs about 1.3 ns per create and delete (allocation, initialisation and
+   * the collector's copying; `docs/performance.md`). So the fields are the
+   * tree node's, AllocSet's, Generation's and Bump's block bookkeeping (which
+   * they share by name), and one field `own` for what only one type keeps
+   * (Slab's scalars in a record, Bump's aligned chunks); the node tag is a
+   * getter.
    */
-  constructor(methodId: number, typeName: string) {
+  constructor(methodId: number) {
     this.methodId = methodId;
     this.methods = mcxtMethods[methodId];
-    this.typeName = typeName;
     const t = this as unknown as ContextTypeFields;
     t.blocks = 0;
     t.fl = 0;
@@ -247,15 +258,7 @@ export class MemoryContext {
     t.nextBlockSize = 0;
     t.allocChunkLimit = 0;
     t.freeListIndex = -1;
-    t.largeThreshold = 0;
-    t.alignedChunks = null;
-    t.chunkSize = 0;
-    t.fullChunkSize = 0;
-    t.blockSize = 0;
-    t.chunksPerBlock = 0;
-    t.curBlocklistIndex = 0;
-    t.blocklistShift = 0;
-    t.emptyBlockCount = 0;
+    t.own = null;
   }
 }
 
@@ -277,15 +280,7 @@ interface ContextTypeFields {
   nextBlockSize: number;
   allocChunkLimit: number;
   freeListIndex: number;
-  largeThreshold: number;
-  alignedChunks: Set<number> | null;
-  chunkSize: number;
-  fullChunkSize: number;
-  blockSize: number;
-  chunksPerBlock: number;
-  curBlocklistIndex: number;
-  blocklistShift: number;
-  emptyBlockCount: number;
+  own: object | null;
 }
 
 function unknownMethod(): never {

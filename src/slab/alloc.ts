@@ -39,7 +39,7 @@ import { dlist_delete, dlist_head_node, dlist_is_empty, dlist_push_head } from "
 /** `SlabBlocklistIndex`: list 0 for no free chunk, 1 or 2 by range otherwise. */
 export function SlabBlocklistIndex(slab: SlabContext, nfree: number): number {
   // Negate, shift arithmetically, negate back: 0 stays 0, anything else stays >= 1.
-  return -((-nfree) >> slab.blocklistShift);
+  return -((-nfree) >> slab.own.blocklistShift);
 }
 
 /** `SlabFindNextBlockListIndex`: the lowest non-empty list above 0, or 0 if none. */
@@ -52,13 +52,13 @@ export function SlabFindNextBlockListIndex(slab: SlabContext): number {
 
 /** `SlabAllocSetupNewChunk`: writes the chunk header and returns the user pointer. */
 function SlabAllocSetupNewChunk(slab: SlabContext, block: number, chunk: number): number {
-  chunkSetHeader(heap.i32, chunk, block, slab.fullChunkSize - SLAB_CHUNKHDRSZ, MCTX_SLAB_ID);
+  chunkSetHeader(heap.i32, chunk, block, slab.own.fullChunkSize - SLAB_CHUNKHDRSZ, MCTX_SLAB_ID);
   return chunk + SLAB_CHUNKHDRSZ;
 }
 
 /** `SlabAllocInvalidSize`: the ERROR for a request that is not `chunkSize` bytes. */
 function SlabAllocInvalidSize(slab: SlabContext, size: number): never {
-  elogError(`unexpected alloc chunk size ${formatSize(size)} (expected ${slab.chunkSize})`);
+  elogError(`unexpected alloc chunk size ${formatSize(size)} (expected ${slab.own.chunkSize})`);
 }
 
 /**
@@ -69,21 +69,21 @@ function SlabAllocInvalidSize(slab: SlabContext, size: number): never {
 function SlabAllocFromNewBlock(slab: SlabContext, size: number, flags: number): number {
   let block: number;
   let chunk: number;
-  if (slab.emptyBlockCount > 0) {
+  if (slab.own.emptyBlockCount > 0) {
     const node = dlist_head_node(slab.header + SLAB_EMPTYBLOCKS_HEAD);
     dlist_delete(node);
-    slab.emptyBlockCount--;
+    slab.own.emptyBlockCount--;
     block = node - SLAB_BLOCK_NODE;
-    chunk = SlabBlockGetNextFreeChunk(block, slab.fullChunkSize);
+    chunk = SlabBlockGetNextFreeChunk(block, slab.own.fullChunkSize);
   } else {
-    block = MemoryContextBlockMalloc(slab, slab.blockSize);
+    block = MemoryContextBlockMalloc(slab, slab.own.blockSize);
     if (block === 0) return MemoryContextAllocationFailure(slab, size, flags);
-    slab.memAllocated += slab.blockSize;
-    chunk = SlabBlockInit(slab.header, block, slab.chunksPerBlock, slab.fullChunkSize);
+    slab.memAllocated += slab.own.blockSize;
+    chunk = SlabBlockInit(slab.header, block, slab.own.chunksPerBlock, slab.own.fullChunkSize);
   }
   const index = SlabBlocklistIndex(slab, heap.i32[(block >>> 2) + B_NFREE]);
   dlist_push_head(SlabBlocklistHead(slab.header, index), block + SLAB_BLOCK_NODE);
-  slab.curBlocklistIndex = index;
+  slab.own.curBlocklistIndex = index;
   return SlabAllocSetupNewChunk(slab, block, chunk);
 }
 
@@ -97,8 +97,8 @@ export function SlabBlockMove(slab: SlabContext, block: number, to: number): voi
 /** After an allocation moved `block` out of the current list: pick the next list if it emptied. */
 function SlabAllocMovedBlock(slab: SlabContext, block: number, to: number): void {
   SlabBlockMove(slab, block, to);
-  if (dlist_is_empty(SlabBlocklistHead(slab.header, slab.curBlocklistIndex))) {
-    slab.curBlocklistIndex = SlabFindNextBlockListIndex(slab);
+  if (dlist_is_empty(SlabBlocklistHead(slab.header, slab.own.curBlocklistIndex))) {
+    slab.own.curBlocklistIndex = SlabFindNextBlockListIndex(slab);
   }
 }
 
@@ -108,12 +108,12 @@ function SlabAllocMovedBlock(slab: SlabContext, block: number, to: number): void
  */
 export function SlabAlloc(context: MemoryContext, size: number, flags: number): number {
   const slab = context as SlabContext;
-  if (size !== slab.chunkSize) SlabAllocInvalidSize(slab, size);
-  const index = slab.curBlocklistIndex;
+  if (size !== slab.own.chunkSize) SlabAllocInvalidSize(slab, size);
+  const index = slab.own.curBlocklistIndex;
   if (index === 0) return SlabAllocFromNewBlock(slab, size, flags);
 
   const block = dlist_head_node(SlabBlocklistHead(slab.header, index)) - SLAB_BLOCK_NODE;
-  const chunk = SlabBlockGetNextFreeChunk(block, slab.fullChunkSize);
+  const chunk = SlabBlockGetNextFreeChunk(block, slab.own.fullChunkSize);
   const newIndex = SlabBlocklistIndex(slab, heap.i32[(block >>> 2) + B_NFREE]);
   if (newIndex !== index) SlabAllocMovedBlock(slab, block, newIndex);
   return SlabAllocSetupNewChunk(slab, block, chunk);
@@ -135,7 +135,7 @@ function SlabChunkOwner(chunk: number): SlabContext {
   const offset = distance - SLAB_BLOCKHDRSZ;
   if (
     owner === undefined || owner.methodId !== MCTX_SLAB_ID || offset < 0 ||
-    offset % owner.fullChunkSize !== 0 || chunk >= heap.u32[(block >>> 2) + B_UNUSED]
+    offset % owner.own.fullChunkSize !== 0 || chunk >= heap.u32[(block >>> 2) + B_UNUSED]
   ) {
     elogError(`could not find block containing chunk 0x${chunk.toString(16)}`);
   }
@@ -146,25 +146,27 @@ function SlabChunkOwner(chunk: number): SlabContext {
 function SlabFreeMovedBlock(slab: SlabContext, block: number, from: number, to: number): void {
   SlabBlockMove(slab, block, to);
   // The block now has room; if it came from the current list or a fuller one, look again.
-  if (slab.curBlocklistIndex >= from) slab.curBlocklistIndex = SlabFindNextBlockListIndex(slab);
+  if (slab.own.curBlocklistIndex >= from) {
+    slab.own.curBlocklistIndex = SlabFindNextBlockListIndex(slab);
+  }
 }
 
 /** `block` (on list `index`) has no chunk in use: cache it or give it back. */
 function SlabBlockEmptied(slab: SlabContext, block: number, index: number): void {
   const node = block + SLAB_BLOCK_NODE;
   dlist_delete(node);
-  if (slab.emptyBlockCount < SLAB_MAXIMUM_EMPTY_BLOCKS) {
+  if (slab.own.emptyBlockCount < SLAB_MAXIMUM_EMPTY_BLOCKS) {
     dlist_push_head(slab.header + SLAB_EMPTYBLOCKS_HEAD, node);
-    slab.emptyBlockCount++;
+    slab.own.emptyBlockCount++;
   } else {
     heap.u32[(block >>> 2) + B_SLAB] = 0; // stale pointers into it find no owner
     heap.freeChecked(block); // checked by SlabFree
-    slab.memAllocated -= slab.blockSize;
+    slab.memAllocated -= slab.own.blockSize;
   }
   if (
-    slab.curBlocklistIndex === index && dlist_is_empty(SlabBlocklistHead(slab.header, index))
+    slab.own.curBlocklistIndex === index && dlist_is_empty(SlabBlocklistHead(slab.header, index))
   ) {
-    slab.curBlocklistIndex = SlabFindNextBlockListIndex(slab);
+    slab.own.curBlocklistIndex = SlabFindNextBlockListIndex(slab);
   }
 }
 
@@ -181,7 +183,8 @@ export function SlabFree(pointer: number): void {
   const b = block >>> 2;
   const p = pointer >>> 2;
   if (
-    m[b + B_NFREE] + 1 === slab.chunksPerBlock && slab.emptyBlockCount >= SLAB_MAXIMUM_EMPTY_BLOCKS
+    m[b + B_NFREE] + 1 === slab.own.chunksPerBlock &&
+    slab.own.emptyBlockCount >= SLAB_MAXIMUM_EMPTY_BLOCKS
   ) {
     heap.checkFree(block); // it is about to go back to the heap: damage changes nothing
   }
@@ -196,7 +199,7 @@ export function SlabFree(pointer: number): void {
   const from = SlabBlocklistIndex(slab, nfree - 1);
   const to = SlabBlocklistIndex(slab, nfree);
   if (from !== to) SlabFreeMovedBlock(slab, block, from, to);
-  if (nfree === slab.chunksPerBlock) SlabBlockEmptied(slab, block, to);
+  if (nfree === slab.own.chunksPerBlock) SlabBlockEmptied(slab, block, to);
 }
 
 /**
@@ -205,7 +208,7 @@ export function SlabFree(pointer: number): void {
  */
 export function SlabRealloc(pointer: number, size: number, _flags: number): number {
   const slab = SlabChunkOwner(pointer - SLAB_CHUNKHDRSZ);
-  if (size === slab.chunkSize) return pointer;
+  if (size === slab.own.chunkSize) return pointer;
   elogError("slab allocator does not support realloc()");
 }
 
@@ -216,5 +219,5 @@ export function SlabGetChunkContext(pointer: number): MemoryContext {
 
 /** `SlabGetChunkSpace`: every chunk of a slab occupies `fullChunkSize` bytes. */
 export function SlabGetChunkSpace(pointer: number): number {
-  return SlabChunkOwner(pointer - SLAB_CHUNKHDRSZ).fullChunkSize;
+  return SlabChunkOwner(pointer - SLAB_CHUNKHDRSZ).own.fullChunkSize;
 }

@@ -139,7 +139,40 @@ export function SlabListRelease(head: number, blockSize: number): number {
 }
 
 /**
- * A Slab context: the tree node plus the scalar fields of `SlabContext`.
+ * The scalar fields of PostgreSQL's `SlabContext`, kept in a record of their
+ * own (`SlabContext.own`): every context object of every type has the same
+ * fields, so a field only Slab uses would make every AllocSet dearer to
+ * create (see `MemoryContext`).
+ *
+ * @example
+ * ```ts
+ * import { MemoryContextInit, SlabContextCreate, type SlabFields, TopMemoryContext } from "@palloc/palloc";
+ * MemoryContextInit();
+ * const slab = SlabContextCreate(TopMemoryContext, "TXN", 8192, 104);
+ * const own: SlabFields = slab.own;
+ * console.assert(own.chunkSize === 104 && own.chunksPerBlock === 72); // (8192 - 48) / 112
+ * ```
+ */
+export interface SlabFields {
+  /** The one accepted request size (at least 8). */
+  chunkSize: number;
+  /** Bytes per chunk: header plus MAXALIGN(chunkSize). */
+  fullChunkSize: number;
+  /** Bytes per block, header included. */
+  blockSize: number;
+  /** Chunks that fit in one block. */
+  chunksPerBlock: number;
+  /** The blocklist holding the fullest blocks with room; 0 when none has room. */
+  curBlocklistIndex: number;
+  /** Right shift turning a free-chunk count into a blocklist index. */
+  blocklistShift: number;
+  /** Number of blocks on the empty-block cache (`dclist_count(&emptyblocks)`). */
+  emptyBlockCount: number;
+}
+
+/**
+ * A Slab context: the tree node, with the scalar fields of `SlabContext` in
+ * `own`.
  *
  * @example
  * ```ts
@@ -152,28 +185,16 @@ export function SlabListRelease(head: number, blockSize: number): number {
  * MemoryContextInit();
  * // Many objects of one size, like reorderbuffer's transaction entries.
  * const slab = SlabContextCreate(TopMemoryContext, "TXN", 8192, 104);
- * console.assert(slab instanceof SlabContext && slab.fullChunkSize === 112); // 8-byte header
+ * console.assert(slab instanceof SlabContext && slab.own.fullChunkSize === 112); // 8-byte header
  * ```
  */
 export class SlabContext extends MemoryContext {
-  /** The one accepted request size (at least 8). */
-  declare chunkSize: number;
-  /** Bytes per chunk: header plus MAXALIGN(chunkSize). */
-  declare fullChunkSize: number;
-  /** Bytes per block, header included. */
-  declare blockSize: number;
-  /** Chunks that fit in one block. */
-  declare chunksPerBlock: number;
-  /** The blocklist holding the fullest blocks with room; 0 when none has room. */
-  declare curBlocklistIndex: number;
-  /** Right shift turning a free-chunk count into a blocklist index. */
-  declare blocklistShift: number;
-  /** Number of blocks on the empty-block cache (`dclist_count(&emptyblocks)`). */
-  declare emptyBlockCount: number;
+  /** The fields only a Slab context has (set by `SlabContextCreate`). */
+  declare own: SlabFields;
 
   /** Never called: `newSlabContext()` makes the object (see `MemoryContext`'s constructor). */
   private constructor() {
-    super(MCTX_SLAB_ID, "SlabContext");
+    super(MCTX_SLAB_ID);
   }
 
   /** True for a context of this type (the objects of every type share `MemoryContext.prototype`). */
@@ -184,5 +205,5 @@ export class SlabContext extends MemoryContext {
 
 /** A new SlabContext object, its fields at their initial values (for the create functions). */
 export function newSlabContext(): SlabContext {
-  return new MemoryContext(MCTX_SLAB_ID, "SlabContext") as SlabContext;
+  return new MemoryContext(MCTX_SLAB_ID) as SlabContext;
 }

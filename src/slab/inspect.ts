@@ -64,7 +64,7 @@ export function SlabStats(
   const slab = context as SlabContext;
   let nblocks = 0;
   let freechunks = 0;
-  let totalspace = SLAB_CONTEXT_SIZE + slab.emptyBlockCount * slab.blockSize;
+  let totalspace = SLAB_CONTEXT_SIZE + slab.own.emptyBlockCount * slab.own.blockSize;
   let freespace = 0;
   const maxBlocks = heap.usedBlocks + 1;
   for (let i = 0; i < SLAB_BLOCKLIST_COUNT; i++) {
@@ -72,8 +72,8 @@ export function SlabStats(
     for (let node = dlist_head_node(head); node !== head; node = dlist_next_node(node)) {
       const nfree = heap.i32[((node - SLAB_BLOCK_NODE) >>> 2) + B_NFREE];
       if (++nblocks > maxBlocks) MemoryContextListDamaged(context);
-      totalspace += slab.blockSize;
-      freespace += slab.fullChunkSize * nfree;
+      totalspace += slab.own.blockSize;
+      freespace += slab.own.fullChunkSize * nfree;
       freechunks += nfree;
     }
   }
@@ -84,7 +84,7 @@ export function SlabStats(
     totals.freespace += freespace;
   }
   if (!wantText) return "";
-  return `${totalspace} total in ${nblocks} blocks; ${slab.emptyBlockCount} empty blocks; ` +
+  return `${totalspace} total in ${nblocks} blocks; ${slab.own.emptyBlockCount} empty blocks; ` +
     `${freespace} free (${freechunks} chunks); ${totalspace - freespace} used`;
 }
 
@@ -103,18 +103,18 @@ export function SlabCheck(context: MemoryContext): void {
   let nempty = 0;
   for (const block of SlabCheckedList(slab, emptyHead, seen)) {
     const nfree = heap.i32[(block >>> 2) + B_NFREE];
-    if (nfree !== slab.chunksPerBlock) {
+    if (nfree !== slab.own.chunksPerBlock) {
       elogDataCorrupted(
         `problem in slab ${name}: empty block 0x${block.toString(16)} should have ` +
-          `${slab.chunksPerBlock} free chunks but has ${nfree} chunks free`,
+          `${slab.own.chunksPerBlock} free chunks but has ${nfree} chunks free`,
       );
     }
     SlabCheckBlockChunks(slab, block);
     nempty++;
   }
-  if (nempty !== slab.emptyBlockCount) {
+  if (nempty !== slab.own.emptyBlockCount) {
     elogDataCorrupted(
-      `problem in slab ${name}: ${nempty} empty blocks cached, count says ${slab.emptyBlockCount}`,
+      `problem in slab ${name}: ${nempty} empty blocks cached, count says ${slab.own.emptyBlockCount}`,
     );
   }
 
@@ -123,11 +123,11 @@ export function SlabCheck(context: MemoryContext): void {
     for (const block of SlabCheckedList(slab, head, seen)) {
       const nfree = heap.i32[(block >>> 2) + B_NFREE];
       const where = `problem in slab ${name}: block 0x${block.toString(16)}`;
-      const want = -((-nfree) >> slab.blocklistShift);
+      const want = -((-nfree) >> slab.own.blocklistShift);
       if (want !== i) {
         elogDataCorrupted(`${where} is on blocklist ${i} but should be on blocklist ${want}`);
       }
-      if (nfree >= slab.chunksPerBlock) {
+      if (nfree >= slab.own.chunksPerBlock) {
         elogDataCorrupted(`${where} is empty but stored on blocklist element ${i}`);
       }
       SlabCheckBlockChunks(slab, block);
@@ -136,7 +136,7 @@ export function SlabCheck(context: MemoryContext): void {
   }
   // Allocation may leave the index on a non-empty list above a fuller one (as PostgreSQL
   // does), but it is 0 exactly when no block has room.
-  const cur = slab.curBlocklistIndex;
+  const cur = slab.own.curBlocklistIndex;
   const curHead = SlabBlocklistHead(slab.header, cur);
   if (
     cur < 0 || cur >= SLAB_BLOCKLIST_COUNT ||
@@ -146,9 +146,9 @@ export function SlabCheck(context: MemoryContext): void {
   }
 
   nblocks += nempty;
-  if (nblocks * slab.blockSize !== slab.memAllocated) {
+  if (nblocks * slab.own.blockSize !== slab.memAllocated) {
     elogDataCorrupted(
-      `problem in slab ${name}: ${nblocks} blocks of ${slab.blockSize} bytes, ` +
+      `problem in slab ${name}: ${nblocks} blocks of ${slab.own.blockSize} bytes, ` +
         `mem_allocated is ${slab.memAllocated}`,
     );
   }
@@ -172,8 +172,11 @@ function SlabCheckedList(slab: SlabContext, head: number, seen: Set<number>): nu
     if (u[node >>> 2] !== prev) {
       slabFail(slab, `block 0x${block.toString(16)} has a bogus prev link`);
     }
-    if (!CheckingHeapBlockOk(block, slab.blockSize)) {
-      slabFail(slab, `block 0x${block.toString(16)} is not a live ${slab.blockSize}-byte block`);
+    if (!CheckingHeapBlockOk(block, slab.own.blockSize)) {
+      slabFail(
+        slab,
+        `block 0x${block.toString(16)} is not a live ${slab.own.blockSize}-byte block`,
+      );
     }
     seen.add(block);
     out.push(block);
@@ -199,7 +202,11 @@ export function SlabChunkAreas(
     let n = CheckingWalkLimit();
     for (let node = dlist_head_node(head); node !== head && n-- > 0; node = dlist_next_node(node)) {
       const block = node - SLAB_BLOCK_NODE;
-      visit(block + SLAB_BLOCKHDRSZ, heap.u32[(block >>> 2) + B_UNUSED], block + slab.blockSize);
+      visit(
+        block + SLAB_BLOCKHDRSZ,
+        heap.u32[(block >>> 2) + B_UNUSED],
+        block + slab.own.blockSize,
+      );
     }
   }
 }
@@ -217,8 +224,8 @@ function SlabFirstListWithRoom(slab: SlabContext): number {
 function SlabCheckBlockChunks(slab: SlabContext, block: number): void {
   const u = heap.u32;
   const b = block >>> 2;
-  const full = slab.fullChunkSize;
-  const per = slab.chunksPerBlock;
+  const full = slab.own.fullChunkSize;
+  const per = slab.own.chunksPerBlock;
   const first = block + SLAB_BLOCKHDRSZ;
   const where = `problem in slab ${slab.name}: block 0x${block.toString(16)}`;
   if (SlabBlockContextHeader(block) !== slab.header) {

@@ -78,7 +78,7 @@ import {
 } from "./block.ts";
 import { SlabCheck, SlabChunkAreas, SlabReleasedBlocks, SlabStats } from "./inspect.ts";
 import { dlist_init } from "../ilist.ts";
-export { SlabContext } from "./block.ts";
+export { SlabContext, type SlabFields } from "./block.ts";
 
 /**
  * `SlabContextCreate`: a new Slab context under `parent` whose chunks are all
@@ -144,16 +144,18 @@ export function SlabContextCreate(
 
   const slab = newSlabContext();
   registerContext(slab, header);
-  slab.chunkSize = chunkSize;
-  slab.fullChunkSize = fullChunkSize;
-  slab.blockSize = blockSize;
-  slab.chunksPerBlock = chunksPerBlock;
-  slab.curBlocklistIndex = 0;
   // The smallest shift that maps every nonzero free count to list 1 or 2.
   let shift = 0;
   while ((chunksPerBlock >> shift) >= SLAB_BLOCKLIST_COUNT - 1) shift++;
-  slab.blocklistShift = shift;
-  slab.emptyBlockCount = 0;
+  slab.own = {
+    chunkSize,
+    fullChunkSize,
+    blockSize,
+    chunksPerBlock,
+    curBlocklistIndex: 0,
+    blocklistShift: shift,
+    emptyBlockCount: 0,
+  };
   dlist_init(header + SLAB_EMPTYBLOCKS_HEAD);
   for (let i = 0; i < SLAB_BLOCKLIST_COUNT; i++) dlist_init(SlabBlocklistHead(header, i));
 
@@ -165,12 +167,12 @@ export function SlabContextCreate(
 /** `SlabReset`: gives back every block, cached empty ones first; no keeper block. */
 function SlabReset(context: MemoryContext): void {
   const slab = context as SlabContext;
-  slab.memAllocated -= SlabListRelease(slab.header + SLAB_EMPTYBLOCKS_HEAD, slab.blockSize);
-  slab.emptyBlockCount = 0;
+  slab.memAllocated -= SlabListRelease(slab.header + SLAB_EMPTYBLOCKS_HEAD, slab.own.blockSize);
+  slab.own.emptyBlockCount = 0;
   for (let i = 0; i < SLAB_BLOCKLIST_COUNT; i++) {
-    slab.memAllocated -= SlabListRelease(SlabBlocklistHead(slab.header, i), slab.blockSize);
+    slab.memAllocated -= SlabListRelease(SlabBlocklistHead(slab.header, i), slab.own.blockSize);
   }
-  slab.curBlocklistIndex = 0;
+  slab.own.curBlocklistIndex = 0;
 }
 
 /** `SlabDelete`: gives back every block, then the context header. */
