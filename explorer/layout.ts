@@ -13,16 +13,27 @@
  */
 import { MemoryContextTraverseNext } from "../src/internal.ts";
 import * as P from "../mod.ts";
-import { ALLOC_BLOCKHDRSZ, ASET_CONTEXT_SIZE, FREE_MARK } from "../src/aset/block.ts";
+import {
+  ALLOC_BLOCKHDRSZ,
+  AllocSetFreelistWord,
+  ASET_CONTEXT_SIZE,
+  FREE_MARK,
+  KeeperBlock as AllocSetKeeperBlock,
+} from "../src/aset/block.ts";
 import {
   B_NCHUNKS,
   B_NFREE as GEN_NFREE,
   GENERATION_BLOCKHDRSZ,
   GENERATION_CONTEXT_SIZE,
   GENERATION_FREE_BIT,
+  KeeperBlock as GenerationKeeperBlock,
 } from "../src/generation/block.ts";
 import { B_NFREE as SLAB_NFREE, SLAB_BLOCKHDRSZ, SLAB_CONTEXT_SIZE } from "../src/slab/block.ts";
-import { BUMP_BLOCKHDRSZ, BUMP_CONTEXT_SIZE } from "../src/bump/block.ts";
+import {
+  BUMP_BLOCKHDRSZ,
+  BUMP_CONTEXT_SIZE,
+  KeeperBlock as BumpKeeperBlock,
+} from "../src/bump/block.ts";
 import {
   chunkGetValue,
   chunkIsExternal,
@@ -162,7 +173,13 @@ function describeContext(
     freelists: [],
   };
   if (sizes === undefined || ctx.methods.chunkAreas === undefined) return layout;
-  const keeper = (ctx as unknown as { keeper?: number }).keeper ?? 0;
+  const keeper = ctx instanceof P.AllocSetContext
+    ? AllocSetKeeperBlock(ctx)
+    : ctx instanceof P.GenerationContext
+    ? GenerationKeeperBlock(ctx)
+    : ctx instanceof P.BumpContext
+    ? BumpKeeperBlock(ctx)
+    : 0; // Slab has no keeper block
   const areas: [number, number, number][] = [];
   ctx.methods.chunkAreas(ctx, (start, end, blockEnd) => areas.push([start, end, blockEnd]));
   let free = new Map<number, [number, number]>(); // AllocSet chunk header → [freelist, next]
@@ -207,7 +224,7 @@ function asetFreelists(
 ): Map<number, [number, number]> {
   const m = P.heap.u32;
   const out = new Map<number, [number, number]>();
-  const fl = (set as unknown as { fl: number }).fl;
+  const fl = AllocSetFreelistWord(set);
   const limit = (P.heap.byteLength >>> 4) + 16;
   for (let k = 0; k < 11; k++) {
     const chunks: number[] = [];

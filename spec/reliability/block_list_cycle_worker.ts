@@ -20,7 +20,13 @@ import { GenerationContextCreate } from "../../src/generation/mod.ts";
 import { SlabContextCreate } from "../../src/slab/mod.ts";
 import { BumpContextCreate } from "../../src/bump/mod.ts";
 import { heap, type MemoryContext } from "../../src/mcxt/context.ts";
-import { ALLOC_CHUNKHDRSZ, B_NEXT } from "../../src/aset/block.ts";
+import {
+  ALLOC_CHUNKHDRSZ,
+  B_NEXT,
+  KeeperBlock as AllocSetKeeperBlock,
+} from "../../src/aset/block.ts";
+import { KeeperBlock as GenerationKeeperBlock } from "../../src/generation/block.ts";
+import { KeeperBlock as BumpKeeperBlock } from "../../src/bump/block.ts";
 import { DLIST_NEXT } from "../../src/ilist.ts";
 import { SLAB_BLOCKLIST_COUNT, SlabBlocklistHead } from "../../src/slab/block.ts";
 import { PgError } from "../../src/elog.ts";
@@ -48,7 +54,7 @@ function make(kind: string, parent: MemoryContext): Made {
     case "aset-block": {
       const ctx = AllocSetContextCreate(parent, kind, 0, 1024, 8192);
       for (let i = 0; i < 40; i++) MemoryContextAlloc(ctx, 100);
-      const keeper = (ctx as unknown as { keeper: number }).keeper;
+      const keeper = AllocSetKeeperBlock(ctx);
       const newest = (ctx as unknown as { blocks: number }).blocks;
       if (newest === keeper || u[blockWord(newest, B_NEXT)] === 0) throw new Error("one block");
       if (kind === "aset-keeper") return { ctx, word: blockWord(keeper, B_NEXT), to: keeper };
@@ -65,13 +71,13 @@ function make(kind: string, parent: MemoryContext): Made {
     case "generation-keeper": {
       const ctx = GenerationContextCreate(parent, kind, 0, 1024, 8192);
       for (let i = 0; i < 40; i++) MemoryContextAlloc(ctx, 100);
-      const keeper = (ctx as unknown as { keeper: number }).keeper;
+      const keeper = GenerationKeeperBlock(ctx);
       return { ctx, word: blockWord(keeper, DLIST_NEXT), to: keeper };
     }
     case "bump-keeper": {
       const ctx = BumpContextCreate(parent, kind, 0, 1024, 8192);
       for (let i = 0; i < 40; i++) MemoryContextAlloc(ctx, 100);
-      const keeper = (ctx as unknown as { keeper: number }).keeper;
+      const keeper = BumpKeeperBlock(ctx);
       return { ctx, word: blockWord(keeper, DLIST_NEXT), to: keeper };
     }
     case "slab-block": {

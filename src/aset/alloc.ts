@@ -43,6 +43,7 @@ import {
   ALLOCSET_NUM_FREELISTS,
   AllocSetBlockFree,
   type AllocSetContext,
+  AllocSetFreelistWord,
   B_ENDPTR,
   B_FREEPTR,
   B_NEXT,
@@ -63,7 +64,7 @@ export function AllocSetAlloc(ctx: MemoryContext, size: number, flags: number): 
   if (size > set.allocChunkLimit) return AllocSetAllocLarge(set, size, flags);
   const fidx = size > 8 ? 29 - Math.clz32(size - 1) : 0;
   const m = heap.i32;
-  const head = set.fl + 2 * fidx;
+  const head = AllocSetFreelistWord(set) + 2 * fidx;
   const chunk = m[head] >>> 0;
   if (chunk !== 0) {
     // A free chunk carries the free mark and its own list's index: a damaged link is refused
@@ -140,8 +141,8 @@ function AllocSetAllocFromNewBlock(
     m[ob + B_FREEPTR] = chunk + availchunk + ALLOC_CHUNKHDRSZ;
     availspace -= availchunk + ALLOC_CHUNKHDRSZ;
     chunkSetHeader(m, chunk, old, aFidx | FREE_MARK, MCTX_ASET_ID);
-    m[(chunk + ALLOC_CHUNKHDRSZ) >>> 2] = m[set.fl + 2 * aFidx];
-    m[set.fl + 2 * aFidx] = chunk;
+    m[(chunk + ALLOC_CHUNKHDRSZ) >>> 2] = m[AllocSetFreelistWord(set) + 2 * aFidx];
+    m[AllocSetFreelistWord(set) + 2 * aFidx] = chunk;
   }
 
   let blksize = set.nextBlockSize;
@@ -215,8 +216,8 @@ export function AllocSetFree(pointer: number): void {
   const set = AllocSetChunkOwner(m, chunk, "pfree");
   const fidx = chunkGetValue(m, chunk);
   m[chunk >>> 2] = ((fidx | FREE_MARK) << 5) | MCTX_ASET_ID;
-  m[pointer >>> 2] = m[set.fl + 2 * fidx];
-  m[set.fl + 2 * fidx] = chunk;
+  m[pointer >>> 2] = m[AllocSetFreelistWord(set) + 2 * fidx];
+  m[AllocSetFreelistWord(set) + 2 * fidx] = chunk;
 }
 
 /**

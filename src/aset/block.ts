@@ -105,8 +105,6 @@ export const B_ENDPTR = 8;
 export class AllocSetContext extends MemoryContext {
   /** Newest block (the one chunks are carved from). */
   declare blocks: number;
-  /** Int32 index of freelist 0's head in the heap (`header / 4 + 22`); list k is at +2k. */
-  declare fl: number;
   /** First block size. */
   declare initBlockSize: number;
   /** Largest block size. */
@@ -117,8 +115,6 @@ export class AllocSetContext extends MemoryContext {
   declare allocChunkLimit: number;
   /** Which context freelist this context may go to on delete, or -1. */
   declare freeListIndex: number;
-  /** The keeper block (right after the context header). */
-  declare keeper: number;
 
   /** Never called: `newAllocSetContext()` makes the object (see `MemoryContext`'s constructor). */
   private constructor() {
@@ -134,6 +130,26 @@ export class AllocSetContext extends MemoryContext {
 /** A new AllocSetContext object, its fields at their initial values (for the create functions). */
 export function newAllocSetContext(): AllocSetContext {
   return new MemoryContext(MCTX_ASET_ID) as AllocSetContext;
+}
+
+/**
+ * `KeeperBlock(set)`: the keeper block, which follows the context header in
+ * the same malloc. Computed from the header, as PostgreSQL's macro does,
+ * rather than kept in a field of every context object.
+ */
+export function KeeperBlock(set: MemoryContext): number {
+  return set.header + ASET_CONTEXT_SIZE;
+}
+
+/** Int32 word of freelist 0 inside the header: after MemoryContextData (80) and `blocks` (8). */
+const FREELIST_WORD = 22;
+
+/**
+ * The int32 index into `heap.i32` of freelist 0's head in `set`'s header;
+ * freelist k's head is 2 k words further (8 bytes each).
+ */
+export function AllocSetFreelistWord(set: MemoryContext): number {
+  return (set.header >>> 2) + FREELIST_WORD;
 }
 
 /**

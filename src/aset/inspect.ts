@@ -53,6 +53,7 @@ import {
   ALLOC_CHUNKHDRSZ,
   ALLOCSET_NUM_FREELISTS,
   type AllocSetContext,
+  AllocSetFreelistWord,
   ASET_CONTEXT_SIZE,
   B_ENDPTR,
   B_FREEPTR,
@@ -60,6 +61,7 @@ import {
   B_OWNER,
   B_PREV,
   FREE_MARK,
+  KeeperBlock,
 } from "./block.ts";
 
 function fail(set: MemoryContext, detail: string): never {
@@ -93,16 +95,16 @@ export function AllocSetCheck(ctx: MemoryContext): void {
     if (freeptr < block + ALLOC_BLOCKHDRSZ || freeptr > endptr) {
       fail(set, `block ${block} has a bogus free pointer ${freeptr}`);
     }
-    const start = block === set.keeper ? set.header : block;
+    const start = block === KeeperBlock(set) ? set.header : block;
     if (!CheckingHeapBlockOk(start, endptr - start)) {
       fail(set, `block ${block}: end pointer ${endptr} disagrees with the heap`);
     }
-    if (block === set.keeper) sawKeeper = true;
+    if (block === KeeperBlock(set)) sawKeeper = true;
     total += endptr - start;
     AllocSetCheckChunks(set, block, freeptr, endptr, free);
     prev = block;
   }
-  if (!sawKeeper) fail(set, `keeper block ${set.keeper} is not on the block list`);
+  if (!sawKeeper) fail(set, `keeper block ${KeeperBlock(set)} is not on the block list`);
   if (total !== set.memAllocated) {
     fail(set, `blocks hold ${total} bytes, mem_allocated is ${set.memAllocated}`);
   }
@@ -158,7 +160,7 @@ function AllocSetCheckFreelists(set: AllocSetContext, free: Map<number, number>)
   let listed = 0;
   for (let fidx = 0; fidx < ALLOCSET_NUM_FREELISTS; fidx++) {
     for (
-      let chunk = m[set.fl + 2 * fidx] >>> 0;
+      let chunk = m[AllocSetFreelistWord(set) + 2 * fidx] >>> 0;
       chunk !== 0;
       chunk = m[(chunk + ALLOC_CHUNKHDRSZ) >>> 2] >>> 0
     ) {
@@ -208,7 +210,7 @@ export function AllocSetReleasedBlocks(
 ): number {
   const set = ctx as AllocSetContext;
   const m = heap.u32;
-  const keeper = set.keeper;
+  const keeper = KeeperBlock(set);
   let keepers = 0;
   for (let block = set.blocks >>> 0; block !== 0; block = m[(block >>> 2) + B_NEXT] >>> 0) {
     if (block === keeper) {
@@ -252,7 +254,7 @@ export function AllocSetStats(
   for (let fidx = 0; fidx < ALLOCSET_NUM_FREELISTS; fidx++) {
     const chksz = 8 << fidx;
     for (
-      let chunk = m[set.fl + 2 * fidx] >>> 0;
+      let chunk = m[AllocSetFreelistWord(set) + 2 * fidx] >>> 0;
       chunk !== 0;
       chunk = m[(chunk + ALLOC_CHUNKHDRSZ) >>> 2] >>> 0
     ) {

@@ -75,12 +75,14 @@ import {
   ALLOCSET_NUM_FREELISTS,
   AllocSetBlockFree,
   type AllocSetContext,
+  AllocSetFreelistWord,
   ASET_CONTEXT_SIZE,
   B_ENDPTR,
   B_FREEPTR,
   B_NEXT,
   B_OWNER,
   B_PREV,
+  KeeperBlock,
   MAX_FREE_CONTEXTS,
   newAllocSetContext,
 } from "./block.ts";
@@ -109,13 +111,10 @@ registerHeapLocal({
   },
 });
 
-// Int32 word of freelist 0 inside the header: after MemoryContextData (80) and `blocks` (8).
-const FREELIST_WORD = 22;
-
-/** Zeroes the 11 freelist heads of a new context, both halves of each 8-byte word. */
+/** Zeroes the 11 freelist heads of a new context (registered), both halves of each 8-byte word. */
 function initFreelists(set: AllocSetContext): void {
   const m = heap.i32;
-  const f = set.fl;
+  const f = AllocSetFreelistWord(set);
   for (let k = 0; k < 2 * ALLOCSET_NUM_FREELISTS; k++) m[f + k] = 0;
 }
 
@@ -126,7 +125,7 @@ function initFreelists(set: AllocSetContext): void {
  */
 function clearFreelists(set: AllocSetContext): void {
   const m = heap.i32;
-  const f = set.fl;
+  const f = AllocSetFreelistWord(set);
   m[f] = 0;
   m[f + 2] = 0;
   m[f + 4] = 0;
@@ -218,9 +217,6 @@ export function AllocSetContextCreate(
   m[k + B_NEXT] = 0;
   m[k + B_FREEPTR] = keeper + ALLOC_BLOCKHDRSZ;
   m[k + B_ENDPTR] = header + firstBlockSize;
-  set.keeper = keeper;
-  set.fl = (header >>> 2) + FREELIST_WORD;
-  initFreelists(set);
   set.blocks = keeper;
   set.initBlockSize = initBlockSize;
   set.maxBlockSize = maxBlockSize;
@@ -234,6 +230,7 @@ export function AllocSetContextCreate(
     ALLOC_CHUNK_FRACTION,
   );
   registerContext(set, header);
+  initFreelists(set);
   MemoryContextCreate(set, parent, name);
   set.memAllocated = firstBlockSize;
   return set;
@@ -252,9 +249,7 @@ function AllocSetRecycle(
   maxBlockSize: number,
 ): AllocSetContext {
   const set = newAllocSetContext();
-  set.keeper = old.keeper;
   set.blocks = old.blocks;
-  set.fl = old.fl;
   set.initBlockSize = old.initBlockSize;
   set.maxBlockSize = maxBlockSize;
   set.nextBlockSize = old.nextBlockSize;
@@ -262,7 +257,7 @@ function AllocSetRecycle(
   set.freeListIndex = old.freeListIndex;
   registerContext(set, old.header);
   MemoryContextCreate(set, parent, name);
-  set.memAllocated = heap.u32[(set.keeper >>> 2) + B_ENDPTR] - set.header;
+  set.memAllocated = heap.u32[(KeeperBlock(set) >>> 2) + B_ENDPTR] - set.header;
   return set;
 }
 
@@ -270,7 +265,7 @@ function AllocSetRecycle(
 function AllocSetReset(ctx: MemoryContext): void {
   const set = ctx as AllocSetContext;
   clearFreelists(set);
-  const keeper = set.keeper;
+  const keeper = KeeperBlock(set);
   let block = set.blocks;
   set.blocks = keeper;
   while (block !== 0) {
@@ -309,7 +304,7 @@ function AllocSetDelete(ctx: MemoryContext): void {
   let block = set.blocks;
   while (block !== 0) {
     const next = heap.u32[(block >>> 2) + B_NEXT];
-    if (block !== set.keeper) AllocSetBlockFree(set, block);
+    if (block !== KeeperBlock(set)) AllocSetBlockFree(set, block);
     block = next;
   }
   unregisterContext(set);

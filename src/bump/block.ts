@@ -88,8 +88,6 @@ export function BumpBlockFree(set: MemoryContext, block: number): void {
  * ```
  */
 export class BumpContext extends MemoryContext {
-  /** Heap offset of the keeper block (header + 112). */
-  declare keeper: number;
   /**
    * The current block, the head of the block list (`dlist_head_node(&blocks)`),
    * kept here too so the allocation fast path reads it without a heap load.
@@ -129,4 +127,13 @@ export class BumpContext extends MemoryContext {
 /** A new BumpContext object, its fields at their initial values (for the create functions). */
 export function newBumpContext(): BumpContext {
   return new MemoryContext(MCTX_BUMP_ID) as BumpContext;
+}
+
+/**
+ * `KeeperBlock(set)`: the keeper block, which follows the context header in
+ * the same malloc. Computed from the header, as PostgreSQL's macro does,
+ * rather than kept in a field of every context object.
+ */
+export function KeeperBlock(set: MemoryContext): number {
+  return set.header + BUMP_CONTEXT_SIZE;
 }

@@ -25,6 +25,7 @@ import {
   BLOCKS_HEAD,
   BUMP_BLOCKHDRSZ,
   type BumpContext,
+  KeeperBlock,
   W_ENDPTR,
   W_FREEPTR,
   W_NEXT,
@@ -91,14 +92,14 @@ export function BumpCheck(context: MemoryContext): void {
     if (free < block + BUMP_BLOCKHDRSZ || free > end) {
       elogDataCorrupted(`${where} has a bogus freeptr`);
     }
-    const start = block === set.keeper ? set.header : block;
+    const start = block === KeeperBlock(set) ? set.header : block;
     if (!CheckingHeapBlockOk(start, end - start)) {
       elogDataCorrupted(`${where} has an end pointer that disagrees with the heap`);
     }
     if (BumpIndexLookup(block + BUMP_BLOCKHDRSZ) !== set) {
       elogDataCorrupted(`${where} is not indexed`);
     }
-    if (block === set.keeper) sawKeeper = true;
+    if (block === KeeperBlock(set)) sawKeeper = true;
     total += end - start;
     CheckingBumpChunks(set, block + BUMP_BLOCKHDRSZ, free);
     prev = block;
@@ -137,7 +138,7 @@ export function BumpReleasedBlocks(
   deleting: boolean,
   budget: number,
 ): number {
-  const keeper = (context as BumpContext).keeper;
+  const keeper = KeeperBlock(context);
   const head = context.header + BLOCKS_HEAD;
   let keepers = 0;
   for (let block = heap.u32[(head >>> 2) + W_NEXT]; block !== head;) {

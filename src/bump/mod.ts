@@ -66,6 +66,7 @@ import {
   BumpBlockInit,
   BumpBlockIsEmpty,
   type BumpContext,
+  KeeperBlock,
   newBumpContext,
   W_FREEPTR,
   W_NEXT,
@@ -138,7 +139,6 @@ export function BumpContextCreate(
   BumpBlockInit(keeper, allocSize - BUMP_CONTEXT_SIZE);
   dlist_init(head);
   dlist_push_head(head, keeper);
-  set.keeper = keeper;
   set.block = keeper;
 
   set.initBlockSize = initBlockSize;
@@ -176,12 +176,12 @@ export function BumpReset(context: MemoryContext): void {
   let block = heap.u32[(head >>> 2) + W_NEXT];
   while (block !== head) {
     const next = heap.u32[(block >>> 2) + W_NEXT];
-    if (block === set.keeper) heap.u32[(block >>> 2) + W_FREEPTR] = block + BUMP_BLOCKHDRSZ;
+    if (block === KeeperBlock(set)) heap.u32[(block >>> 2) + W_FREEPTR] = block + BUMP_BLOCKHDRSZ;
     else BumpBlockFree(set, block);
     block = next;
   }
-  set.block = set.keeper;
-  BumpIndexRemoveOwner(set, set.keeper + BUMP_BLOCKHDRSZ);
+  set.block = KeeperBlock(set);
+  BumpIndexRemoveOwner(set, KeeperBlock(set) + BUMP_BLOCKHDRSZ);
   set.own = null; // the aligned chunks went with the blocks
   set.nextBlockSize = set.initBlockSize;
 }
@@ -190,7 +190,7 @@ export function BumpReset(context: MemoryContext): void {
 export function BumpDelete(context: MemoryContext): void {
   const set = context as BumpContext;
   BumpReset(set);
-  BumpIndexRemove(set.keeper + BUMP_BLOCKHDRSZ);
+  BumpIndexRemove(KeeperBlock(set) + BUMP_BLOCKHDRSZ);
   const header = set.header;
   unregisterContext(set);
   heap.freeChecked(header);

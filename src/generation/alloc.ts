@@ -37,6 +37,7 @@ import {
   GenerationChunkGetBlock,
   GenerationChunkSize,
   type GenerationContext,
+  KeeperBlock,
 } from "./block.ts";
 import { MemoryContextBlockMalloc } from "../mcxt/limit.ts";
 import { dlist_push_head } from "../ilist.ts";
@@ -140,13 +141,13 @@ export function GenerationAlloc(context: MemoryContext, size: number, flags: num
 /** Whether a block that loses its last chunk now is given back (else it is kept, emptied). */
 function GenerationBlockGoesBack(block: number): boolean {
   const set = contextAtHeader(GenerationBlockContextHeader(block)) as GenerationContext;
-  return block !== set.keeper && block !== set.block && set.freeblock !== 0;
+  return block !== KeeperBlock(set) && block !== set.block && set.freeblock !== 0;
 }
 
 /** Decides the fate of a block whose last chunk was just freed. */
 function GenerationBlockEmptied(block: number): void {
   const set = contextAtHeader(GenerationBlockContextHeader(block)) as GenerationContext;
-  if (block === set.keeper || block === set.block) {
+  if (block === KeeperBlock(set) || block === set.block) {
     GenerationBlockMarkEmpty(block);
   } else if (set.freeblock === 0) {
     GenerationBlockMarkEmpty(block);

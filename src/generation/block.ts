@@ -226,8 +226,6 @@ export class GenerationContext extends MemoryContext {
   declare block: number;
   /** Heap offset of the recycled empty block, or 0. */
   declare freeblock: number;
-  /** Heap offset of the keeper block (header + 128). */
-  declare keeper: number;
 
   /** Never called: `newGenerationContext()` makes the object (see `MemoryContext`'s constructor). */
   private constructor() {
@@ -243,6 +241,15 @@ export class GenerationContext extends MemoryContext {
 /** A new GenerationContext object, its fields at their initial values (for the create functions). */
 export function newGenerationContext(): GenerationContext {
   return new MemoryContext(MCTX_GENERATION_ID) as GenerationContext;
+}
+
+/**
+ * `KeeperBlock(set)`: the keeper block, which follows the context header in
+ * the same malloc. Computed from the header, as PostgreSQL's macro does,
+ * rather than kept in a field of every context object.
+ */
+export function KeeperBlock(set: MemoryContext): number {
+  return set.header + GENERATION_CONTEXT_SIZE;
 }
 
 /** `GenerationBlockFree`: unlinks a (non-keeper, non-free) block and gives it back. */

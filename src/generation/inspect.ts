@@ -50,6 +50,7 @@ import {
   GenerationBlockFreeBytes,
   GenerationBlockSize,
   type GenerationContext,
+  KeeperBlock,
 } from "./block.ts";
 import { dlist_next_node } from "../ilist.ts";
 
@@ -120,7 +121,7 @@ export function GenerationCheck(context: MemoryContext): void {
     const blksize = GenerationBlockSize(block);
     const freeptr = u[b + B_FREEPTR];
     const endptr = u[b + B_ENDPTR];
-    const start = block === set.keeper ? set.header : block;
+    const start = block === KeeperBlock(set) ? set.header : block;
     if (endptr !== block + blksize || !CheckingHeapBlockOk(start, endptr - start)) {
       fail(set, `${where} has a size that disagrees with the heap`);
     }
@@ -137,7 +138,7 @@ export function GenerationCheck(context: MemoryContext): void {
   if (heap.u32[(head >>> 2) + B_PREV] !== prev) {
     fail(set, "the block list head's prev link is bogus");
   }
-  if (!seen.has(set.keeper)) fail(set, "the keeper block is not on the block list");
+  if (!seen.has(KeeperBlock(set))) fail(set, "the keeper block is not on the block list");
   if (!seen.has(set.block)) fail(set, "the current block is not on the block list");
   if (
     set.freeblock !== 0 &&
@@ -226,7 +227,7 @@ export function GenerationReleasedBlocks(
   deleting: boolean,
   budget: number,
 ): number {
-  const keeper = (context as GenerationContext).keeper;
+  const keeper = KeeperBlock(context);
   const head = context.header + GENERATION_BLOCKS_HEAD;
   let keepers = 0;
   for (let block = dlist_next_node(head); block !== head; block = dlist_next_node(block)) {

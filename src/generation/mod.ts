@@ -73,6 +73,7 @@ import {
   GenerationBlockMarkEmpty,
   GenerationCheckParameters,
   type GenerationContext,
+  KeeperBlock,
   newGenerationContext,
 } from "./block.ts";
 import {
@@ -138,7 +139,6 @@ export function GenerationContextCreate(
   const firstBlockSize = allocSize - GENERATION_CONTEXT_SIZE;
   GenerationBlockInit(header, keeper, firstBlockSize);
   dlist_push_head(head, keeper);
-  set.keeper = keeper;
   set.block = keeper;
   set.freeblock = 0;
 
@@ -169,11 +169,11 @@ function GenerationReset(context: MemoryContext): void {
   let block = dlist_next_node(head);
   while (block !== head) {
     const next = dlist_next_node(block);
-    if (block === set.keeper) GenerationBlockMarkEmpty(block);
+    if (block === KeeperBlock(set)) GenerationBlockMarkEmpty(block);
     else GenerationBlockFree(set, block);
     block = next;
   }
-  set.block = set.keeper;
+  set.block = KeeperBlock(set);
   set.nextBlockSize = set.initBlockSize;
 }
 

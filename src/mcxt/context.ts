@@ -249,8 +249,6 @@ export class MemoryContext {
     this.methods = mcxtMethods[methodId];
     const t = this as unknown as ContextTypeFields;
     t.blocks = 0;
-    t.fl = 0;
-    t.keeper = 0;
     t.block = 0;
     t.freeblock = 0;
     t.initBlockSize = 0;
@@ -271,8 +269,6 @@ export class MemoryContext {
  */
 interface ContextTypeFields {
   blocks: number;
-  fl: number;
-  keeper: number;
   block: number;
   freeblock: number;
   initBlockSize: number;

@@ -146,9 +146,15 @@ export function SlabListRelease(head: number, blockSize: number): number {
  *
  * @example
  * ```ts
- * import { MemoryContextInit, SlabContextCreate, type SlabFields, TopMemoryContext } from "@palloc/palloc";
+ * import {
+ *   MemoryContextInit,
+ *   SlabContext,
+ *   SlabContextCreate,
+ *   type SlabFields,
+ *   TopMemoryContext,
+ * } from "@palloc/palloc";
  * MemoryContextInit();
- * const slab = SlabContextCreate(TopMemoryContext, "TXN", 8192, 104);
+ * const slab = SlabContextCreate(TopMemoryContext, "TXN", 8192, 104) as SlabContext;
  * const own: SlabFields = slab.own;
  * console.assert(own.chunkSize === 104 && own.chunksPerBlock === 72); // (8192 - 48) / 112
  * ```

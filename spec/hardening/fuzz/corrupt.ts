@@ -22,6 +22,7 @@
  * the command runs the fuzzers in a worker under a watchdog besides.
  */
 import type { AllocSetContext } from "../../../src/aset/mod.ts";
+import { AllocSetFreelistWord } from "../../../src/aset/block.ts";
 import { heap, type MemoryContext } from "../../../src/mcxt/context.ts";
 import { PgError } from "../../../src/elog.ts";
 import { CheckingSentinelAt } from "../../../src/checking/mod.ts";
@@ -87,7 +88,7 @@ function freeListTarget(w: World): [number, string] | null {
     if (c.kind === "aset") {
       const set = c.ctx as AllocSetContext;
       for (let i = 0; i < 11; i++) {
-        const head = heap.i32[set.fl + 2 * i];
+        const head = heap.i32[AllocSetFreelistWord(set) + 2 * i];
         if (head !== 0) found.push(head);
       }
     } else if (c.kind === "slab") {
