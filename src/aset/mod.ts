@@ -94,16 +94,31 @@ export {
   AllocSetContext,
 } from "./block.ts";
 
-/** A per-heap list of deleted contexts kept for reuse. */
+/**
+ * A per-heap list of deleted contexts kept for reuse (PostgreSQL's
+ * `AllocSetFreeList`), newest last. Only what a recycle needs is kept: the
+ * header offset (the keeper block follows it) and the `allocChunkLimit`
+ * computed at first creation; the other fields follow from the list the
+ * context is on. The deleted JS objects are not kept, so they die young.
+ */
 interface ContextFreeList {
   numFree: number;
-  contexts: AllocSetContext[];
+  headers: Uint32Array;
+  chunkLimits: Int32Array;
+}
+
+function newContextFreeList(): ContextFreeList {
+  return {
+    numFree: 0,
+    headers: new Uint32Array(MAX_FREE_CONTEXTS),
+    chunkLimits: new Int32Array(MAX_FREE_CONTEXTS),
+  };
 }
 
 let contextFreelists: ContextFreeList[] = [];
 registerHeapLocal({
   fresh() {
-    contextFreelists = [{ numFree: 0, contexts: [] }, { numFree: 0, contexts: [] }];
+    contextFreelists = [newContextFreeList(), newContextFreeList()];
   },
   save: () => contextFreelists,
   load(state) {
@@ -192,10 +207,18 @@ export function AllocSetContextCreate(
 
   if (freeListIndex >= 0) {
     const fl = contextFreelists[freeListIndex];
-    const old = fl.contexts.pop();
-    if (old !== undefined) {
-      fl.numFree--;
-      return AllocSetRecycle(old, parent, name, maxBlockSize);
+    if (fl.numFree > 0) {
+      const k = --fl.numFree;
+      const header = fl.headers[k];
+      return AllocSetRecycle(
+        header,
+        fl.chunkLimits[k],
+        freeListIndex,
+        initBlockSize,
+        maxBlockSize,
+        parent,
+        name,
+      );
     }
   }
 
@@ -237,25 +260,31 @@ export function AllocSetContextCreate(
 }
 
 /**
- * Hands out a context from a freelist. It keeps its header memory and keeper
- * block but becomes a new JS object, so a stale reference to the deleted
- * context can never reach the new one. As in PostgreSQL, only maxBlockSize
- * is updated (allocChunkLimit stays as it was computed at first creation).
+ * Hands out the context whose header is at `header` from freelist
+ * `freeListIndex`. It keeps its header memory and its keeper block (emptied
+ * when it was deleted, so the only block) but becomes a new JS object, so a
+ * stale reference to the deleted context can never reach the new one. Its
+ * list fixes minContextSize (0) and initBlockSize; as in PostgreSQL, only
+ * maxBlockSize is new (`allocChunkLimit` stays as it was computed at first
+ * creation).
  */
 function AllocSetRecycle(
-  old: AllocSetContext,
+  header: number,
+  allocChunkLimit: number,
+  freeListIndex: number,
+  initBlockSize: number,
+  maxBlockSize: number,
   parent: MemoryContext | null,
   name: string,
-  maxBlockSize: number,
 ): AllocSetContext {
   const set = newAllocSetContext();
-  set.blocks = old.blocks;
-  set.initBlockSize = old.initBlockSize;
+  set.blocks = header + ASET_CONTEXT_SIZE; // the keeper
+  set.initBlockSize = initBlockSize;
   set.maxBlockSize = maxBlockSize;
-  set.nextBlockSize = old.nextBlockSize;
-  set.allocChunkLimit = old.allocChunkLimit;
-  set.freeListIndex = old.freeListIndex;
-  registerContext(set, old.header);
+  set.nextBlockSize = initBlockSize;
+  set.allocChunkLimit = allocChunkLimit;
+  set.freeListIndex = freeListIndex;
+  registerContext(set, header);
   MemoryContextCreate(set, parent, name);
   set.memAllocated = heap.u32[(KeeperBlock(set) >>> 2) + B_ENDPTR] - set.header;
   return set;
@@ -290,13 +319,14 @@ function AllocSetDelete(ctx: MemoryContext): void {
   if (set.freeListIndex >= 0) {
     const fl = contextFreelists[set.freeListIndex];
     if (!set.isReset) MemoryContextResetOnlyVetted(set); // its blocks were checked as the delete's
-    if (fl.numFree >= MAX_FREE_CONTEXTS) {
-      for (const old of fl.contexts) heap.checkFree(old.header); // all or none go back
-      for (const old of fl.contexts) heap.freeChecked(old.header);
-      fl.contexts.length = 0;
+    const n = fl.numFree;
+    if (n >= MAX_FREE_CONTEXTS) {
+      for (let k = 0; k < n; k++) heap.checkFree(fl.headers[k]); // all or none go back
+      for (let k = 0; k < n; k++) heap.freeChecked(fl.headers[k]);
       fl.numFree = 0;
     }
-    fl.contexts.push(set);
+    fl.headers[fl.numFree] = set.header;
+    fl.chunkLimits[fl.numFree] = set.allocChunkLimit;
     fl.numFree++;
     unregisterContext(set);
     return;
