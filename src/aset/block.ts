@@ -2,8 +2,9 @@
  * AllocSet's layout (PostgreSQL's aset.c struct definitions): the sizes of the
  * context header, block header and chunk header in the 64-bit build, the
  * block header's word offsets, the three standard size triples, the
- * `AllocSetContext` node, and giving a block back to the heap
- * (`AllocSetBlockFree`).
+ * `AllocSetContext` node, where its keeper block and freelist heads sit
+ * (`KeeperBlock`, `AllocSetFreelistWord`), and giving a block back to the
+ * heap (`AllocSetBlockFree`).
  */
 import { heap, MemoryContext } from "../mcxt/context.ts";
 import { MCTX_ASET_ID } from "../memorychunk.ts";

@@ -2,8 +2,8 @@
  * Bump's byte layout and its block-level operations: the context header and
  * block header offsets of PostgreSQL 18's 64-bit build, where the circular
  * block list sits (PostgreSQL's `dlist`, head inside the context header; its
- * operations are `src/ilist.ts`'s), and initialising, testing and freeing one
- * block.
+ * operations are `src/ilist.ts`'s), where the keeper block is (`KeeperBlock`),
+ * and initialising, testing and freeing one block.
  *
  * Kept apart from the policy in `mod.ts` and `alloc.ts` so that the offsets are written
  * down once and the policy reads as the algorithm.

@@ -4,7 +4,8 @@
  * This file owns the byte layout of PostgreSQL 18's `GenerationBlock` and
  * `GenerationContext` (64-bit build) and the handful of operations on a block
  * that do not depend on the allocation policy: initialise, mark empty, give
- * back to the heap, and where the doubly linked block list sits (PostgreSQL's
+ * back to the heap, where the keeper block is (`KeeperBlock`), and where the
+ * doubly linked block list sits (PostgreSQL's
  * `dlist`, circular, whose head lives inside the context header; its
  * operations are `src/ilist.ts`'s). Also the layout-level
  * validation every chunk operation and every create starts with: that a

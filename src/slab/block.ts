@@ -5,7 +5,8 @@
  * `SlabBlock` (64-bit build, no MEMORY_CONTEXT_CHECKING) and where its lists
  * sit: the circular doubly linked lists (`dlist`, operated by `src/ilist.ts`)
  * that hold blocks by fullness, and the counted list (`dclist`) of cached
- * empty blocks, whose count is `emptyBlockCount`.
+ * empty blocks, whose count is `emptyBlockCount`; and the `SlabContext` node,
+ * whose scalars are a record of their own (`SlabFields`).
  * The allocation policy lives in `mod.ts` and `alloc.ts`; stats and the
  * self-check in `inspect.ts`. Writing the offsets down once here keeps the policy
  * readable as the algorithm.
