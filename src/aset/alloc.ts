@@ -141,8 +141,9 @@ function AllocSetAllocFromNewBlock(
     m[ob + B_FREEPTR] = chunk + availchunk + ALLOC_CHUNKHDRSZ;
     availspace -= availchunk + ALLOC_CHUNKHDRSZ;
     chunkSetHeader(m, chunk, old, aFidx | FREE_MARK, MCTX_ASET_ID);
-    m[(chunk + ALLOC_CHUNKHDRSZ) >>> 2] = m[AllocSetFreelistWord(set) + 2 * aFidx];
-    m[AllocSetFreelistWord(set) + 2 * aFidx] = chunk;
+    const head = AllocSetFreelistWord(set) + 2 * aFidx;
+    m[(chunk + ALLOC_CHUNKHDRSZ) >>> 2] = m[head];
+    m[head] = chunk;
   }
 
   let blksize = set.nextBlockSize;
@@ -216,8 +217,9 @@ export function AllocSetFree(pointer: number): void {
   const set = AllocSetChunkOwner(m, chunk, "pfree");
   const fidx = chunkGetValue(m, chunk);
   m[chunk >>> 2] = ((fidx | FREE_MARK) << 5) | MCTX_ASET_ID;
-  m[pointer >>> 2] = m[AllocSetFreelistWord(set) + 2 * fidx];
-  m[AllocSetFreelistWord(set) + 2 * fidx] = chunk;
+  const head = AllocSetFreelistWord(set) + 2 * fidx;
+  m[pointer >>> 2] = m[head];
+  m[head] = chunk;
 }
 
 /**

@@ -278,13 +278,13 @@ function AllocSetRecycle(
   name: string,
 ): AllocSetContext {
   const set = newAllocSetContext();
-  set.blocks = header + ASET_CONTEXT_SIZE; // the keeper
+  registerContext(set, header);
+  set.blocks = KeeperBlock(set);
   set.initBlockSize = initBlockSize;
   set.maxBlockSize = maxBlockSize;
   set.nextBlockSize = initBlockSize;
   set.allocChunkLimit = allocChunkLimit;
   set.freeListIndex = freeListIndex;
-  registerContext(set, header);
   MemoryContextCreate(set, parent, name);
   set.memAllocated = heap.u32[(KeeperBlock(set) >>> 2) + B_ENDPTR] - set.header;
   return set;
@@ -331,10 +331,11 @@ function AllocSetDelete(ctx: MemoryContext): void {
     unregisterContext(set);
     return;
   }
+  const keeper = KeeperBlock(set);
   let block = set.blocks;
   while (block !== 0) {
     const next = heap.u32[(block >>> 2) + B_NEXT];
-    if (block !== KeeperBlock(set)) AllocSetBlockFree(set, block);
+    if (block !== keeper) AllocSetBlockFree(set, block);
     block = next;
   }
   unregisterContext(set);
