@@ -12,6 +12,7 @@ import {
   BumpContextCreate,
   GenerationContext,
   GenerationContextCreate,
+  GetMemoryChunkContext,
   MemoryContext,
   MemoryContextAlloc,
   MemoryContextDelete,
@@ -20,6 +21,7 @@ import {
   SlabContextCreate,
   TopMemoryContext,
 } from "../mod.ts";
+import { mcxtMethods } from "../src/mcxt/context.ts";
 
 function makeAll(): MemoryContext[] {
   const t = TopMemoryContext;
@@ -90,4 +92,16 @@ Deno.test("V8 gives the four context types one map (%HaveSameMap)", async () => 
   const text = new TextDecoder().decode(out.stdout).trim();
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
   assert.equal(text, "[true,true,true,true]");
+});
+
+Deno.test("each context's method table and its alloc field are those of its method id", () => {
+  MemoryContextInit();
+  const all = [TopMemoryContext, ...makeAll()];
+  for (const c of all) {
+    assert.equal(c.methods, mcxtMethods[c.methodId], c.typeName);
+    assert.equal(c.allocMethod, c.methods.alloc, c.typeName);
+  }
+  // The alloc field is the one MemoryContextAlloc calls: the chunk is the type's own.
+  const p = MemoryContextAlloc(all[3], 104);
+  assert.equal(GetMemoryChunkContext(p), all[3]);
 });

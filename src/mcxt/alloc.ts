@@ -3,7 +3,7 @@
  * PostgreSQL's `MemoryContextAlloc*`, `palloc*`, `pfree`, `repalloc*` and
  * `GetMemoryChunkContext` / `GetMemoryChunkSpace` (mcxt.c).
  *
- * Allocation goes through `ctx.methods.alloc`; every chunk operation reads
+ * Allocation goes through `ctx.allocMethod` (the context's `methods.alloc`); every chunk operation reads
  * the method id from the chunk header (`GetMemoryChunkMethodID` in
  * `guard.ts`) and calls that type's method once, so this file never looks at
  * a context's type. When that type refuses the pointer, a type owning it by
@@ -55,7 +55,7 @@ export function MemoryContextAlloc(ctx: MemoryContext, size: number | bigint): n
   assertLive(ctx);
   const n = requestSize(size);
   ctx.isReset = false;
-  const p = ctx.methods.alloc(ctx, n, 0);
+  const p = ctx.allocMethod(ctx, n, 0);
   if (checking) CheckingNoteAlloc(p, n, ctx.methods);
   return p;
 }
@@ -80,7 +80,7 @@ export function MemoryContextAllocZero(ctx: MemoryContext, size: number | bigint
   assertLive(ctx);
   const n = requestSize(size);
   ctx.isReset = false;
-  const p = ctx.methods.alloc(ctx, n, 0);
+  const p = ctx.allocMethod(ctx, n, 0);
   MemSetAlignedZero(p, n);
   if (checking) CheckingNoteAlloc(p, n, ctx.methods);
   return p;
@@ -128,7 +128,7 @@ export function MemoryContextAllocExtended(
     );
   }
   ctx.isReset = false;
-  const p = ctx.methods.alloc(ctx, n, flags);
+  const p = ctx.allocMethod(ctx, n, flags);
   if (p === 0) return 0;
   if ((flags & MCXT_ALLOC_ZERO) !== 0) MemSetAlignedZero(p, n);
   if (checking) CheckingNoteAlloc(p, n, ctx.methods);
