@@ -9,7 +9,7 @@
  * them one by one (MemPool) or drops the references (plain JS). That is the
  * work a user would have to write by hand, and it is timed with the rest.
  */
-import { type CompiledTrace, Op } from "../src/trace/compile.ts";
+import { type CompiledTrace, Op, opCode, operand } from "../src/trace/compile.ts";
 
 /** The per-chunk operations a peer provides; handles are numbers. */
 export interface PeerAllocator {
@@ -55,7 +55,10 @@ export class PeerTimeout extends Error {
  */
 export function replayOnPeer(c: CompiledTrace, peer: PeerAllocator, budgetMs = Infinity): number {
   const start = performance.now();
-  const { code, a, b, n } = c;
+  const code = (i: number) => opCode(c, i);
+  const a = (i: number) => operand(c, "a", i);
+  const b = (i: number) => operand(c, "b", i);
+  const n = (i: number) => operand(c, "n", i);
   const handles = new Float64Array(c.slotCount);
   const owner: Array<PeerContext | null> = new Array(c.slotCount).fill(null);
   const pos = new Int32Array(c.slotCount);
@@ -100,48 +103,48 @@ export function replayOnPeer(c: CompiledTrace, peer: PeerAllocator, budgetMs = I
   };
 
   for (let i = 0; i < c.length; i++) {
-    switch (code[i]) {
+    switch (code(i)) {
       case Op.ALLOC:
       case Op.ALLOCEXT:
       case Op.ALIGNED:
-        handles[a[i]] = peer.malloc(a[i], n[i]);
-        own(ctxs[b[i]], a[i]);
+        handles[a(i)] = peer.malloc(a(i), n(i));
+        own(ctxs[b(i)], a(i));
         break;
       case Op.ALLOC0:
-        handles[a[i]] = peer.calloc(a[i], n[i]);
-        own(ctxs[b[i]], a[i]);
+        handles[a(i)] = peer.calloc(a(i), n(i));
+        own(ctxs[b(i)], a(i));
         break;
       case Op.FREE:
-        peer.free(handles[a[i]]);
-        disown(a[i]);
+        peer.free(handles[a(i)]);
+        disown(a(i));
         break;
       case Op.REALLOC:
-        handles[a[i]] = peer.realloc(a[i], handles[a[i]], n[i]);
+        handles[a(i)] = peer.realloc(a(i), handles[a(i)], n(i));
         break;
       case Op.CREATE_ASET:
       case Op.CREATE_GENERATION:
       case Op.CREATE_BUMP:
       case Op.CREATE_SLAB:
-        ctxs[b[i]] = new PeerContext(ctxs[a[i]]);
+        ctxs[b(i)] = new PeerContext(ctxs[a(i)]);
         break;
       case Op.RESET: {
-        const ctx = ctxs[b[i]];
+        const ctx = ctxs[b(i)];
         for (const ch of ctx.children) deleteTree(ch);
         ctx.children.length = 0;
         freeOwn(ctx);
         break;
       }
       case Op.RESETONLY:
-        freeOwn(ctxs[b[i]]);
+        freeOwn(ctxs[b(i)]);
         break;
       case Op.DELETE: {
-        const ctx = ctxs[b[i]];
+        const ctx = ctxs[b(i)];
         unlink(ctx);
         deleteTree(ctx);
         break;
       }
       case Op.DELETECHILDREN: {
-        const ctx = ctxs[b[i]];
+        const ctx = ctxs[b(i)];
         for (const ch of ctx.children) deleteTree(ch);
         ctx.children.length = 0;
         break;
@@ -153,13 +156,13 @@ export function replayOnPeer(c: CompiledTrace, peer: PeerAllocator, budgetMs = I
             walk(ch);
           }
         };
-        walk(ctxs[b[i]]);
+        walk(ctxs[b(i)]);
         break;
       }
       case Op.SETPARENT: {
-        const ctx = ctxs[b[i]];
+        const ctx = ctxs[b(i)];
         unlink(ctx);
-        ctx.parent = ctxs[a[i]];
+        ctx.parent = ctxs[a(i)];
         ctx.parent.children.push(ctx);
         break;
       }

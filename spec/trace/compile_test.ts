@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { compileTrace, N_WIDE, nOperand, Op } from "../../src/trace/compile.ts";
+import { compileTrace, N_WIDE, nOperand, Op, opCode, operand } from "../../src/trace/compile.ts";
 import { parseTrace } from "../../src/trace/parse.ts";
 import { loadPallocApi } from "../../src/trace/api.ts";
 import { replayCompiled } from "../../src/trace/execute.ts";
@@ -37,7 +37,7 @@ Deno.test("every verb compiles to its opcode with operands in the documented slo
   const c = compileTrace(parseTrace(TEXT, "c.trace"));
   assert.equal(c.file, "c.trace");
   assert.equal(c.length, 25);
-  assert.deepEqual([...c.code], [
+  assert.deepEqual(Array.from({ length: c.length }, (_, i) => opCode(c, i)), [
     Op.CREATE_ASET,
     Op.CREATE_SLAB,
     Op.ALLOC,
@@ -66,26 +66,33 @@ Deno.test("every verb compiles to its opcode with operands in the documented slo
   ]);
   assert.deepEqual(c.contextNames, ["TopMemoryContext", "ErrorContext", "A", "S"]);
   // create A under Top, create S under A; their sizes in createArgs.
-  assert.deepEqual([c.a[0], c.b[0], c.a[1], c.b[1]], [0, 2, 2, 3]);
+  assert.deepEqual(
+    [operand(c, "a", 0), operand(c, "b", 0), operand(c, "a", 1), operand(c, "b", 1)],
+    [0, 2, 2, 3],
+  );
   assert.deepEqual([...c.createArgs], [0, 1024, 8192, 8192, 64, 0]);
-  assert.deepEqual([c.n[0], c.n[1]], [0, 3]);
+  assert.deepEqual([operand(c, "n", 0), operand(c, "n", 1)], [0, 3]);
   // alloc p1 in A: slot 0, size 100; alloc0 p2 in S: slot 1.
-  assert.deepEqual([c.a[2], c.b[2], c.n[2]], [0, 2, 100]);
-  assert.deepEqual([c.a[3], c.b[3], c.n[3]], [1, 3, 64]);
+  assert.deepEqual([operand(c, "a", 2), operand(c, "b", 2), operand(c, "n", 2)], [0, 2, 100]);
+  assert.deepEqual([operand(c, "a", 3), operand(c, "b", 3), operand(c, "n", 3)], [1, 3, 64]);
   // p1 was freed, so p3 reuses slot 0; flags and alignto go to m.
-  assert.equal(c.a[4], 0);
-  assert.deepEqual([c.a[5], c.n[5], c.m[5]], [0, 16, 5]);
-  assert.deepEqual([c.a[6], c.n[6], c.m[6]], [2, 100, 64]);
-  assert.deepEqual([c.a[7], c.n[7]], [0, 300]);
+  assert.equal(operand(c, "a", 4), 0);
+  assert.deepEqual([operand(c, "a", 5), operand(c, "n", 5), c.m[5]], [0, 16, 5]);
+  assert.deepEqual([operand(c, "a", 6), operand(c, "n", 6), c.m[6]], [2, 100, 64]);
+  assert.deepEqual([operand(c, "a", 7), operand(c, "n", 7)], [0, 300]);
   assert.equal(c.slotCount, 3);
-  assert.deepEqual([c.a[13], c.b[13]], [1, 3]);
+  assert.deepEqual([operand(c, "a", 13), operand(c, "b", 13)], [1, 3]);
   assert.deepEqual(c.strings, ["some text", "cb"]);
-  assert.deepEqual([c.a[14], c.a[15]], [0, 1]);
+  assert.deepEqual([operand(c, "a", 14), operand(c, "a", 15)], [0, 1]);
   // limit none does not fit the Int32Array n: marked N_WIDE, kept in wide.
-  assert.deepEqual([c.n[16], c.n[17], c.wide[17]], [100000, N_WIDE, Infinity]);
+  assert.deepEqual([operand(c, "n", 16), operand(c, "n", 17), c.wide[17]], [
+    100000,
+    N_WIDE,
+    Infinity,
+  ]);
   assert.deepEqual([nOperand(c, 16), nOperand(c, 17)], [100000, Infinity]);
-  assert.deepEqual([c.a[19], c.b[19]], [1, 2]);
-  assert.deepEqual([c.a[21], c.b[21], c.n[21]], [2, 2, 3]);
+  assert.deepEqual([operand(c, "a", 19), operand(c, "b", 19)], [1, 2]);
+  assert.deepEqual([operand(c, "a", 21), operand(c, "b", 21), operand(c, "n", 21)], [2, 2, 3]);
   assert.deepEqual([...c.lines.slice(0, 3)], [1, 2, 3]);
 });
 
@@ -94,7 +101,7 @@ Deno.test("a free that failed keeps its slot taken", () => {
     "create B bump TopMemoryContext 0 8192 8192\nalloc p1 B 8\nfree p1\n" +
       "= error pfree is not supported by the bump memory allocator\nalloc p2 B 8\n",
   ));
-  assert.equal(c.a[3], 1);
+  assert.equal(operand(c, "a", 3), 1);
   assert.equal(c.slotCount, 2);
 });
 

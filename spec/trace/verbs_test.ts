@@ -3,7 +3,7 @@
 // through the replay loop; sizes above 2^53 reach palloc exactly.
 import assert from "node:assert/strict";
 import { loadPallocApi } from "../../src/trace/api.ts";
-import { compileTrace, N_WIDE, nOperand } from "../../src/trace/compile.ts";
+import { compileTrace, N_WIDE, nOperand, opCode, operand } from "../../src/trace/compile.ts";
 import { replayCompiled } from "../../src/trace/execute.ts";
 import { parseTrace } from "../../src/trace/parse.ts";
 import { replayLines } from "../../src/trace/replay.ts";
@@ -106,9 +106,9 @@ Deno.test("each row writes, parses back and compiles into the slots it names", (
     assert.deepEqual(last, op, `${spec.verb}: ${text}`);
     const c = compileTrace(parsed);
     const i = c.length - 1;
-    assert.equal(c.code[i], spec.code, spec.verb);
+    assert.equal(opCode(c, i), spec.code, spec.verb);
     spec.operands.forEach((d, k) => {
-      const got = c[d.slot][i];
+      const got = operand(c, d.slot, i);
       const v = sample(d, k);
       const want = d.kind === "ctx"
         ? CTX_IDS[v as string]
@@ -130,10 +130,10 @@ Deno.test("each row writes, parses back and compiles into the slots it names", (
     const parsed = parseTrace(writeTrace([...PREFIX, { op, expect: [] }]));
     assert.deepEqual(parsed.steps[3].op, op);
     const c = compileTrace(parsed);
-    assert.equal(c.code[3], spec.code);
-    assert.equal(c.a[3], 2);
-    assert.equal(c.b[3], 4);
-    const k = c.n[3];
+    assert.equal(opCode(c, 3), spec.code);
+    assert.equal(operand(c, "a", 3), 2);
+    assert.equal(operand(c, "b", 3), 4);
+    const k = operand(c, "n", 3);
     assert.deepEqual(
       [...c.createArgs.subarray(k, k + spec.sizes.length)],
       spec.sizes.map((_, j) => 64 << j),
@@ -161,8 +161,8 @@ Deno.test("sizes above 2^53 reach palloc exactly through the compiled form", asy
     "realloc p3 9007199254740993",
   ].join("\n");
   const c = compileTrace(parseTrace(text));
-  assert.ok(c.n[1] === N_WIDE && c.wide[1] === 18446744073709551615n);
-  assert.ok(c.n[4] === N_WIDE && c.wide[4] === 9007199254740993n);
+  assert.ok(operand(c, "n", 1) === N_WIDE && c.wide[1] === 18446744073709551615n);
+  assert.ok(operand(c, "n", 4) === N_WIDE && c.wide[4] === 9007199254740993n);
   const lines = replayLines(parseTrace(text), api);
   assert.equal(lines[1][0], "= error invalid memory alloc request size 18446744073709551615");
   assert.equal(lines[2][0], "= error invalid memory alloc request size 9007199254740993");
@@ -178,7 +178,12 @@ Deno.test("sizes on both sides of 2^31 reach palloc exactly through the Int32Arr
   ].join("\n");
   const c = compileTrace(parseTrace(text));
   // Only 2^31 - 1 fits n; the others are kept in wide, as numbers.
-  assert.deepEqual([...c.n.slice(1, 5)], [2 ** 31 - 1, N_WIDE, N_WIDE, N_WIDE]);
+  assert.deepEqual([1, 2, 3, 4].map((i) => operand(c, "n", i)), [
+    2 ** 31 - 1,
+    N_WIDE,
+    N_WIDE,
+    N_WIDE,
+  ]);
   assert.deepEqual([1, 2, 3, 4].map((i) => nOperand(c, i)), sizes);
   const lines = replayLines(parseTrace(text), api);
   sizes.forEach((s, k) =>

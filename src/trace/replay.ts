@@ -19,7 +19,7 @@ import type { MemoryContext } from "../mcxt/context.ts";
 import { PgError } from "../elog.ts";
 import type { MemoryContextInitOptions } from "../mcxt/mod.ts";
 import type { PallocApi } from "./api.ts";
-import { TraceCompiler } from "./compile.ts";
+import { operand, TraceCompiler } from "./compile.ts";
 import { execute, newReplayState, type ReplayState } from "./execute.ts";
 import {
   ChunkTable,
@@ -110,16 +110,16 @@ export class ReplayEngine {
     const fields = op as unknown as Record<string, unknown>;
     const st = this.state;
     if (op.verb === "create") {
-      this.ctx(c.a[i], op.parent);
+      this.ctx(operand(c, "a", i), op.parent);
     } else {
       const spec = VERBS[op.verb];
       for (const d of spec.operands) {
-        if (d.kind === "ctx") this.ctx(c[d.slot][i], fields[d.field] as string);
+        if (d.kind === "ctx") this.ctx(operand(c, d.slot, i), fields[d.field] as string);
       }
-      if (spec.stat === "ctx") statCtx = st.ctxs[c.b[i]];
+      if (spec.stat === "ctx") statCtx = st.ctxs[operand(c, "b", i)];
       else if (spec.stat === "chunk") statCtx = (chunk as LiveChunk).ctx;
       if (spec.kills !== undefined) {
-        const target = st.ctxs[c.b[i]];
+        const target = st.ctxs[operand(c, "b", i)];
         killed = spec.kills === "self"
           ? new Set([target])
           : subtree(target, spec.kills === "subtree");
@@ -140,7 +140,7 @@ export class ReplayEngine {
       const lost = verify(api.heap().u8, chunk as LiveChunk, (chunk as LiveChunk).size);
       if (lost !== null) head.push(lost);
     }
-    if (op.verb === "create" && ok) statCtx = st.ctxs[c.b[i]];
+    if (op.verb === "create" && ok) statCtx = st.ctxs[operand(c, "b", i)];
     this.lastContext = statCtx ?? chunk?.ctx ?? null;
     if (killed !== null) this.chunks.forgetContexts(killed);
     const lines = head;
@@ -170,12 +170,12 @@ export class ReplayEngine {
       case "alloc0":
       case "allocext":
       case "aligned": {
-        const p = st.ptrs[c.a[i]];
+        const p = st.ptrs[operand(c, "a", i)];
         if (p === 0) {
           head.push("= null");
           break;
         }
-        const ctx = st.ctxs[c.b[i]];
+        const ctx = st.ctxs[operand(c, "b", i)];
         const size = Number(op.size);
         const u8 = this.api.heap().u8;
         const zero = op.verb === "alloc0" || (op.verb === "allocext" && (op.flags & FLAG_ZERO));
@@ -190,9 +190,9 @@ export class ReplayEngine {
         break;
       case "realloc": {
         const live = chunk as LiveChunk;
-        const p = st.ptrs[c.a[i]];
+        const p = st.ptrs[operand(c, "a", i)];
         if (p === 0) {
-          st.ptrs[c.a[i]] = live.ptr;
+          st.ptrs[operand(c, "a", i)] = live.ptr;
           head.push("= null");
           const lost = verify(this.api.heap().u8, live, live.size);
           if (lost !== null) head.push(lost);
