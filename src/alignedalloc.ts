@@ -43,21 +43,13 @@
 import {
   type ContextMethods,
   heap,
-  MCXT_ALLOC_ZERO,
   mcxtMethods,
   type MemoryContext,
   MemoryContextAllocationFailure,
 } from "./mcxt/context.ts";
 import { elogError } from "./elog.ts";
-import {
-  chunkGetBlock,
-  chunkGetValue,
-  chunkIsExternal,
-  chunkSetHeader,
-  MCTX_ALIGNED_REDIRECT_ID,
-  MEMORYCHUNK_SIZE,
-} from "./memorychunk.ts";
-import { checking, CheckingNoteAlloc, WIPE_BYTE } from "./checking/mod.ts";
+import { chunkGetBlock, chunkGetValue, chunkIsExternal, chunkSetHeader } from "./memorychunk.ts";
+import { checking, CheckingNoteAlloc } from "./checking/mod.ts";
 import { CurrentMemoryContext } from "./mcxt/current.ts";
 import {
   GetMemoryChunkContext,
@@ -66,6 +58,15 @@ import {
   pfree,
 } from "./mcxt/alloc.ts";
 import { MemoryChunkOwnerByAddress } from "./mcxt/guard.ts";
+import * as mcxtContextModule from "./mcxt/context.ts";
+import * as memorychunkModule from "./memorychunk.ts";
+import * as checkingModModule from "./checking/mod.ts";
+
+// The layout constants as this module's own: V8 folds a module's own `const`s into compiled
+// code but loads an imported binding from its cell at every use (docs/performance.md).
+const { MCXT_ALLOC_ZERO } = mcxtContextModule;
+const { MCTX_ALIGNED_REDIRECT_ID, MEMORYCHUNK_SIZE } = memorychunkModule;
+const { WIPE_BYTE } = checkingModModule;
 
 /** `MAXIMUM_ALIGNOF` of the reference build. */
 const MAXIMUM_ALIGNOF = 8;

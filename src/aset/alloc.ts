@@ -21,7 +21,6 @@ import {
   contextAtHeader,
   contextAtHeaderOrNull,
   heap,
-  MAXALIGN,
   type MemoryContext,
   MemoryContextAllocationFailure,
   MemoryContextCheckSize,
@@ -33,25 +32,30 @@ import {
   chunkIsExternal,
   chunkSetHeader,
   chunkSetHeaderExternal,
-  MCTX_ASET_ID,
 } from "../memorychunk.ts";
 import { checking, CheckingWipe } from "../checking/mod.ts";
-import {
+import { AllocSetBlockFree, type AllocSetContext, AllocSetFreelistWord } from "./block.ts";
+import { MemoryContextBlockMalloc, MemoryContextBlockRealloc } from "../mcxt/limit.ts";
+import * as mcxtContextModule from "../mcxt/context.ts";
+import * as memorychunkModule from "../memorychunk.ts";
+import * as blockModule from "./block.ts";
+
+// The layout constants as this module's own: V8 folds a module's own `const`s into compiled
+// code but loads an imported binding from its cell at every use (docs/performance.md).
+const { MAXALIGN } = mcxtContextModule;
+const { MCTX_ASET_ID } = memorychunkModule;
+const {
+  ALLOCSET_NUM_FREELISTS,
   ALLOC_BLOCKHDRSZ,
   ALLOC_CHUNKHDRSZ,
   ALLOC_MINBITS,
-  ALLOCSET_NUM_FREELISTS,
-  AllocSetBlockFree,
-  type AllocSetContext,
-  AllocSetFreelistWord,
   B_ENDPTR,
   B_FREEPTR,
   B_NEXT,
   B_OWNER,
   B_PREV,
   FREE_MARK,
-} from "./block.ts";
-import { MemoryContextBlockMalloc, MemoryContextBlockRealloc } from "../mcxt/limit.ts";
+} = blockModule;
 
 /** `AllocSetFreeIndex`: the freelist index for a request of `size` ≤ the chunk limit. */
 function AllocSetFreeIndex(size: number): number {

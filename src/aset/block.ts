@@ -7,7 +7,11 @@
  * heap (`AllocSetBlockFree`).
  */
 import { heap, MemoryContext } from "../mcxt/context.ts";
-import { MCTX_ASET_ID } from "../memorychunk.ts";
+import * as memorychunkModule from "../memorychunk.ts";
+
+// The layout constants as this module's own: V8 folds a module's own `const`s into compiled
+// code but loads an imported binding from its cell at every use (docs/performance.md).
+const { MCTX_ASET_ID } = memorychunkModule;
 
 /** `sizeof(AllocSetContext)` in the 64-bit build, MAXALIGNed. */
 export const ASET_CONTEXT_SIZE = 200;

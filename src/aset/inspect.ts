@@ -46,14 +46,18 @@ import {
   chunkGetBlock,
   chunkGetValue,
   chunkIsExternal,
-  MCTX_ASET_ID,
 } from "../memorychunk.ts";
-import {
+import { type AllocSetContext, AllocSetFreelistWord, KeeperBlock } from "./block.ts";
+import * as memorychunkModule from "../memorychunk.ts";
+import * as blockModule from "./block.ts";
+
+// The layout constants as this module's own: V8 folds a module's own `const`s into compiled
+// code but loads an imported binding from its cell at every use (docs/performance.md).
+const { MCTX_ASET_ID } = memorychunkModule;
+const {
+  ALLOCSET_NUM_FREELISTS,
   ALLOC_BLOCKHDRSZ,
   ALLOC_CHUNKHDRSZ,
-  ALLOCSET_NUM_FREELISTS,
-  type AllocSetContext,
-  AllocSetFreelistWord,
   ASET_CONTEXT_SIZE,
   B_ENDPTR,
   B_FREEPTR,
@@ -61,8 +65,7 @@ import {
   B_OWNER,
   B_PREV,
   FREE_MARK,
-  KeeperBlock,
-} from "./block.ts";
+} = blockModule;
 
 function fail(set: MemoryContext, detail: string): never {
   elogDataCorrupted(`problem in alloc set ${set.name}: ${detail}`);

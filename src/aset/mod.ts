@@ -68,24 +68,30 @@ import {
   ContextMallocHeader,
 } from "../mcxt/create.ts";
 import {
-  ALLOC_BLOCKHDRSZ,
-  ALLOC_CHUNK_FRACTION,
-  ALLOC_CHUNK_LIMIT,
-  ALLOC_CHUNKHDRSZ,
-  ALLOCSET_NUM_FREELISTS,
   AllocSetBlockFree,
   type AllocSetContext,
   AllocSetFreelistWord,
+  KeeperBlock,
+  newAllocSetContext,
+} from "./block.ts";
+import * as blockModule from "./block.ts";
+
+// The layout constants as this module's own: V8 folds a module's own `const`s into compiled
+// code but loads an imported binding from its cell at every use (docs/performance.md).
+const {
+  ALLOCSET_NUM_FREELISTS,
+  ALLOC_BLOCKHDRSZ,
+  ALLOC_CHUNKHDRSZ,
+  ALLOC_CHUNK_FRACTION,
+  ALLOC_CHUNK_LIMIT,
   ASET_CONTEXT_SIZE,
   B_ENDPTR,
   B_FREEPTR,
   B_NEXT,
   B_OWNER,
   B_PREV,
-  KeeperBlock,
   MAX_FREE_CONTEXTS,
-  newAllocSetContext,
-} from "./block.ts";
+} = blockModule;
 
 export {
   ALLOCSET_DEFAULT_SIZES,

@@ -7,23 +7,21 @@
 import { elogError } from "../elog.ts";
 import {
   heap,
-  MAXALIGN,
   type MemoryContext,
   MemoryContextAllocationFailure,
   MemoryContextCheckSize,
 } from "../mcxt/context.ts";
-import {
-  BLOCKS_HEAD,
-  BUMP_BLOCKHDRSZ,
-  BUMP_CHUNKHDRSZ,
-  BumpBlockInit,
-  type BumpContext,
-  W_ENDPTR,
-  W_FREEPTR,
-} from "./block.ts";
+import { BumpBlockInit, type BumpContext } from "./block.ts";
 import { BumpIndexInsert } from "./index.ts";
 import { MemoryContextBlockMalloc } from "../mcxt/limit.ts";
 import { dlist_push_head, dlist_push_tail } from "../ilist.ts";
+import * as mcxtContextModule from "../mcxt/context.ts";
+import * as blockModule from "./block.ts";
+
+// The layout constants as this module's own: V8 folds a module's own `const`s into compiled
+// code but loads an imported binding from its cell at every use (docs/performance.md).
+const { MAXALIGN } = mcxtContextModule;
+const { BLOCKS_HEAD, BUMP_BLOCKHDRSZ, BUMP_CHUNKHDRSZ, W_ENDPTR, W_FREEPTR } = blockModule;
 
 /**
  * `BumpAlloc`: the fast path. `size` bytes (MAXALIGNed) from the current

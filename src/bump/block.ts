@@ -24,8 +24,15 @@
  * written as zero and never read. No function here allocates.
  */
 import { heap, MemoryContext } from "../mcxt/context.ts";
-import { MCTX_BUMP_ID } from "../memorychunk.ts";
-import { dlist_delete, DLIST_NEXT, DLIST_PREV } from "../ilist.ts";
+
+import { dlist_delete } from "../ilist.ts";
+import * as memorychunkModule from "../memorychunk.ts";
+import * as ilistModule from "../ilist.ts";
+
+// The layout constants as this module's own: V8 folds a module's own `const`s into compiled
+// code but loads an imported binding from its cell at every use (docs/performance.md).
+const { MCTX_BUMP_ID } = memorychunkModule;
+const { DLIST_NEXT, DLIST_PREV } = ilistModule;
 
 /** `MAXALIGN(sizeof(BumpContext))`: 80 + 4 × 4 + 16. */
 export const BUMP_CONTEXT_SIZE = 112;

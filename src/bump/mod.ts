@@ -35,7 +35,6 @@
 import {
   type ContextMethods,
   heap,
-  MAXALIGN,
   type MemoryContext,
   MemoryContextCreate,
   registerContext,
@@ -48,7 +47,7 @@ import {
   ContextMallocHeader,
 } from "../mcxt/create.ts";
 import { assertParent } from "../mcxt/guard.ts";
-import { MEMORYCHUNK_MAX_VALUE } from "../memorychunk.ts";
+
 import {
   BumpAlloc,
   BumpFree,
@@ -57,19 +56,12 @@ import {
   BumpRealloc,
 } from "./alloc.ts";
 import {
-  BLOCKS_HEAD,
-  BUMP_BLOCKHDRSZ,
-  BUMP_CHUNK_FRACTION,
-  BUMP_CHUNKHDRSZ,
-  BUMP_CONTEXT_SIZE,
   BumpBlockFree,
   BumpBlockInit,
   BumpBlockIsEmpty,
   type BumpContext,
   KeeperBlock,
   newBumpContext,
-  W_FREEPTR,
-  W_NEXT,
 } from "./block.ts";
 import {
   BumpIndexInsert,
@@ -80,6 +72,23 @@ import {
 } from "./index.ts";
 import { BumpCheck, BumpChunkAreas, BumpReleasedBlocks, BumpStats } from "./inspect.ts";
 import { dlist_init, dlist_push_head } from "../ilist.ts";
+import * as mcxtContextModule from "../mcxt/context.ts";
+import * as memorychunkModule from "../memorychunk.ts";
+import * as blockModule from "./block.ts";
+
+// The layout constants as this module's own: V8 folds a module's own `const`s into compiled
+// code but loads an imported binding from its cell at every use (docs/performance.md).
+const { MAXALIGN } = mcxtContextModule;
+const { MEMORYCHUNK_MAX_VALUE } = memorychunkModule;
+const {
+  BLOCKS_HEAD,
+  BUMP_BLOCKHDRSZ,
+  BUMP_CHUNKHDRSZ,
+  BUMP_CHUNK_FRACTION,
+  BUMP_CONTEXT_SIZE,
+  W_FREEPTR,
+  W_NEXT,
+} = blockModule;
 export { BumpContext } from "./block.ts";
 
 export { BUMP_BLOCKHDRSZ, BUMP_CHUNKHDRSZ, BUMP_CONTEXT_SIZE } from "./block.ts";

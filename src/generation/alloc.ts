@@ -15,20 +15,8 @@ import {
   MemoryContextAllocationFailure,
   MemoryContextCheckSize,
 } from "../mcxt/context.ts";
+import { chunkIsExternal, chunkSetHeader, chunkSetHeaderExternal } from "../memorychunk.ts";
 import {
-  chunkIsExternal,
-  chunkSetHeader,
-  chunkSetHeaderExternal,
-  MCTX_GENERATION_ID,
-} from "../memorychunk.ts";
-import {
-  B_FREEPTR,
-  B_NCHUNKS,
-  B_NFREE,
-  GENERATION_BLOCKHDRSZ,
-  GENERATION_BLOCKS_HEAD,
-  GENERATION_CHUNKHDRSZ,
-  GENERATION_FREE_BIT,
   GenerationBlockContextHeader,
   GenerationBlockFree,
   GenerationBlockFreeBytes,
@@ -41,6 +29,21 @@ import {
 } from "./block.ts";
 import { MemoryContextBlockMalloc } from "../mcxt/limit.ts";
 import { dlist_push_head } from "../ilist.ts";
+import * as memorychunkModule from "../memorychunk.ts";
+import * as blockModule from "./block.ts";
+
+// The layout constants as this module's own: V8 folds a module's own `const`s into compiled
+// code but loads an imported binding from its cell at every use (docs/performance.md).
+const { MCTX_GENERATION_ID } = memorychunkModule;
+const {
+  B_FREEPTR,
+  B_NCHUNKS,
+  B_NFREE,
+  GENERATION_BLOCKHDRSZ,
+  GENERATION_BLOCKS_HEAD,
+  GENERATION_CHUNKHDRSZ,
+  GENERATION_FREE_BIT,
+} = blockModule;
 
 /** `pg_nextpower2_size_t` for sizes a heap can hold. */
 function nextPowerOf2(n: number): number {

@@ -46,9 +46,15 @@ import {
   chunkGetBlock,
   chunkGetValue,
   chunkIsExternal,
-  MCTX_GENERATION_ID,
 } from "../memorychunk.ts";
-import { dlist_delete, DLIST_NEXT, DLIST_PREV } from "../ilist.ts";
+import { dlist_delete } from "../ilist.ts";
+import * as memorychunkModule from "../memorychunk.ts";
+import * as ilistModule from "../ilist.ts";
+
+// The layout constants as this module's own: V8 folds a module's own `const`s into compiled
+// code but loads an imported binding from its cell at every use (docs/performance.md).
+const { MCTX_GENERATION_ID } = memorychunkModule;
+const { DLIST_NEXT, DLIST_PREV } = ilistModule;
 
 /** `MAXALIGN(sizeof(GenerationContext))`: 80 + 4×4 + 2×8 + 16. */
 export const GENERATION_CONTEXT_SIZE = 128;

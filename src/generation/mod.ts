@@ -54,7 +54,7 @@ import {
   ContextMallocHeader,
 } from "../mcxt/create.ts";
 import { assertParent } from "../mcxt/guard.ts";
-import { MEMORYCHUNK_MAX_VALUE } from "../memorychunk.ts";
+
 import {
   GenerationAlloc,
   GenerationFree,
@@ -63,11 +63,6 @@ import {
   GenerationRealloc,
 } from "./alloc.ts";
 import {
-  B_NCHUNKS,
-  GENERATION_BLOCKHDRSZ,
-  GENERATION_BLOCKS_HEAD,
-  GENERATION_CHUNKHDRSZ,
-  GENERATION_CONTEXT_SIZE,
   GenerationBlockFree,
   GenerationBlockInit,
   GenerationBlockMarkEmpty,
@@ -83,6 +78,19 @@ import {
   GenerationStats,
 } from "./inspect.ts";
 import { dlist_init, dlist_next_node, dlist_push_head } from "../ilist.ts";
+import * as memorychunkModule from "../memorychunk.ts";
+import * as blockModule from "./block.ts";
+
+// The layout constants as this module's own: V8 folds a module's own `const`s into compiled
+// code but loads an imported binding from its cell at every use (docs/performance.md).
+const { MEMORYCHUNK_MAX_VALUE } = memorychunkModule;
+const {
+  B_NCHUNKS,
+  GENERATION_BLOCKHDRSZ,
+  GENERATION_BLOCKS_HEAD,
+  GENERATION_CHUNKHDRSZ,
+  GENERATION_CONTEXT_SIZE,
+} = blockModule;
 export { GenerationContext } from "./block.ts";
 
 /** `Generation_CHUNK_FRACTION`: a max-size block must hold this many limit-size chunks. */

@@ -9,16 +9,12 @@
  */
 import type { Backing } from "./backing.ts";
 import { HeapCorruptionError, HeapPointerError } from "./errors.ts";
-import {
-  checkWord,
-  CLASS_COUNT,
-  classOf,
-  FL_COUNT,
-  FREE,
-  lowBit,
-  MIN_BLOCK,
-  SENTINEL,
-} from "./tlsf.ts";
+import { checkWord, classOf, lowBit } from "./tlsf.ts";
+import * as tlsfModule from "./tlsf.ts";
+
+// The layout constants as this module's own: V8 folds a module's own `const`s into compiled
+// code but loads an imported binding from its cell at every use (docs/performance.md).
+const { CLASS_COUNT, FL_COUNT, FREE, MIN_BLOCK, SENTINEL } = tlsfModule;
 
 /**
  * The allocator state and block operations; use `Heap`.

@@ -18,19 +18,14 @@
 import { Backing } from "./backing.ts";
 import { HeapCore } from "./core.ts";
 import { HeapCeilingError, HeapCorruptionError } from "./errors.ts";
-import {
-  blockSizeFor,
-  checkWord,
-  classOf,
-  FREE,
-  HDR,
-  MIN_BLOCK,
-  PAGE,
-  pageRound,
-  SENTINEL,
-} from "./tlsf.ts";
+import { blockSizeFor, checkWord, classOf, pageRound } from "./tlsf.ts";
 import { checkHeap, diagnosePointer, largestFreeBlock } from "./verify.ts";
 import type { GrowListener, HeapOptions, HeapStats } from "./public_types.ts";
+import * as tlsfModule from "./tlsf.ts";
+
+// The layout constants as this module's own: V8 folds a module's own `const`s into compiled
+// code but loads an imported binding from its cell at every use (docs/performance.md).
+const { FREE, HDR, MIN_BLOCK, PAGE, SENTINEL } = tlsfModule;
 
 export type { GrowListener, HeapOptions, HeapStats } from "./public_types.ts";
 

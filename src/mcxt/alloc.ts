@@ -18,8 +18,6 @@ import {
   heap,
   MaxAllocHugeSize,
   MaxAllocSize,
-  MCXT_ALLOC_HUGE,
-  MCXT_ALLOC_ZERO,
   mcxtMethods,
   type MemoryContext,
 } from "./context.ts";
@@ -33,6 +31,11 @@ import {
 } from "../checking/mod.ts";
 import { CurrentMemoryContext } from "./current.ts";
 import { assertLive, GetMemoryChunkMethodID, MemoryChunkRefused, requestSize } from "./guard.ts";
+import * as contextModule from "./context.ts";
+
+// The layout constants as this module's own: V8 folds a module's own `const`s into compiled
+// code but loads an imported binding from its cell at every use (docs/performance.md).
+const { MCXT_ALLOC_HUGE, MCXT_ALLOC_ZERO } = contextModule;
 
 /**
  * `MemoryContextAlloc`: `size` bytes in `ctx`; raises out of memory on failure.

@@ -75,7 +75,11 @@ import {
   typeName,
 } from "./context.ts";
 import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
-import { MEMORYCHUNK_SIZE } from "../memorychunk.ts";
+import * as memorychunkModule from "../memorychunk.ts";
+
+// The layout constants as this module's own: V8 folds a module's own `const`s into compiled
+// code but loads an imported binding from its cell at every use (docs/performance.md).
+const { MEMORYCHUNK_SIZE } = memorychunkModule;
 
 const TWO_53 = 2n ** 53n;
 const MAX_HUGE_BIG = 2n ** 63n - 1n;

@@ -16,18 +16,8 @@ import {
   type MemoryContext,
   MemoryContextAllocationFailure,
 } from "../mcxt/context.ts";
-import { chunkGetBlock, chunkSetHeader, MCTX_SLAB_ID } from "../memorychunk.ts";
+import { chunkGetBlock, chunkSetHeader } from "../memorychunk.ts";
 import {
-  B_FREEHEAD,
-  B_NFREE,
-  B_SLAB,
-  B_UNUSED,
-  SLAB_BLOCK_NODE,
-  SLAB_BLOCKHDRSZ,
-  SLAB_BLOCKLIST_COUNT,
-  SLAB_CHUNKHDRSZ,
-  SLAB_EMPTYBLOCKS_HEAD,
-  SLAB_MAXIMUM_EMPTY_BLOCKS,
   SlabBlockGetNextFreeChunk,
   SlabBlockInit,
   SlabBlocklistHead,
@@ -35,6 +25,24 @@ import {
 } from "./block.ts";
 import { MemoryContextBlockMalloc } from "../mcxt/limit.ts";
 import { dlist_delete, dlist_head_node, dlist_is_empty, dlist_push_head } from "../ilist.ts";
+import * as memorychunkModule from "../memorychunk.ts";
+import * as blockModule from "./block.ts";
+
+// The layout constants as this module's own: V8 folds a module's own `const`s into compiled
+// code but loads an imported binding from its cell at every use (docs/performance.md).
+const { MCTX_SLAB_ID } = memorychunkModule;
+const {
+  B_FREEHEAD,
+  B_NFREE,
+  B_SLAB,
+  B_UNUSED,
+  SLAB_BLOCKHDRSZ,
+  SLAB_BLOCKLIST_COUNT,
+  SLAB_BLOCK_NODE,
+  SLAB_CHUNKHDRSZ,
+  SLAB_EMPTYBLOCKS_HEAD,
+  SLAB_MAXIMUM_EMPTY_BLOCKS,
+} = blockModule;
 
 /** `SlabBlocklistIndex`: list 0 for no free chunk, 1 or 2 by range otherwise. */
 export function SlabBlocklistIndex(slab: SlabContext, nfree: number): number {

@@ -50,14 +50,13 @@ import {
   type ContextMethods,
   formatSize,
   heap,
-  MAXALIGN,
   type MemoryContext,
   MemoryContextCreate,
   registerContext,
   unregisterContext,
 } from "../mcxt/context.ts";
 import { ContextMallocHeader } from "../mcxt/create.ts";
-import { MEMORYCHUNK_MAX_BLOCKOFFSET } from "../memorychunk.ts";
+
 import {
   SlabAlloc,
   SlabFree,
@@ -65,19 +64,24 @@ import {
   SlabGetChunkSpace,
   SlabRealloc,
 } from "./alloc.ts";
-import {
-  newSlabContext,
+import { newSlabContext, SlabBlocklistHead, type SlabContext, SlabListRelease } from "./block.ts";
+import { SlabCheck, SlabChunkAreas, SlabReleasedBlocks, SlabStats } from "./inspect.ts";
+import { dlist_init } from "../ilist.ts";
+import * as mcxtContextModule from "../mcxt/context.ts";
+import * as memorychunkModule from "../memorychunk.ts";
+import * as blockModule from "./block.ts";
+
+// The layout constants as this module's own: V8 folds a module's own `const`s into compiled
+// code but loads an imported binding from its cell at every use (docs/performance.md).
+const { MAXALIGN } = mcxtContextModule;
+const { MEMORYCHUNK_MAX_BLOCKOFFSET } = memorychunkModule;
+const {
   SLAB_BLOCKHDRSZ,
   SLAB_BLOCKLIST_COUNT,
   SLAB_CHUNKHDRSZ,
   SLAB_CONTEXT_SIZE,
   SLAB_EMPTYBLOCKS_HEAD,
-  SlabBlocklistHead,
-  type SlabContext,
-  SlabListRelease,
-} from "./block.ts";
-import { SlabCheck, SlabChunkAreas, SlabReleasedBlocks, SlabStats } from "./inspect.ts";
-import { dlist_init } from "../ilist.ts";
+} = blockModule;
 export { SlabContext, type SlabFields } from "./block.ts";
 
 /**
