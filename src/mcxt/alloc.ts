@@ -30,12 +30,14 @@ import {
   CheckingVerify,
 } from "../checking/mod.ts";
 import { CurrentMemoryContext } from "./current.ts";
-import { assertLive, GetMemoryChunkMethodID, MemoryChunkRefused, requestSize } from "./guard.ts";
+import { MemoryChunkRefused } from "./guard.ts";
 import * as contextModule from "./context.ts";
+import * as guardModule from "./guard.ts";
 
-// The layout constants as this module's own: V8 folds a module's own `const`s into compiled
-// code but loads an imported binding from its cell at every use (docs/performance.md).
+// The flags and the entry checks as this module's own: V8 folds a module's own `const`s into
+// compiled code but loads an imported binding from its cell at every use (docs/performance.md).
 const { MCXT_ALLOC_HUGE, MCXT_ALLOC_ZERO } = contextModule;
+const { assertLive, GetMemoryChunkMethodID, requestSize } = guardModule;
 
 /**
  * `MemoryContextAlloc`: `size` bytes in `ctx`; raises out of memory on failure.

@@ -16,21 +16,17 @@ import {
   type MemoryContext,
   MemoryContextAllocationFailure,
 } from "../mcxt/context.ts";
-import { chunkGetBlock, chunkSetHeader } from "../memorychunk.ts";
-import {
-  SlabBlockGetNextFreeChunk,
-  SlabBlockInit,
-  SlabBlocklistHead,
-  type SlabContext,
-} from "./block.ts";
+import { SlabBlockInit, type SlabContext } from "./block.ts";
 import { MemoryContextBlockMalloc } from "../mcxt/limit.ts";
-import { dlist_delete, dlist_head_node, dlist_is_empty, dlist_push_head } from "../ilist.ts";
+import * as ilistModule from "../ilist.ts";
 import * as memorychunkModule from "../memorychunk.ts";
 import * as blockModule from "./block.ts";
 
-// The layout constants as this module's own: V8 folds a module's own `const`s into compiled
-// code but loads an imported binding from its cell at every use (docs/performance.md).
-const { MCTX_SLAB_ID } = memorychunkModule;
+// The constants and the hot helpers as this module's own: V8 folds a module's own `const`s into
+// compiled code but loads an imported binding from its cell at every use (docs/performance.md).
+const { chunkGetBlock, chunkSetHeader, MCTX_SLAB_ID } = memorychunkModule;
+const { dlist_delete, dlist_head_node, dlist_is_empty, dlist_push_head } = ilistModule;
+const { SlabBlockGetNextFreeChunk, SlabBlocklistHead } = blockModule;
 const {
   B_FREEHEAD,
   B_NFREE,
