@@ -217,3 +217,55 @@ Deno.test("layout: each PostgreSQL mmgr function is defined in the file the rule
   assert.deepEqual(wrong, []);
   assert.ok(predictedFiles().length >= 80);
 });
+
+/**
+ * The names a file copies out of a namespace import at module level
+ * (`import * as m from "./x.ts"; const { A, B } = m;`), with the module each
+ * comes from.
+ */
+export function namespaceCopies(text: string): { name: string; from: string }[] {
+  const aliases = new Map<string, string>();
+  for (const m of text.matchAll(/^import \* as (\w+) from "(\.[^"]+)";/gm)) aliases.set(m[1], m[2]);
+  const out: { name: string; from: string }[] = [];
+  for (const m of text.matchAll(/^const \{([^}]*)\} = (\w+);/gm)) {
+    const from = aliases.get(m[2]);
+    if (from === undefined) continue;
+    for (const n of m[1].split(",")) if (n.trim() !== "") out.push({ name: n.trim(), from });
+  }
+  return out;
+}
+
+/** How `name` is exported by the module at `file` (following re-exports), or null. */
+function exportKind(file: URL, name: string): string | null {
+  const text = Deno.readTextFileSync(file);
+  const own = text.match(
+    new RegExp(`^export (?:async )?(function|const|let|class) ${name}\\b`, "m"),
+  );
+  if (own !== null) return own[1];
+  for (const m of text.matchAll(/^export \{([^}]*)\} from "(\.[^"]+)";/gm)) {
+    if (m[1].split(",").some((x) => x.trim() === name)) {
+      return exportKind(new URL(m[2], file), name);
+    }
+  }
+  return null;
+}
+
+Deno.test("module-level copies of imports are of constants and functions, never of a live let", () => {
+  let copies = 0;
+  for (const file of tsFiles(src, "src/")) {
+    const at = new URL(file, root);
+    for (const { name, from } of namespaceCopies(Deno.readTextFileSync(at))) {
+      const kind = exportKind(new URL(from, at), name);
+      assert.ok(
+        kind === "const" || kind === "function",
+        `${file} copies ${name} from ${from}, which is ${kind ?? "not exported there"}`,
+      );
+      copies++;
+    }
+  }
+  assert.ok(copies > 50, `only ${copies} copies found: the pattern changed, update this test`);
+  // The rule bites: a copy of the live `heap` binding is refused.
+  const bad = namespaceCopies('import * as c from "../mcxt/context.ts";\nconst { heap } = c;\n');
+  assert.deepEqual(bad, [{ name: "heap", from: "../mcxt/context.ts" }]);
+  assert.equal(exportKind(new URL("src/mcxt/context.ts", root), "heap"), "let");
+});
