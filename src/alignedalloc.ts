@@ -62,8 +62,7 @@ import * as mcxtContextModule from "./mcxt/context.ts";
 import * as memorychunkModule from "./memorychunk.ts";
 import * as checkingModModule from "./checking/mod.ts";
 
-// The layout constants as this module's own: V8 folds a module's own `const`s into compiled
-// code but loads an imported binding from its cell at every use (docs/performance.md).
+// Imports copied into this module's own consts (docs/architecture.md, "Hot modules").
 const { MCXT_ALLOC_ZERO } = mcxtContextModule;
 const { MCTX_ALIGNED_REDIRECT_ID, MEMORYCHUNK_SIZE } = memorychunkModule;
 const { WIPE_BYTE } = checkingModModule;

@@ -9,8 +9,7 @@
 import { heap, MemoryContext } from "../mcxt/context.ts";
 import * as memorychunkModule from "../memorychunk.ts";
 
-// The layout constants as this module's own: V8 folds a module's own `const`s into compiled
-// code but loads an imported binding from its cell at every use (docs/performance.md).
+// Imports copied into this module's own consts (docs/architecture.md, "Hot modules").
 const { MCTX_ASET_ID } = memorychunkModule;
 
 /** `sizeof(AllocSetContext)` in the 64-bit build, MAXALIGNed. */

@@ -51,8 +51,7 @@ import { type AllocSetContext, AllocSetFreelistWord, KeeperBlock } from "./block
 import * as memorychunkModule from "../memorychunk.ts";
 import * as blockModule from "./block.ts";
 
-// The layout constants as this module's own: V8 folds a module's own `const`s into compiled
-// code but loads an imported binding from its cell at every use (docs/performance.md).
+// Imports copied into this module's own consts (docs/architecture.md, "Hot modules").
 const { MCTX_ASET_ID } = memorychunkModule;
 const {
   ALLOCSET_NUM_FREELISTS,

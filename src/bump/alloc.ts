@@ -18,8 +18,7 @@ import { dlist_push_head, dlist_push_tail } from "../ilist.ts";
 import * as mcxtContextModule from "../mcxt/context.ts";
 import * as blockModule from "./block.ts";
 
-// The layout constants as this module's own: V8 folds a module's own `const`s into compiled
-// code but loads an imported binding from its cell at every use (docs/performance.md).
+// Imports copied into this module's own consts (docs/architecture.md, "Hot modules").
 const { MAXALIGN } = mcxtContextModule;
 const { BLOCKS_HEAD, BUMP_BLOCKHDRSZ, BUMP_CHUNKHDRSZ, W_ENDPTR, W_FREEPTR } = blockModule;
 

@@ -29,8 +29,7 @@ import { dlist_delete } from "../ilist.ts";
 import * as memorychunkModule from "../memorychunk.ts";
 import * as ilistModule from "../ilist.ts";
 
-// The layout constants as this module's own: V8 folds a module's own `const`s into compiled
-// code but loads an imported binding from its cell at every use (docs/performance.md).
+// Imports copied into this module's own consts (docs/architecture.md, "Hot modules").
 const { MCTX_BUMP_ID } = memorychunkModule;
 const { DLIST_NEXT, DLIST_PREV } = ilistModule;
 

@@ -81,8 +81,7 @@ import { dlist_init, dlist_next_node, dlist_push_head } from "../ilist.ts";
 import * as memorychunkModule from "../memorychunk.ts";
 import * as blockModule from "./block.ts";
 
-// The layout constants as this module's own: V8 folds a module's own `const`s into compiled
-// code but loads an imported binding from its cell at every use (docs/performance.md).
+// Imports copied into this module's own consts (docs/architecture.md, "Hot modules").
 const { MEMORYCHUNK_MAX_VALUE } = memorychunkModule;
 const {
   B_NCHUNKS,

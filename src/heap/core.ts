@@ -12,8 +12,7 @@ import { HeapCorruptionError, HeapPointerError } from "./errors.ts";
 import { checkWord, classOf, lowBit } from "./tlsf.ts";
 import * as tlsfModule from "./tlsf.ts";
 
-// The layout constants as this module's own: V8 folds a module's own `const`s into compiled
-// code but loads an imported binding from its cell at every use (docs/performance.md).
+// Imports copied into this module's own consts (docs/architecture.md, "Hot modules").
 const { CLASS_COUNT, FL_COUNT, FREE, MIN_BLOCK, SENTINEL } = tlsfModule;
 
 /**

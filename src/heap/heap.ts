@@ -23,8 +23,7 @@ import { checkHeap, diagnosePointer, largestFreeBlock } from "./verify.ts";
 import type { GrowListener, HeapOptions, HeapStats } from "./public_types.ts";
 import * as tlsfModule from "./tlsf.ts";
 
-// The layout constants as this module's own: V8 folds a module's own `const`s into compiled
-// code but loads an imported binding from its cell at every use (docs/performance.md).
+// Imports copied into this module's own consts (docs/architecture.md, "Hot modules").
 const { FREE, HDR, MIN_BLOCK, PAGE, SENTINEL } = tlsfModule;
 
 export type { GrowListener, HeapOptions, HeapStats } from "./public_types.ts";

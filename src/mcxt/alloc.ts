@@ -34,8 +34,7 @@ import { MemoryChunkRefused } from "./guard.ts";
 import * as contextModule from "./context.ts";
 import * as guardModule from "./guard.ts";
 
-// The flags and the entry checks as this module's own: V8 folds a module's own `const`s into
-// compiled code but loads an imported binding from its cell at every use (docs/performance.md).
+// Imports copied into this module's own consts (docs/architecture.md, "Hot modules").
 const { MCXT_ALLOC_HUGE, MCXT_ALLOC_ZERO } = contextModule;
 const { assertLive, GetMemoryChunkMethodID, requestSize } = guardModule;
 

@@ -77,8 +77,7 @@ import {
 import { ERRCODE_INTERNAL_ERROR, PgError } from "../elog.ts";
 import * as memorychunkModule from "../memorychunk.ts";
 
-// The layout constants as this module's own: V8 folds a module's own `const`s into compiled
-// code but loads an imported binding from its cell at every use (docs/performance.md).
+// Imports copied into this module's own consts (docs/architecture.md, "Hot modules").
 const { MEMORYCHUNK_SIZE } = memorychunkModule;
 
 const TWO_53 = 2n ** 53n;

@@ -22,8 +22,7 @@ import * as ilistModule from "../ilist.ts";
 import * as memorychunkModule from "../memorychunk.ts";
 import * as blockModule from "./block.ts";
 
-// The constants and the hot helpers as this module's own: V8 folds a module's own `const`s into
-// compiled code but loads an imported binding from its cell at every use (docs/performance.md).
+// Imports copied into this module's own consts (docs/architecture.md, "Hot modules").
 const { chunkGetBlock, chunkSetHeader, MCTX_SLAB_ID } = memorychunkModule;
 const { dlist_delete, dlist_head_node, dlist_is_empty, dlist_push_head } = ilistModule;
 const { SlabBlockGetNextFreeChunk, SlabBlocklistHead } = blockModule;

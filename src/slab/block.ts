@@ -38,8 +38,7 @@ import { heap, MemoryContext } from "../mcxt/context.ts";
 import { dlist_head_node, dlist_init, dlist_next_node } from "../ilist.ts";
 import * as memorychunkModule from "../memorychunk.ts";
 
-// The layout constants as this module's own: V8 folds a module's own `const`s into compiled
-// code but loads an imported binding from its cell at every use (docs/performance.md).
+// Imports copied into this module's own consts (docs/architecture.md, "Hot modules").
 const { MCTX_SLAB_ID } = memorychunkModule;
 
 /** `sizeof(SlabContext)`: 80 + 6×4 + dclist_head (24) + 3 × dlist_head (16). */

@@ -15,29 +15,15 @@
  */
 import type { MemoryContext } from "../mcxt/context.ts";
 import type { PallocApi } from "./api.ts";
-import {
-  type CompiledTrace,
-  N_WIDE,
-  nOperand,
-  OP_A,
-  OP_B,
-  OP_CODE,
-  OP_N,
-  OP_STRIDE,
-} from "./compile.ts";
+import { type CompiledTrace, nOperand } from "./compile.ts";
+import * as compileModule from "./compile.ts";
 import { Op } from "./verbs.ts";
 
 function noop(): void {}
 
-// The layout of `CompiledTrace.ops` as constants of this module: V8 folds these into the loop's
-// code, while each read of an imported binding is a load of its own (with the imported names in
-// the loop, bump-sort's replay measured 15-20 % slower).
-const STRIDE = OP_STRIDE;
-const CODE = OP_CODE;
-const A = OP_A;
-const B = OP_B;
-const N = OP_N;
-const WIDE = N_WIDE;
+// Imports copied into this module's own consts (docs/architecture.md, "Hot modules"): with the
+// layout's names read as imports in the loop, bump-sort's replay measured 15-20 % slower.
+const { N_WIDE, OP_A, OP_B, OP_CODE, OP_N, OP_STRIDE } = compileModule;
 
 /**
  * The contexts a delete of `ctx` may kill — those below it, and `ctx` itself
@@ -181,31 +167,31 @@ export function execute(
   let i = from;
   try {
     for (; i < to; i++) {
-      const w = i * STRIDE;
-      switch (ops[w + CODE]) {
+      const w = i * OP_STRIDE;
+      switch (ops[w + OP_CODE]) {
         case Op.ALLOC: {
-          const s = ops[w + N];
-          ptrs[ops[w + A]] = alloc(ctxs[ops[w + B]], s !== WIDE ? s : c.wide[i]);
+          const s = ops[w + OP_N];
+          ptrs[ops[w + OP_A]] = alloc(ctxs[ops[w + OP_B]], s !== N_WIDE ? s : c.wide[i]);
           break;
         }
         case Op.FREE:
-          pfree(ptrs[ops[w + A]]);
+          pfree(ptrs[ops[w + OP_A]]);
           break;
         case Op.REALLOC: {
-          const s = ops[w + N];
-          ptrs[ops[w + A]] = repalloc(ptrs[ops[w + A]], s !== WIDE ? s : c.wide[i]);
+          const s = ops[w + OP_N];
+          ptrs[ops[w + OP_A]] = repalloc(ptrs[ops[w + OP_A]], s !== N_WIDE ? s : c.wide[i]);
           break;
         }
         case Op.ALLOC0: {
-          const s = ops[w + N];
-          ptrs[ops[w + A]] = alloc0(ctxs[ops[w + B]], s !== WIDE ? s : c.wide[i]);
+          const s = ops[w + OP_N];
+          ptrs[ops[w + OP_A]] = alloc0(ctxs[ops[w + OP_B]], s !== N_WIDE ? s : c.wide[i]);
           break;
         }
         case Op.RESET:
-          reset(ctxs[ops[w + B]]);
+          reset(ctxs[ops[w + OP_B]]);
           break;
         case Op.DELETE: {
-          const ctx = ctxs[ops[w + B]];
+          const ctx = ctxs[ops[w + OP_B]];
           if (!release) {
             del(ctx);
             break;
@@ -216,24 +202,24 @@ export function execute(
           break;
         }
         case Op.ALLOCEXT: {
-          const s = ops[w + N];
-          ptrs[ops[w + A]] = allocExt(ctxs[ops[w + B]], s !== WIDE ? s : c.wide[i], m[i]);
+          const s = ops[w + OP_N];
+          ptrs[ops[w + OP_A]] = allocExt(ctxs[ops[w + OP_B]], s !== N_WIDE ? s : c.wide[i], m[i]);
           break;
         }
         case Op.ALIGNED: {
-          const s = ops[w + N];
-          ptrs[ops[w + A]] = aligned(ctxs[ops[w + B]], s !== WIDE ? s : c.wide[i], m[i], 0);
+          const s = ops[w + OP_N];
+          ptrs[ops[w + OP_A]] = aligned(ctxs[ops[w + OP_B]], s !== N_WIDE ? s : c.wide[i], m[i], 0);
           break;
         }
         case Op.CREATE_ASET:
         case Op.CREATE_GENERATION:
         case Op.CREATE_BUMP:
         case Op.CREATE_SLAB: {
-          const k = ops[w + N];
+          const k = ops[w + OP_N];
           sizes[0] = createArgs[k];
           sizes[1] = createArgs[k + 1];
           sizes[2] = createArgs[k + 2];
-          const op = ops[w + CODE];
+          const op = ops[w + OP_CODE];
           const create = op === Op.CREATE_ASET
             ? createAset
             : op === Op.CREATE_GENERATION
@@ -241,65 +227,69 @@ export function execute(
             : op === Op.CREATE_BUMP
             ? createBump
             : createSlab;
-          const made = create(ctxs[ops[w + A]], names[ops[w + B]], sizes);
-          ctxs[ops[w + B]] = made;
-          slotOf[made.id] = ops[w + B];
+          const made = create(ctxs[ops[w + OP_A]], names[ops[w + OP_B]], sizes);
+          ctxs[ops[w + OP_B]] = made;
+          slotOf[made.id] = ops[w + OP_B];
           break;
         }
         case Op.CALLBACK:
-          alloc(ctxs[ops[w + B]], 24);
-          mc.MemoryContextRegisterResetCallback(ctxs[ops[w + B]], {
+          alloc(ctxs[ops[w + OP_B]], 24);
+          mc.MemoryContextRegisterResetCallback(ctxs[ops[w + OP_B]], {
             func: onReset,
-            arg: strings[ops[w + A]],
+            arg: strings[ops[w + OP_A]],
           });
           break;
         case Op.RESETONLY:
-          mc.MemoryContextResetOnly(ctxs[ops[w + B]]);
+          mc.MemoryContextResetOnly(ctxs[ops[w + OP_B]]);
           break;
         case Op.RESETCHILDREN:
-          mc.MemoryContextResetChildren(ctxs[ops[w + B]]);
+          mc.MemoryContextResetChildren(ctxs[ops[w + OP_B]]);
           break;
         case Op.DELETECHILDREN: {
-          const ctx = ctxs[ops[w + B]];
+          const ctx = ctxs[ops[w + OP_B]];
           const count = release ? collectDying(ctx, false, slotOf, dying, dyingSlots) : 0;
           mc.MemoryContextDeleteChildren(ctx);
           releaseDead(dying, dyingSlots, count, ctxs);
           break;
         }
         case Op.SETPARENT:
-          mc.MemoryContextSetParent(ctxs[ops[w + B]], ctxs[ops[w + A]]);
+          mc.MemoryContextSetParent(ctxs[ops[w + OP_B]], ctxs[ops[w + OP_A]]);
           break;
         case Op.IDENT:
-          mc.MemoryContextSetIdentifier(ctxs[ops[w + B]], strings[ops[w + A]]);
+          mc.MemoryContextSetIdentifier(ctxs[ops[w + OP_B]], strings[ops[w + OP_A]]);
           break;
         case Op.LIMIT:
           api.heap().limit = Number(nOperand(c, i));
           break;
         case Op.SPACE:
-          out = mc.GetMemoryChunkSpace(ptrs[ops[w + A]]);
+          out = mc.GetMemoryChunkSpace(ptrs[ops[w + OP_A]]);
           break;
         case Op.OWNER:
-          out = mc.GetMemoryChunkContext(ptrs[ops[w + A]]);
+          out = mc.GetMemoryChunkContext(ptrs[ops[w + OP_A]]);
           break;
         case Op.ISEMPTY:
-          out = mc.MemoryContextIsEmpty(ctxs[ops[w + B]]);
+          out = mc.MemoryContextIsEmpty(ctxs[ops[w + OP_B]]);
           break;
         case Op.MEMALLOCATED:
-          out = mc.MemoryContextMemAllocated(ctxs[ops[w + B]], ops[w + A] === 1);
+          out = mc.MemoryContextMemAllocated(ctxs[ops[w + OP_B]], ops[w + OP_A] === 1);
           break;
         case Op.CONSUMED: {
           const k = { nblocks: 0, freechunks: 0, totalspace: 0, freespace: 0 };
-          mc.MemoryContextMemConsumed(ctxs[ops[w + B]], k);
+          mc.MemoryContextMemConsumed(ctxs[ops[w + OP_B]], k);
           out = k;
           break;
         }
         case Op.STATS:
-          out = mc.MemoryContextStatsLines(ctxs[ops[w + B]], ops[w + A], Number(nOperand(c, i)));
+          out = mc.MemoryContextStatsLines(
+            ctxs[ops[w + OP_B]],
+            ops[w + OP_A],
+            Number(nOperand(c, i)),
+          );
           break;
         case Op.CHECK:
           break;
         default:
-          throw new Error(`unknown opcode ${ops[w + CODE]}`);
+          throw new Error(`unknown opcode ${ops[w + OP_CODE]}`);
       }
     }
   } catch (err) {
