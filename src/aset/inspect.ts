@@ -34,7 +34,6 @@ import {
 import type {} from "../elog.ts";
 import { elogDataCorrupted } from "../elog.ts";
 import type {} from "../checking/mod.ts";
-
 import {
   CheckingBlockPointerOk,
   CheckingChunkOk,

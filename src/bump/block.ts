@@ -24,7 +24,6 @@
  * written as zero and never read. No function here allocates.
  */
 import { heap, MemoryContext } from "../mcxt/context.ts";
-
 import { dlist_delete } from "../ilist.ts";
 import * as memorychunkModule from "../memorychunk.ts";
 import * as ilistModule from "../ilist.ts";

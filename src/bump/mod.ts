@@ -47,7 +47,6 @@ import {
   ContextMallocHeader,
 } from "../mcxt/create.ts";
 import { assertParent } from "../mcxt/guard.ts";
-
 import {
   BumpAlloc,
   BumpFree,

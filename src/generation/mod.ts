@@ -54,7 +54,6 @@ import {
   ContextMallocHeader,
 } from "../mcxt/create.ts";
 import { assertParent } from "../mcxt/guard.ts";
-
 import {
   GenerationAlloc,
   GenerationFree,

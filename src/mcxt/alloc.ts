@@ -3,12 +3,13 @@
  * PostgreSQL's `MemoryContextAlloc*`, `palloc*`, `pfree`, `repalloc*` and
  * `GetMemoryChunkContext` / `GetMemoryChunkSpace` (mcxt.c).
  *
- * Allocation goes through `ctx.allocMethod` (the context's `methods.alloc`); every chunk operation reads
- * the method id from the chunk header (`GetMemoryChunkMethodID` in
- * `guard.ts`) and calls that type's method once, so this file never looks at
- * a context's type. When that type refuses the pointer, a type owning it by
- * address (Bump) gets the same call (`MemoryChunkRefused`, the rare path). In checking mode each operation also keeps the chunk
- * records of `checking/mod.ts` up to date.
+ * Allocation goes through `ctx.allocMethod` (the context's `methods.alloc`);
+ * every chunk operation reads the method id from the chunk header
+ * (`GetMemoryChunkMethodID` in `guard.ts`) and calls that type's method once,
+ * so this file never looks at a context's type. When that type refuses the
+ * pointer, a type owning it by address (Bump) gets the same call
+ * (`MemoryChunkRefused`, the rare path). In checking mode each operation also
+ * keeps the chunk records of `checking/mod.ts` up to date.
  *
  * These are the hot paths: each does its entry checks, one method call and,
  * in checking mode only, one bookkeeping call — nothing more. `palloc*` read

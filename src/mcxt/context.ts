@@ -227,8 +227,6 @@ export class MemoryContext {
   /** The heap the context lives in (set when it is registered). */
   home: MemoryHeap = undefined as unknown as MemoryHeap;
 
-  /** The method table (`mcxtMethods[methodId]`, PostgreSQL's `context->methods`). */
-
   /** PostgreSQL's node tag, e.g. `AllocSetContext` (from the method id). */
   get typeName(): string {
     return MCTX_TYPE_NAMES[this.methodId] ?? "MemoryContext";

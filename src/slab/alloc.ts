@@ -25,7 +25,6 @@ import * as blockModule from "./block.ts";
 // Imports copied into this module's own consts (docs/architecture.md, "Hot modules").
 const { chunkGetBlock, chunkSetHeader, MCTX_SLAB_ID } = memorychunkModule;
 const { dlist_delete, dlist_head_node, dlist_is_empty, dlist_push_head } = ilistModule;
-const { SlabBlockGetNextFreeChunk, SlabBlocklistHead } = blockModule;
 const {
   B_FREEHEAD,
   B_NFREE,
@@ -37,6 +36,8 @@ const {
   SLAB_CHUNKHDRSZ,
   SLAB_EMPTYBLOCKS_HEAD,
   SLAB_MAXIMUM_EMPTY_BLOCKS,
+  SlabBlockGetNextFreeChunk,
+  SlabBlocklistHead,
 } = blockModule;
 
 /** `SlabBlocklistIndex`: list 0 for no free chunk, 1 or 2 by range otherwise. */

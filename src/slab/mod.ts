@@ -56,7 +56,6 @@ import {
   unregisterContext,
 } from "../mcxt/context.ts";
 import { ContextMallocHeader } from "../mcxt/create.ts";
-
 import {
   SlabAlloc,
   SlabFree,
