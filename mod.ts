@@ -141,5 +141,5 @@ export {
   type HeapStats,
 } from "./src/heap/mod.ts";
 // Heap's base class, as a type only (the class itself is in `@palloc/palloc/internal`).
-export type { BackingOptions, HeapCore } from "./src/heap/mod.ts";
+export type { BackingOptions, BulkOps, HeapCore } from "./src/heap/mod.ts";
 export type { Backing } from "./src/heap/backing.ts";

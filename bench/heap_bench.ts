@@ -1,8 +1,11 @@
 /**
  * Heap micro-benchmarks (`deno bench bench/heap_bench.ts`): malloc/free of
  * 8 KB blocks (PostgreSQL's usual block size), of mixed PostgreSQL-like sizes,
- * and growing reallocs. Heaps are pre-grown and warmed so that first-touch
- * page faults are not measured.
+ * growing reallocs, and the heap's memset and memmove (`heap.zero`,
+ * `heap.move`) over the default memory, where WebAssembly's `memory.fill` and
+ * `memory.copy` serve them, beside the same heap made as without WebAssembly
+ * (its word loops and builtins). Heaps are pre-grown and warmed so that
+ * first-touch page faults are not measured.
  */
 import { Heap } from "../src/heap/mod.ts";
 
@@ -74,3 +77,32 @@ Deno.bench("realloc doubling 8 KB → 8 MB, then free", { group: "realloc" }, ()
   for (let size = 16384; size <= 8 << 20; size *= 2) p = grow.realloc(p, size);
   grow.free(p);
 });
+
+// The heap's memset and memmove, WebAssembly's (the default memory) against the word loops and
+// builtins a heap falls back to where there is no WebAssembly.
+function withoutWasm<T>(make: () => T): T {
+  const saved = Object.getOwnPropertyDescriptor(globalThis, "WebAssembly") as PropertyDescriptor;
+  Object.defineProperty(globalThis, "WebAssembly", { value: undefined, configurable: true });
+  try {
+    return make();
+  } finally {
+    Object.defineProperty(globalThis, "WebAssembly", saved);
+  }
+}
+const bytesHeaps: [string, Heap][] = [
+  ["WebAssembly", warmed(4 << 20)],
+  ["loops", withoutWasm(() => warmed(4 << 20))],
+];
+for (const n of [64, 256, 4096, 32768]) {
+  for (const [how, heap] of bytesHeaps) {
+    // The copy's destination is 33,000 bytes past its source: not a multiple of 4 KiB, whose
+    // false store-to-load dependencies would make every memmove look slow.
+    const p = heap.malloc(2 * 33000 + 64);
+    Deno.bench(`zero ${n} B (${how})`, { group: `zero ${n}`, baseline: how === "loops" }, () => {
+      for (let i = 0; i < 64; i++) heap.zero(p + (i & 7) * 8, n);
+    });
+    Deno.bench(`move ${n} B (${how})`, { group: `move ${n}`, baseline: how === "loops" }, () => {
+      for (let i = 0; i < 64; i++) heap.move(p + 33000 + (i & 7) * 8, p, n);
+    });
+  }
+}

@@ -34,6 +34,7 @@ export type {
 export type {
   Backing,
   BackingOptions,
+  BulkOps,
   GrowListener,
   Heap,
   HeapCore,

@@ -30,6 +30,7 @@ export type {
 } from "./mcxt/context.ts";
 export type { GrowListener, Heap, HeapOptions, HeapStats } from "./heap/mod.ts";
 export { Backing, type BackingOptions } from "./heap/backing.ts";
+export { type BulkOps, bulkOps } from "./heap/bulk.ts";
 export { HeapCore } from "./heap/core.ts";
 export { MemoryContextTraverseNext } from "./mcxt/tree.ts";
 export { elogDataCorrupted, elogError, outOfMemory } from "./elog.ts";

@@ -1,20 +1,85 @@
 // heap.zero and heap.move (memset 0 and memmove over heap memory) against Uint8Array's own fill and
-// copyWithin on a copy of the bytes: every length across the word-loop/builtin thresholds (256 and
-// 512), every alignment of both ends, overlap in both directions, over a shared and an unshared
-// memory, and with offsets above 2^31 and near 2^32 (the word loops use unsigned shifts there).
+// copyWithin on a copy of the bytes: every length across the thresholds between the word loops,
+// the builtins and WebAssembly's memory.fill / memory.copy (128, 256 and 512), every alignment of
+// both ends, overlap in both directions, over every kind of memory (the default shared one, which
+// is a WebAssembly memory's; a growable SharedArrayBuffer where WebAssembly is missing; unshared;
+// a caller's WebAssembly memory, plain and shared), and with offsets above 2^31 and near 2^32 (the
+// word loops use unsigned shifts there; WebAssembly gets those offsets as negative i32s).
 // fast-check prints the seed and the path of any counterexample.
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Heap } from "../../src/heap/heap.ts";
+import { Backing } from "../../src/heap/backing.ts";
+import { bulkOps } from "../../src/heap/bulk.ts";
 import { HeapPointerError } from "../../src/heap/errors.ts";
+
+/** Runs `make` as on an engine without WebAssembly (a page whose policy forbids it). */
+function withoutWasm<T>(make: () => T): T {
+  const saved = Object.getOwnPropertyDescriptor(globalThis, "WebAssembly") as PropertyDescriptor;
+  Object.defineProperty(globalThis, "WebAssembly", { value: undefined, configurable: true });
+  try {
+    return make();
+  } finally {
+    Object.defineProperty(globalThis, "WebAssembly", saved);
+  }
+}
 
 const BLOCK = 8192;
 const heaps: [string, () => Heap][] = [
   ["shared", () => new Heap({ maxBytes: 1 << 20 })],
+  ["shared, no WebAssembly", () => withoutWasm(() => new Heap({ maxBytes: 1 << 20 }))],
   ["unshared", () => new Heap({ maxBytes: 1 << 20, shared: false })],
+  ["a WebAssembly memory", () => new Heap({ memory: new WebAssembly.Memory({ initial: 2 }) })],
+  ["a shared WebAssembly memory", () => {
+    const memory = new WebAssembly.Memory({ initial: 2, maximum: 32, shared: true });
+    return new Heap({ memory });
+  }],
   ["shared above 2^31", () => new Heap({ base: 2 ** 31 + 4096, maxBytes: 2 ** 32 - 65536 })],
   ["near 2^32", () => new Heap({ base: 2 ** 32 - (16 << 20), maxBytes: 2 ** 32 - 65536 })],
 ];
+
+Deno.test("WebAssembly's memset and memmove serve the default memory and a caller's, where the engine has them", () => {
+  const fresh = (o: { shared?: boolean; memory?: WebAssembly.Memory }) =>
+    new Backing({ initialBytes: 1 << 16, maxBytes: 1 << 20, memory: o.memory, shared: o.shared });
+  const def = fresh({});
+  assert.ok(def.bulk !== null, "the default backing is a WebAssembly memory's");
+  const buffer = def.buffer as unknown as SharedArrayBuffer;
+  assert.ok(buffer instanceof SharedArrayBuffer && buffer.growable, "seen from JS: a growable SAB");
+  assert.ok(def.grow(4 << 16) && def.buffer === (buffer as unknown), "it grows in place");
+  assert.equal(fresh({ shared: false }).bulk, null, "a resizable ArrayBuffer has none");
+  const plain = withoutWasm(() => fresh({}));
+  assert.equal(plain.bulk, null, "without WebAssembly: none");
+  assert.ok(plain.buffer instanceof SharedArrayBuffer, "without WebAssembly: a plain growable SAB");
+  assert.ok(fresh({ memory: new WebAssembly.Memory({ initial: 1 }) }).bulk !== null);
+  const sharedMemory = new WebAssembly.Memory({ initial: 1, maximum: 16, shared: true });
+  assert.ok(fresh({ memory: sharedMemory }).bulk !== null);
+});
+
+Deno.test("bulkOps: exact bytes through a grown memory, and null for a memory its import does not match", () => {
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 4, shared: true });
+  const ops = bulkOps(memory);
+  assert.ok(ops !== null);
+  memory.grow(2);
+  const u8 = new Uint8Array(memory.buffer);
+  u8.fill(0x5a, 65536, 3 * 65536);
+  ops.zero(65536 + 1000, 70000); // across the page the memory grew by
+  assert.equal(u8[65536 + 999], 0x5a);
+  assert.ok(u8.subarray(65536 + 1000, 65536 + 71000).every((b) => b === 0));
+  assert.equal(u8[65536 + 71000], 0x5a);
+  ops.move(65536 + 500, 65536 + 900, 200); // from 100 of the 0x5a bytes and 100 zeros
+  assert.equal(u8[65536 + 599], 0x5a);
+  assert.equal(u8[65536 + 600], 0);
+  let memory64: WebAssembly.Memory | null = null;
+  try {
+    const descriptor = { initial: 1n, address: "i64" } as unknown as WebAssembly.MemoryDescriptor;
+    memory64 = new WebAssembly.Memory(descriptor);
+  } catch {
+    // no 64-bit memories on this engine
+  }
+  if (memory64 !== null) {
+    assert.equal(bulkOps(memory64), null, "a 64-bit memory does not match the i32 import");
+  }
+});
 
 /** A block of BLOCK random bytes with 64 bytes of the heap on either side, and their copy. */
 function setUp(heap: Heap, seed: number): { p: number; lo: number; hi: number; ref: Uint8Array } {
@@ -120,6 +185,10 @@ Deno.test("heap.zero and heap.move refuse a range outside the memory or not whol
     ["move, source past the end", () => heap.move(p, end - 8, 16)],
     ["move, destination past the end", () => heap.move(end - 8, p, 16)],
     ["move, fractional offset", () => heap.move(p + 0.5, p, 8)],
+    ["zero of 4 KiB, past the end", () => heap.zero(end - 1024, 4096)],
+    ["zero of 2^32 bytes", () => heap.zero(p, 2 ** 32)],
+    ["move of 4 KiB, source past the end", () => heap.move(p, end - 1024, 4096)],
+    ["move of 4 KiB, destination past the end", () => heap.move(end - 1024, p, 4096)],
   ];
   for (const [what, call] of bad) {
     assert.throws(call, HeapPointerError, what);

@@ -9,5 +9,6 @@ export { Heap } from "./heap.ts";
 export { HeapCore } from "./core.ts";
 export { Backing } from "./backing.ts";
 export type { BackingOptions } from "./backing.ts";
+export type { BulkOps } from "./bulk.ts";
 export type { GrowListener, HeapOptions, HeapStats } from "./public_types.ts";
 export { HeapCeilingError, HeapCorruptionError, HeapPointerError } from "./errors.ts";

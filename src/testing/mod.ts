@@ -104,6 +104,7 @@ export type {
 export type {
   Backing,
   BackingOptions,
+  BulkOps,
   GrowListener,
   Heap,
   HeapCore,
