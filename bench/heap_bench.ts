@@ -2,10 +2,11 @@
  * Heap micro-benchmarks (`deno bench bench/heap_bench.ts`): malloc/free of
  * 8 KB blocks (PostgreSQL's usual block size), of mixed PostgreSQL-like sizes,
  * growing reallocs, and the heap's memset and memmove (`heap.zero`,
- * `heap.move`) over the default memory, where WebAssembly's `memory.fill` and
- * `memory.copy` serve them, beside the same heap made as without WebAssembly
- * (its word loops and builtins). Heaps are pre-grown and warmed so that
- * first-touch page faults are not measured.
+ * `heap.move`) over a caller's `WebAssembly.Memory`, where WebAssembly's
+ * `memory.fill` and `memory.copy` serve them, beside the default shared
+ * buffer (its word loops and builtins), and heaps made and dropped in a loop
+ * over either. Heaps are pre-grown and warmed so that first-touch page faults
+ * are not measured, except in that last group, where they are the point.
  */
 import { Heap } from "../src/heap/mod.ts";
 
@@ -78,22 +79,24 @@ Deno.bench("realloc doubling 8 KB → 8 MB, then free", { group: "realloc" }, ()
   grow.free(p);
 });
 
-// The heap's memset and memmove, WebAssembly's (the default memory) against the word loops and
-// builtins a heap falls back to where there is no WebAssembly.
-function withoutWasm<T>(make: () => T): T {
-  const saved = Object.getOwnPropertyDescriptor(globalThis, "WebAssembly") as PropertyDescriptor;
-  Object.defineProperty(globalThis, "WebAssembly", { value: undefined, configurable: true });
-  try {
-    return make();
-  } finally {
-    Object.defineProperty(globalThis, "WebAssembly", saved);
-  }
+// The heap's memset and memmove, WebAssembly's (over a caller's WebAssembly memory) against the
+// word loops and builtins of the default shared buffer.
+function warmedWasm(bytes: number): Heap {
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+  const heap = new Heap({ memory, initialBytes: bytes });
+  const size = bytes - 4096;
+  const p = heap.malloc(size);
+  heap.u8.fill(1, p, p + size);
+  heap.free(p);
+  return heap;
 }
 const bytesHeaps: [string, Heap][] = [
-  ["WebAssembly", warmed(4 << 20)],
-  ["loops", withoutWasm(() => warmed(4 << 20))],
+  ["WebAssembly", warmedWasm(4 << 20)],
+  ["loops", warmed(4 << 20)],
 ];
-for (const n of [64, 256, 4096, 32768]) {
+// From 256 bytes on, where the heap calls WebAssembly (below that both heaps run loops, and the
+// WebAssembly memory's are slower: its buffer is resizable, so its views are length-tracking).
+for (const n of [256, 4096, 32768]) {
   for (const [how, heap] of bytesHeaps) {
     // The copy's destination is 33,000 bytes past its source: not a multiple of 4 KiB, whose
     // false store-to-load dependencies would make every memmove look slow.
@@ -105,4 +108,21 @@ for (const n of [64, 256, 4096, 32768]) {
       for (let i = 0; i < 64; i++) heap.move(p + 33000 + (i & 7) * 8, p, n);
     });
   }
+}
+
+// Why the default buffer is not a WebAssembly memory: a heap made, filled with 1 MB and dropped,
+// over each kind. V8 gives a WebAssembly memory's pages back late, so the second one slows down
+// as resident memory piles up (run it in a worker beside another to see it most).
+for (const how of ["SharedArrayBuffer", "WebAssembly"]) {
+  Deno.bench(`make a heap, fill 1 MB, drop it (${how})`, {
+    group: "make",
+    baseline: how === "SharedArrayBuffer",
+  }, () => {
+    const memory = how === "WebAssembly"
+      ? new WebAssembly.Memory({ initial: 1, maximum: 16384, shared: true })
+      : undefined;
+    const heap = new Heap({ memory, initialBytes: 64 << 10 });
+    const p = heap.malloc(1 << 20);
+    heap.u8.fill(1, p, p + (1 << 20));
+  });
 }

@@ -1,11 +1,11 @@
 // heap.zero and heap.move (memset 0 and memmove over heap memory) against Uint8Array's own fill and
 // copyWithin on a copy of the bytes: every length across the thresholds between the word loops,
 // the builtins and WebAssembly's memory.fill / memory.copy (128, 256 and 512), every alignment of
-// both ends, overlap in both directions, over every kind of memory (the default shared one, which
-// is a WebAssembly memory's; a growable SharedArrayBuffer where WebAssembly is missing; unshared;
-// a caller's WebAssembly memory, plain and shared), and with offsets above 2^31 and near 2^32 (the
-// word loops use unsigned shifts there; WebAssembly gets those offsets as negative i32s).
-// fast-check prints the seed and the path of any counterexample.
+// both ends, overlap in both directions, over every kind of memory (the default growable
+// SharedArrayBuffer; unshared; a caller's WebAssembly memory, plain, shared, and placed above
+// 2^31), and with offsets above 2^31 and near 2^32 (the word loops use unsigned shifts there;
+// WebAssembly gets those offsets as negative i32s). fast-check prints the seed and the path of any
+// counterexample.
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Heap } from "../../src/heap/heap.ts";
@@ -13,46 +13,56 @@ import { Backing } from "../../src/heap/backing.ts";
 import { bulkOps } from "../../src/heap/bulk.ts";
 import { HeapPointerError } from "../../src/heap/errors.ts";
 
-/** Runs `make` as on an engine without WebAssembly (a page whose policy forbids it). */
-function withoutWasm<T>(make: () => T): T {
-  const saved = Object.getOwnPropertyDescriptor(globalThis, "WebAssembly") as PropertyDescriptor;
-  Object.defineProperty(globalThis, "WebAssembly", { value: undefined, configurable: true });
+/** Runs `make` as on an engine that refuses to run WebAssembly code (a page whose policy forbids
+ * it): memories can still be made, modules cannot be instantiated. */
+function refusingWasmCode<T>(make: () => T): T {
+  const saved = WebAssembly.Instance;
+  const refuse = function () {
+    throw new WebAssembly.CompileError("refused by policy");
+  } as unknown as typeof WebAssembly.Instance;
+  Object.defineProperty(WebAssembly, "Instance", { value: refuse, configurable: true });
   try {
     return make();
   } finally {
-    Object.defineProperty(globalThis, "WebAssembly", saved);
+    Object.defineProperty(WebAssembly, "Instance", { value: saved, configurable: true });
   }
 }
 
 const BLOCK = 8192;
 const heaps: [string, () => Heap][] = [
   ["shared", () => new Heap({ maxBytes: 1 << 20 })],
-  ["shared, no WebAssembly", () => withoutWasm(() => new Heap({ maxBytes: 1 << 20 }))],
   ["unshared", () => new Heap({ maxBytes: 1 << 20, shared: false })],
   ["a WebAssembly memory", () => new Heap({ memory: new WebAssembly.Memory({ initial: 2 }) })],
   ["a shared WebAssembly memory", () => {
     const memory = new WebAssembly.Memory({ initial: 2, maximum: 32, shared: true });
     return new Heap({ memory });
   }],
+  ["a WebAssembly memory, its code refused", () => {
+    const memory = new WebAssembly.Memory({ initial: 2, maximum: 32 });
+    return refusingWasmCode(() => new Heap({ memory }));
+  }],
+  ["a WebAssembly memory above 2^31", () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 65535 });
+    return new Heap({ memory, base: 2 ** 31 + 4096, initialBytes: 1 << 20 });
+  }],
   ["shared above 2^31", () => new Heap({ base: 2 ** 31 + 4096, maxBytes: 2 ** 32 - 65536 })],
   ["near 2^32", () => new Heap({ base: 2 ** 32 - (16 << 20), maxBytes: 2 ** 32 - 65536 })],
 ];
 
-Deno.test("WebAssembly's memset and memmove serve the default memory and a caller's, where the engine has them", () => {
+Deno.test("WebAssembly's memset and memmove serve a caller's WebAssembly memory, not the default buffer", () => {
   const fresh = (o: { shared?: boolean; memory?: WebAssembly.Memory }) =>
     new Backing({ initialBytes: 1 << 16, maxBytes: 1 << 20, memory: o.memory, shared: o.shared });
   const def = fresh({});
-  assert.ok(def.bulk !== null, "the default backing is a WebAssembly memory's");
+  assert.equal(def.bulk, null, "the default backing is a plain growable SharedArrayBuffer");
   const buffer = def.buffer as unknown as SharedArrayBuffer;
-  assert.ok(buffer instanceof SharedArrayBuffer && buffer.growable, "seen from JS: a growable SAB");
+  assert.ok(buffer instanceof SharedArrayBuffer && buffer.growable);
   assert.ok(def.grow(4 << 16) && def.buffer === (buffer as unknown), "it grows in place");
   assert.equal(fresh({ shared: false }).bulk, null, "a resizable ArrayBuffer has none");
-  const plain = withoutWasm(() => fresh({}));
-  assert.equal(plain.bulk, null, "without WebAssembly: none");
-  assert.ok(plain.buffer instanceof SharedArrayBuffer, "without WebAssembly: a plain growable SAB");
   assert.ok(fresh({ memory: new WebAssembly.Memory({ initial: 1 }) }).bulk !== null);
   const sharedMemory = new WebAssembly.Memory({ initial: 1, maximum: 16, shared: true });
   assert.ok(fresh({ memory: sharedMemory }).bulk !== null);
+  const refused = refusingWasmCode(() => fresh({ memory: new WebAssembly.Memory({ initial: 1 }) }));
+  assert.equal(refused.bulk, null, "where the engine refuses the module: none, the loops serve");
 });
 
 Deno.test("bulkOps: exact bytes through a grown memory, and null for a memory its import does not match", () => {

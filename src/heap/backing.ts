@@ -4,22 +4,23 @@
  * - a fresh buffer (the default): a growable `SharedArrayBuffer` where the
  *   engine has one (Deno, Node, a cross-origin-isolated page), else a
  *   resizable `ArrayBuffer`. Either grows in place at its end, so a view with
- *   a fixed offset and length keeps its bytes. Where the engine can, the
- *   growable `SharedArrayBuffer` is a shared `WebAssembly.Memory` turned
- *   resizable (`toResizableBuffer`): to JavaScript the same buffer, but one
- *   the heap can hand to WebAssembly's `memory.fill` and `memory.copy`
- *   (`bulk.ts`, its memset and memmove). The shared one is preferred
+ *   a fixed offset and length keeps its bytes. The shared one is preferred
  *   for speed: V8 compiles element access to a fixed-length view over it
  *   like any plain typed array, while every view over a resizable
  *   `ArrayBuffer` (length-tracking or not) takes a slower path — measured
  *   about 3–5x per load or store (`docs/performance.md`). The heap makes its
  *   own views over the shared buffer with an explicit length and re-makes
  *   them after each growth (`fixedViews`); over a resizable `ArrayBuffer`
- *   it keeps length-tracking views;
+ *   it keeps length-tracking views. It is deliberately not a shared
+ *   `WebAssembly.Memory` (which would give it `bulk.ts`'s memset and
+ *   memmove): V8 reserves address space for each such memory and gives its
+ *   pages back late, so short-lived heaps piled up resident memory and ran
+ *   up to 1.7x slower (`docs/performance.md`);
  * - a caller's `WebAssembly.Memory`: grown with `memory.grow(pages)`. Where
  *   `memory.toResizableBuffer()` exists and accepts the memory (it needs a
  *   maximum), its buffer becomes resizable and views track it as above;
  *   otherwise growing replaces the buffer and the heap must make new views.
+ *   The heap's memset and memmove over it are WebAssembly's (`bulk.ts`).
  *
  * Growth failure of any kind (maximum reached, the engine refusing) is turned
  * into `false` here, so the allocator above never sees a RangeError.
@@ -76,31 +77,6 @@ function growableShared(length: number, max: number): ArrayBuffer | null {
   }
 }
 
-/**
- * A growable `SharedArrayBuffer` of `length` bytes (at most `max`, both whole
- * 64 KiB pages) that is a shared WebAssembly memory's, with the memset and
- * memmove of `bulk.ts` over it; null where the engine cannot make one (no
- * shared WebAssembly memories, no `toResizableBuffer`, or the module refused).
- */
-function sharedWasm(length: number, max: number): { buffer: ArrayBuffer; bulk: BulkOps } | null {
-  if (typeof WebAssembly !== "object" || typeof WebAssembly.Memory !== "function") return null;
-  try {
-    const memory = new WebAssembly.Memory({
-      initial: length / PAGE,
-      maximum: max / PAGE,
-      shared: true,
-    });
-    const toResizable = (memory as unknown as ResizableMemory).toResizableBuffer;
-    if (typeof toResizable !== "function") return null;
-    const buffer = toResizable.call(memory) as unknown as { growable?: boolean };
-    const bulk = bulkOps(memory);
-    if (buffer.growable !== true || bulk === null) return null;
-    return { buffer: buffer as unknown as ArrayBuffer, bulk };
-  } catch {
-    return null;
-  }
-}
-
 /** Default upper bound for an ArrayBuffer-backed heap. */
 export const DEFAULT_MAX_BYTES = 2 ** 30;
 
@@ -132,7 +108,8 @@ export class Backing {
   readonly maxBytes: number;
   /**
    * WebAssembly's memset and memmove over this memory (`bulk.ts`), or null
-   * when the memory is not a `WebAssembly.Memory` or the engine refused.
+   * when the memory is not a caller's `WebAssembly.Memory` or the engine
+   * refused.
    */
   readonly bulk: BulkOps | null;
 
@@ -145,13 +122,12 @@ export class Backing {
       if (max < PAGE) throw new RangeError(`maxBytes ${o.maxBytes} is below one 64 KiB page`);
       wanted = Math.min(wanted, max);
       this.memory = null;
-      const wasm = o.shared === false ? null : sharedWasm(wanted, max);
-      const shared = o.shared === false ? null : wasm?.buffer ?? growableShared(wanted, max);
+      const shared = o.shared === false ? null : growableShared(wanted, max);
       this.buffer = shared ?? new ArrayBuffer(wanted, { maxByteLength: max });
       this.tracking = true;
       this.fixedViews = shared !== null;
       this.maxBytes = max;
-      this.bulk = wasm?.bulk ?? null;
+      this.bulk = null;
       return;
     }
     const memory = o.memory;

@@ -11,8 +11,8 @@
  * saves, so `HeapCore.zero` and `HeapCore.move` keep their loops there.
  *
  * Only a `WebAssembly.Memory` can be handed to a module, so the ops exist
- * for a heap over one: the default backing's own shared memory
- * (`backing.ts`), or a caller's memory. Where WebAssembly is missing or
+ * for a heap over a caller's memory (the default backing is a plain buffer:
+ * `backing.ts` says why). Where WebAssembly is missing or
  * refuses (a content security policy without `wasm-unsafe-eval`, a 64-bit
  * memory the module's import does not match), `bulkOps` returns null and the
  * heap uses its loops. The operands are i32s: an offset or length at or
@@ -29,9 +29,12 @@
  * @example
  * ```ts
  * import { Backing, type BulkOps } from "@palloc/palloc/internal";
- * const backing = new Backing({ initialBytes: 1 << 16, maxBytes: 1 << 20, memory: undefined });
- * const ops: BulkOps | null = backing.bulk; // null where the engine has no WebAssembly
+ * const memory = new WebAssembly.Memory({ initial: 1, maximum: 16 });
+ * const backing = new Backing({ initialBytes: 1 << 16, maxBytes: undefined, memory });
+ * const ops: BulkOps | null = backing.bulk; // null where the engine refuses to compile it
+ * new Uint8Array(memory.buffer).fill(1, 0, 8192);
  * ops?.zero(0, 4096);
+ * console.assert(ops === null || new Uint8Array(memory.buffer)[4095] === 0);
  * ```
  */
 export interface BulkOps {

@@ -85,12 +85,12 @@ export class HeapCore {
 
   /**
    * `memset(ptr, 0, n)`: zeroes bytes `[ptr, ptr + n)`. From 256 bytes on,
-   * over a WebAssembly memory (the default backing is one where the engine
-   * can), WebAssembly's `memory.fill` (`bulk.ts`) does it. Otherwise: over a
-   * shared memory V8's `fill` stores byte by byte, so this stores 8-byte
-   * words between a byte head and tail (3–4× faster than `fill` at 1–64 KiB,
-   * measured); over an unshared memory `fill` is a real memset and takes
-   * anything above 512 bytes. A range that is not whole bytes inside the
+   * over a caller's WebAssembly memory, WebAssembly's `memory.fill`
+   * (`bulk.ts`) does it. Otherwise: over a shared memory (the default) V8's
+   * `fill` stores byte by byte, so this stores 8-byte words between a byte
+   * head and tail (3–4× faster than `fill` at 1–64 KiB, measured); over an
+   * unshared memory `fill` is a real memset and takes anything above 512
+   * bytes. A range that is not whole bytes inside the
    * memory is refused with a `HeapPointerError`, nothing written.
    *
    * @example
@@ -128,11 +128,11 @@ export class HeapCore {
 
   /**
    * `memmove(dst, src, n)`: copies bytes `[src, src + n)` to `dst`; the two
-   * ranges may overlap. From 128 bytes on, over a WebAssembly memory,
-   * WebAssembly's `memory.copy` (`bulk.ts`) does it. Otherwise, up to 256
-   * bytes between 4-aligned offsets it copies int32 words (exact for any bit
-   * pattern; about twice as fast as `copyWithin` at 64 bytes, measured),
-   * else `copyWithin`. Ranges that are not whole bytes inside the memory are
+   * ranges may overlap. From 128 bytes on, over a caller's WebAssembly
+   * memory, WebAssembly's `memory.copy` (`bulk.ts`) does it. Otherwise, up
+   * to 256 bytes between 4-aligned offsets it copies int32 words (exact for
+   * any bit pattern; about twice as fast as `copyWithin` at 64 bytes,
+   * measured), else `copyWithin`. Ranges that are not whole bytes inside the memory are
    * refused with a `HeapPointerError`, nothing written.
    *
    * @example

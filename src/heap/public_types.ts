@@ -31,10 +31,7 @@ export interface HeapOptions {
    * there is no growable `SharedArrayBuffer`. Both grow in place, so views
    * with a fixed window survive growth either way; the heap's own `u8`/`i32`/
    * `u32`/`f64` over a shared buffer are re-made on growth (read them from
-   * the heap after any call that may allocate). Where the engine can, the
-   * shared buffer is a shared `WebAssembly.Memory`'s turned resizable, so
-   * that `zero` and `move` run as WebAssembly's `memory.fill` and
-   * `memory.copy`; to JavaScript it is the same growable buffer.
+   * the heap after any call that may allocate).
    */
   shared?: boolean;
   /** Manage this WebAssembly memory instead of a fresh ArrayBuffer. */
