@@ -12,8 +12,8 @@ import { Heap } from "../src/heap/mod.ts";
 
 const N = 1000;
 
-function warmed(bytes: number): Heap {
-  const heap = new Heap({ initialBytes: bytes });
+function warmed(bytes: number, memory?: WebAssembly.Memory): Heap {
+  const heap = new Heap({ memory, initialBytes: bytes });
   const size = bytes - 4096;
   const p = heap.malloc(size);
   heap.u8.fill(1, p, p + size);
@@ -81,17 +81,11 @@ Deno.bench("realloc doubling 8 KB → 8 MB, then free", { group: "realloc" }, ()
 
 // The heap's memset and memmove, WebAssembly's (over a caller's WebAssembly memory) against the
 // word loops and builtins of the default shared buffer.
-function warmedWasm(bytes: number): Heap {
-  const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
-  const heap = new Heap({ memory, initialBytes: bytes });
-  const size = bytes - 4096;
-  const p = heap.malloc(size);
-  heap.u8.fill(1, p, p + size);
-  heap.free(p);
-  return heap;
-}
 const bytesHeaps: [string, Heap][] = [
-  ["WebAssembly", warmedWasm(4 << 20)],
+  [
+    "WebAssembly",
+    warmed(4 << 20, new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true })),
+  ],
   ["loops", warmed(4 << 20)],
 ];
 // From 256 bytes on, where the heap calls WebAssembly (below that both heaps run loops, and the

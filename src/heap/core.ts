@@ -90,8 +90,8 @@ export class HeapCore {
    * `fill` stores byte by byte, so this stores 8-byte words between a byte
    * head and tail (3–4× faster than `fill` at 1–64 KiB, measured); over an
    * unshared memory `fill` is a real memset and takes anything above 512
-   * bytes. A range that is not whole bytes inside the
-   * memory is refused with a `HeapPointerError`, nothing written.
+   * bytes. A range that is not whole bytes inside the memory is refused with
+   * a `HeapPointerError`, nothing written.
    *
    * @example
    * ```ts
@@ -132,8 +132,8 @@ export class HeapCore {
    * memory, WebAssembly's `memory.copy` (`bulk.ts`) does it. Otherwise, up
    * to 256 bytes between 4-aligned offsets it copies int32 words (exact for
    * any bit pattern; about twice as fast as `copyWithin` at 64 bytes,
-   * measured), else `copyWithin`. Ranges that are not whole bytes inside the memory are
-   * refused with a `HeapPointerError`, nothing written.
+   * measured), else `copyWithin`. Ranges that are not whole bytes inside
+   * the memory are refused with a `HeapPointerError`, nothing written.
    *
    * @example
    * ```ts
