@@ -16,7 +16,7 @@ import {
   TopMemoryContext,
 } from "../src/mcxt/mod.ts";
 import { heap } from "../src/mcxt/context.ts";
-import { assertFilled, assertStat, fill, fresh } from "./helpers.ts";
+import { assertFilled, assertRefused, assertStat, fill, fresh } from "./helpers.ts";
 
 Deno.test("AllocSet rounds small requests to powers of two with an 8-byte header", () => {
   fresh();
@@ -134,4 +134,47 @@ Deno.test("AllocSet context freelists hold at most 100 contexts, then are emptie
   for (const c of cs) MemoryContextDelete(c);
   // 100 went on the list; the 101st emptied it and then went on it alone.
   assert.equal(heap.held, held0 + 1024);
+});
+
+Deno.test("AllocSet's refusals keep their exact messages with the errors built apart from the checks", () => {
+  fresh();
+  const cxt = AllocSetContextCreate(TopMemoryContext, "msgs", ...ALLOCSET_DEFAULT_SIZES);
+  const p = MemoryContextAlloc(cxt, 40);
+  const live = MemoryContextAlloc(cxt, 40);
+  pfree(p);
+  // A freed chunk: its value carries the free mark, which the one range test refuses.
+  assertRefused(() => pfree(p), `pfree called with a freed chunk ${p} in "msgs"`);
+  assertRefused(() => repalloc(p, 8), `repalloc called with a freed chunk ${p} in "msgs"`);
+  // A header whose freelist index is out of range, but no free mark: not a live chunk.
+  const hdr = (live - 8) >>> 2;
+  const saved = heap.i32[hdr];
+  heap.i32[hdr] = (12 << 5) | (saved & 0x1f);
+  assertRefused(() => pfree(live), `pfree called with invalid pointer ${live} (not a live chunk)`);
+  heap.i32[hdr] = saved;
+  pfree(live);
+  // The pointer-shape errors, now raised by a function of their own.
+  assertRefused(() => pfree(12), "pfree called with invalid pointer 12");
+  assertRefused(
+    () => pfree("16" as unknown as number),
+    'pfree called with invalid pointer: expected a number, got string "16"',
+  );
+  // Parameters: the common case is tested in int32 arithmetic, the rest exactly.
+  assertRefused(
+    () => AllocSetContextCreate(TopMemoryContext, "bad", 0, 1000, 8192),
+    "invalid AllocSet parameters: initBlockSize 1000",
+  );
+  assertRefused(
+    () => AllocSetContextCreate(TopMemoryContext, "bad", 0, 8192, 2 ** 31),
+    `invalid AllocSet parameters: maxBlockSize ${2 ** 31}`,
+  );
+  assertRefused(
+    () => AllocSetContextCreate(TopMemoryContext, "bad", 1000.5, 8192, 8192),
+    "invalid AllocSet parameters: minContextSize 1000.5",
+  );
+  // A dead parent.
+  MemoryContextDelete(cxt);
+  assertRefused(
+    () => AllocSetContextCreate(cxt, "kid", ...ALLOCSET_DEFAULT_SIZES),
+    'cannot create memory context "kid": parent "msgs" is not a live context',
+  );
 });

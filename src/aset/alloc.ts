@@ -229,8 +229,11 @@ export function AllocSetFree(pointer: number): void {
  * The context of a small (non-external) chunk, after the cheap checks that
  * keep a bad pointer from corrupting anything: the header's block must be a
  * block of a live AllocSet (freed blocks have their owner word zeroed), the
- * chunk must lie between that block's header and its free pointer, and it
- * must not carry the free mark (a double free).
+ * chunk must lie between that block's header and its free pointer, and its
+ * value must be a freelist index without the free mark (a freed chunk's
+ * value carries the mark, 16, so one test refuses a double free too). The
+ * errors are built apart (`AllocSetChunkRefused`), so the check stays small
+ * enough for V8 to inline into every caller (`docs/performance.md`).
  */
 function AllocSetChunkOwner(m: Int32Array, chunk: number, what: string): AllocSetContext {
   const value = chunkGetValue(m, chunk);
@@ -239,20 +242,34 @@ function AllocSetChunkOwner(m: Int32Array, chunk: number, what: string): AllocSe
   if (
     ctx === undefined || ctx.methodId !== MCTX_ASET_ID ||
     chunk >= heap.u32[(block >>> 2) + B_FREEPTR] ||
-    chunk < block + ALLOC_BLOCKHDRSZ || (value & ~FREE_MARK) >= ALLOCSET_NUM_FREELISTS
+    chunk < block + ALLOC_BLOCKHDRSZ || value >= ALLOCSET_NUM_FREELISTS
+  ) AllocSetChunkRefused(ctx, value, chunk, what);
+  return ctx as AllocSetContext;
+}
+
+/** The error `AllocSetChunkOwner` raises: a freed chunk of a live set, or not a live chunk. */
+function AllocSetChunkRefused(
+  ctx: MemoryContext | undefined,
+  value: number,
+  chunk: number,
+  what: string,
+): never {
+  const pointer = chunk + ALLOC_CHUNKHDRSZ;
+  const block = chunkGetBlock(heap.i32, chunk);
+  if (
+    ctx !== undefined && ctx.methodId === MCTX_ASET_ID &&
+    chunk < heap.u32[(block >>> 2) + B_FREEPTR] && chunk >= block + ALLOC_BLOCKHDRSZ &&
+    (value & FREE_MARK) !== 0 && (value & ~FREE_MARK) < ALLOCSET_NUM_FREELISTS
   ) {
     throw new PgError(
       ERRCODE_INTERNAL_ERROR,
-      `${what} called with invalid pointer ${chunk + ALLOC_CHUNKHDRSZ} (not a live chunk)`,
+      `${what} called with a freed chunk ${pointer} in "${ctx.name}"`,
     );
   }
-  if ((value & FREE_MARK) !== 0) {
-    throw new PgError(
-      ERRCODE_INTERNAL_ERROR,
-      `${what} called with a freed chunk ${chunk + ALLOC_CHUNKHDRSZ} in "${ctx.name}"`,
-    );
-  }
-  return ctx as AllocSetContext;
+  throw new PgError(
+    ERRCODE_INTERNAL_ERROR,
+    `${what} called with invalid pointer ${pointer} (not a live chunk)`,
+  );
 }
 
 /** AllocSet's repalloc: dedicated blocks are resized in the heap; small chunks move up a class. */

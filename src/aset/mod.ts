@@ -167,6 +167,11 @@ function validateParameters(min: number, init: number, max: number): void {
     (init & 7) === 0 && init >= 1024 && (max & 7) === 0 && max >= init && max <= 0x3fffffff &&
     (min === 0 || ((min & 7) === 0 && min >= 1024 && min <= max))
   ) return;
+  validateParametersExactly(min, init, max);
+}
+
+/** `validateParameters` past its common case: the exact checks, and the error when one fails. */
+function validateParametersExactly(min: number, init: number, max: number): void {
   const problem = !Number.isInteger(init) || init % 8 !== 0 || init < 1024
     ? `initBlockSize ${init}`
     : !Number.isInteger(max) || max % 8 !== 0 || max < init || max > 0x3fffffff
@@ -227,6 +232,29 @@ export function AllocSetContextCreate(
     }
   }
 
+  return AllocSetContextCreateNew(
+    parent,
+    name,
+    minContextSize,
+    initBlockSize,
+    maxBlockSize,
+    freeListIndex,
+  );
+}
+
+/**
+ * A context whose header memory is new from the heap (no freelist had one):
+ * the header with its keeper block, the freelist heads zeroed. Apart from
+ * `AllocSetContextCreate`, so the recycle path stays small.
+ */
+function AllocSetContextCreateNew(
+  parent: MemoryContext | null,
+  name: string,
+  minContextSize: number,
+  initBlockSize: number,
+  maxBlockSize: number,
+  freeListIndex: number,
+): MemoryContext {
   const firstBlockSize = ContextKeeperMallocSize(
     ASET_CONTEXT_SIZE,
     ALLOC_BLOCKHDRSZ,

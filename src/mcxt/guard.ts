@@ -85,8 +85,13 @@ const MAX_HUGE_BIG = 2n ** 63n - 1n;
 
 /** Turns a caller's size into the number the types work with (see file header). */
 export function requestSize(size: number | bigint): number {
+  if (typeof size === "number" && (size >>> 0) === size) return size;
+  return requestSizeWide(size);
+}
+
+/** `requestSize` past the common case (a u32 number): a wider number, a bigint, or an error. */
+function requestSizeWide(size: number | bigint): number {
   if (typeof size === "number") {
-    if ((size >>> 0) === size) return size;
     if (size >= 0 && Number.isSafeInteger(size)) return size;
     throw new PgError(ERRCODE_INTERNAL_ERROR, `invalid memory alloc request size ${size}`);
   }
@@ -160,16 +165,19 @@ function assertPointerShape(pointer: number, what: string): void {
   if (
     typeof pointer !== "number" || (pointer >>> 0) !== pointer || (pointer & 7) !== 0 ||
     pointer < 16 || (pointer >= heap.u8.length && pointer >= heap.byteLength)
-  ) {
-    if (CurrentMemoryHeap === null) throw notInitialized();
-    if (typeof pointer !== "number") {
-      throw new PgError(
-        ERRCODE_INTERNAL_ERROR,
-        `${what} called with invalid pointer: expected a number, got ${typeName(pointer)}`,
-      );
-    }
-    throw new PgError(ERRCODE_INTERNAL_ERROR, `${what} called with invalid pointer ${pointer}`);
+  ) badPointer(pointer, what);
+}
+
+/** The error `assertPointerShape` raises (apart, so the check itself stays small). */
+function badPointer(pointer: unknown, what: string): never {
+  if (CurrentMemoryHeap === null) throw notInitialized();
+  if (typeof pointer !== "number") {
+    throw new PgError(
+      ERRCODE_INTERNAL_ERROR,
+      `${what} called with invalid pointer: expected a number, got ${typeName(pointer)}`,
+    );
   }
+  throw new PgError(ERRCODE_INTERNAL_ERROR, `${what} called with invalid pointer ${pointer}`);
 }
 
 /**
@@ -331,19 +339,21 @@ export function assertReleasable(ctx: MemoryContext, what: string): void {
  */
 export function assertParentOk(parent: MemoryContext | null, name: string): void {
   if (parent === null) return;
-  if (parent instanceof MemoryContext && parent.id === 0) {
-    throw new PgError(
-      ERRCODE_INTERNAL_ERROR,
-      `cannot create memory context "${name}": parent "${
-        (parent as MemoryContext | undefined)?.name ?? String(parent)
-      }" is not a live context`,
-    );
-  }
+  if (parent instanceof MemoryContext && parent.id === 0) parentNotLive(parent, name);
   for (let i = 0; i < releasing.length; i++) {
-    if (releasing[i] === parent && releasingDeletes[i]) {
-      throw new MemoryContextReentryError(
-        `creating "${name}" under "${parent.name}" (being deleted)`,
-      );
-    }
+    if (releasing[i] === parent && releasingDeletes[i]) parentBeingDeleted(parent, name);
   }
+}
+
+/** The error of a create under a dead parent (apart, so `assertParentOk` stays small). */
+function parentNotLive(parent: MemoryContext, name: string): never {
+  throw new PgError(
+    ERRCODE_INTERNAL_ERROR,
+    `cannot create memory context "${name}": parent "${parent.name}" is not a live context`,
+  );
+}
+
+/** The error of a create under a context whose delete is running its callbacks. */
+function parentBeingDeleted(parent: MemoryContext, name: string): never {
+  throw new MemoryContextReentryError(`creating "${name}" under "${parent.name}" (being deleted)`);
 }

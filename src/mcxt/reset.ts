@@ -56,6 +56,15 @@ export function MemoryContextReset(ctx: MemoryContext): void {
     ctx.isReset = true;
     return;
   }
+  MemoryContextResetWhole(ctx);
+}
+
+/**
+ * `MemoryContextReset` of a context with children or callbacks (or in
+ * checking mode): vets every block the reset releases, deletes the children,
+ * then resets `ctx` itself. Apart, so the leaf case above stays small.
+ */
+function MemoryContextResetWhole(ctx: MemoryContext): void {
   for (let c = ctx.firstchild; c !== null; c = c.nextchild) assertNotCurrentWithin(c);
   if (checking) CheckingBeforeRelease(ctx, true);
   if (!ctx.isReset || ctx.firstchild !== null) {
