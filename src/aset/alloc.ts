@@ -231,9 +231,9 @@ export function AllocSetFree(pointer: number): void {
  * block of a live AllocSet (freed blocks have their owner word zeroed), the
  * chunk must lie between that block's header and its free pointer, and its
  * value must be a freelist index without the free mark (a freed chunk's
- * value carries the mark, 16, so one test refuses a double free too). The
- * errors are built apart (`AllocSetChunkRefused`), so the check stays small
- * enough for V8 to inline into every caller (`docs/performance.md`).
+ * value carries the mark, 16, so the one range test refuses a double free
+ * too). The errors are built apart, so the check stays small enough for V8
+ * to inline into every caller (`docs/performance.md`).
  */
 function AllocSetChunkOwner(m: Int32Array, chunk: number, what: string): AllocSetContext {
   const value = chunkGetValue(m, chunk);
@@ -241,34 +241,33 @@ function AllocSetChunkOwner(m: Int32Array, chunk: number, what: string): AllocSe
   const ctx = block > 0 ? contextAtHeaderOrNull(m[(block >>> 2) + B_OWNER] >>> 0) : undefined;
   if (
     ctx === undefined || ctx.methodId !== MCTX_ASET_ID ||
-    chunk >= heap.u32[(block >>> 2) + B_FREEPTR] ||
-    chunk < block + ALLOC_BLOCKHDRSZ || value >= ALLOCSET_NUM_FREELISTS
-  ) AllocSetChunkRefused(ctx, value, chunk, what);
+    chunk >= heap.u32[(block >>> 2) + B_FREEPTR] || chunk < block + ALLOC_BLOCKHDRSZ
+  ) AllocSetChunkNotLive(chunk, what);
+  if (value >= ALLOCSET_NUM_FREELISTS) AllocSetChunkBadValue(ctx, value, chunk, what);
   return ctx as AllocSetContext;
 }
 
-/** The error `AllocSetChunkOwner` raises: a freed chunk of a live set, or not a live chunk. */
-function AllocSetChunkRefused(
-  ctx: MemoryContext | undefined,
+/** The error for a pointer that is no chunk of a live AllocSet block. */
+function AllocSetChunkNotLive(chunk: number, what: string): never {
+  throw new PgError(
+    ERRCODE_INTERNAL_ERROR,
+    `${what} called with invalid pointer ${chunk + ALLOC_CHUNKHDRSZ} (not a live chunk)`,
+  );
+}
+
+/** The error for a chunk of a live block whose value is no freelist index: freed, or damaged. */
+function AllocSetChunkBadValue(
+  set: MemoryContext,
   value: number,
   chunk: number,
   what: string,
 ): never {
-  const pointer = chunk + ALLOC_CHUNKHDRSZ;
-  const block = chunkGetBlock(heap.i32, chunk);
-  if (
-    ctx !== undefined && ctx.methodId === MCTX_ASET_ID &&
-    chunk < heap.u32[(block >>> 2) + B_FREEPTR] && chunk >= block + ALLOC_BLOCKHDRSZ &&
-    (value & FREE_MARK) !== 0 && (value & ~FREE_MARK) < ALLOCSET_NUM_FREELISTS
-  ) {
-    throw new PgError(
-      ERRCODE_INTERNAL_ERROR,
-      `${what} called with a freed chunk ${pointer} in "${ctx.name}"`,
-    );
+  if ((value & FREE_MARK) === 0 || (value & ~FREE_MARK) >= ALLOCSET_NUM_FREELISTS) {
+    AllocSetChunkNotLive(chunk, what);
   }
   throw new PgError(
     ERRCODE_INTERNAL_ERROR,
-    `${what} called with invalid pointer ${pointer} (not a live chunk)`,
+    `${what} called with a freed chunk ${chunk + ALLOC_CHUNKHDRSZ} in "${set.name}"`,
   );
 }
 
