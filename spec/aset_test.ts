@@ -99,6 +99,29 @@ Deno.test("AllocSet repalloc keeps the bytes when a chunk grows across size clas
   assert.equal(GetMemoryChunkContext(s), TopMemoryContext);
 });
 
+Deno.test("AllocSet repalloc that moves a small chunk frees the old one onto its freelist, marked free", () => {
+  fresh();
+  const cxt = AllocSetContextCreate(TopMemoryContext, "moves", ...ALLOCSET_SMALL_SIZES);
+  const p = MemoryContextAlloc(cxt, 40); // a 64-byte chunk
+  fill(p, 40, 3);
+  const q = repalloc(p, 500);
+  assert.notEqual(q, p);
+  assertFilled(q, 40, 3);
+  // The old chunk is free: a second pfree is refused, and the next request of its class gets it.
+  assertRefused(() => pfree(p), `pfree called with a freed chunk ${p} in "moves"`);
+  assert.equal(MemoryContextAlloc(cxt, 33), p);
+  // A move whose new chunk needs a new block (the 1 KB keeper has no room for a 1 KB chunk):
+  // the old chunk, in the keeper, still goes on its freelist.
+  const r = MemoryContextAlloc(cxt, 100); // a 128-byte chunk, still in the keeper
+  const before = cxt.memAllocated;
+  const moved = repalloc(r, 900);
+  assert.ok(cxt.memAllocated > before);
+  assertRefused(() => pfree(r), `pfree called with a freed chunk ${r} in "moves"`);
+  assert.equal(MemoryContextAlloc(cxt, 100), r);
+  pfree(moved);
+  MemoryContextDelete(cxt);
+});
+
 Deno.test("AllocSet reset keeps only the keeper block and its chunks are gone", () => {
   fresh();
   const cxt = AllocSetContextCreate(TopMemoryContext, "r", ...ALLOCSET_DEFAULT_SIZES);

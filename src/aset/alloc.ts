@@ -218,10 +218,17 @@ export function AllocSetFree(pointer: number): void {
     return;
   }
   const set = AllocSetChunkOwner(m, chunk, "pfree");
-  const fidx = chunkGetValue(m, chunk);
+  AllocSetFreeSmall(m, set, chunk, chunkGetValue(m, chunk));
+}
+
+/**
+ * The small-chunk half of `AllocSetFree` once the chunk is known to be a live
+ * chunk of `set` with freelist index `fidx`: marks it free and pushes it.
+ */
+function AllocSetFreeSmall(m: Int32Array, set: AllocSetContext, chunk: number, fidx: number): void {
   m[chunk >>> 2] = ((fidx | FREE_MARK) << 5) | MCTX_ASET_ID;
   const head = AllocSetFreelistWord(set) + 2 * fidx;
-  m[pointer >>> 2] = m[head];
+  m[(chunk + ALLOC_CHUNKHDRSZ) >>> 2] = m[head];
   m[head] = chunk;
 }
 
@@ -296,13 +303,15 @@ export function AllocSetRealloc(pointer: number, size: number, flags: number): n
     return newblock + ALLOC_BLOCKHDRSZ + ALLOC_CHUNKHDRSZ;
   }
   const set = AllocSetChunkOwner(m, chunk, "repalloc");
-  const oldchksize = 8 << chunkGetValue(m, chunk);
+  const fidx = chunkGetValue(m, chunk);
+  const oldchksize = 8 << fidx;
   if (oldchksize >= size) return pointer;
   const newPointer = AllocSetAlloc(set, size, flags);
   if (newPointer === 0) return MemoryContextAllocationFailure(set, size, flags);
   heap.move(newPointer, pointer, oldchksize);
   if (checking) CheckingWipe(pointer, oldchksize);
-  AllocSetFree(pointer);
+  // The old chunk was vetted above and nothing since touched its header: freed without a second check.
+  AllocSetFreeSmall(heap.i32, set, chunk, fidx);
   return newPointer;
 }
 
