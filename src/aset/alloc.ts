@@ -224,6 +224,7 @@ export function AllocSetFree(pointer: number): void {
 /**
  * The small-chunk half of `AllocSetFree` once the chunk is known to be a live
  * chunk of `set` with freelist index `fidx`: marks it free and pushes it.
+ * `AllocSetRealloc` calls it for the chunk it moved from, vetted already.
  */
 function AllocSetFreeSmall(m: Int32Array, set: AllocSetContext, chunk: number, fidx: number): void {
   m[chunk >>> 2] = ((fidx | FREE_MARK) << 5) | MCTX_ASET_ID;
@@ -310,7 +311,7 @@ export function AllocSetRealloc(pointer: number, size: number, flags: number): n
   if (newPointer === 0) return MemoryContextAllocationFailure(set, size, flags);
   heap.move(newPointer, pointer, oldchksize);
   if (checking) CheckingWipe(pointer, oldchksize);
-  // The old chunk was vetted above and nothing since touched its header: freed without a second check.
+  // Vetted above, and nothing since touched its header: freed without a second check.
   AllocSetFreeSmall(heap.i32, set, chunk, fidx);
   return newPointer;
 }
