@@ -1,8 +1,8 @@
 /**
  * The replay loop, the only code that performs a trace's operations against
  * palloc: one `switch` over the opcodes of a compiled trace (`compile.ts`).
- * The benchmark runs a whole trace through it in one call (`replayCompiled`);
- * the checked replay (`replay.ts`) runs it one operation at a time and
+ * The benchmark runs a whole trace through it in slices of `REPLAY_SLICE`
+ * operations (`replayCompiled`); the checked replay (`replay.ts`) runs it one operation at a time and
  * computes the expectation lines around each call. All palloc functions are
  * fetched into locals once per call and the loop reads only typed arrays, so
  * what a benchmark times is palloc, not the harness.
@@ -300,8 +300,20 @@ export function execute(
 }
 
 /**
+ * How many operations `replayCompiled` hands to one `execute` call. One call
+ * for a whole trace runs only in the code V8 compiles on entry to the loop
+ * (on-stack replacement, `--trace-osr`): a function called once per replay
+ * never gets called often enough to be optimized for a normal call, and that
+ * OSR code ran context-tree ~9 % slower than the normal optimized code
+ * slices of 8192 operations get (docs/performance.md). A slice costs one
+ * call and `execute`'s few setup lines.
+ */
+export const REPLAY_SLICE = 8192;
+
+/**
  * Replays all of `c` against palloc with no expectation checking (the
- * benchmark path) and returns the number of operations done. The caller sets
+ * benchmark path), in slices of `REPLAY_SLICE` operations, and returns the
+ * number of operations done. The caller sets
  * up palloc first (`MemoryContextInit`). Benchmark workloads never fail;
  * should an operation throw anyway, the error is re-raised naming the trace
  * file and line.
@@ -322,7 +334,9 @@ export function replayCompiled(c: CompiledTrace, api: PallocApi): number {
   const st = newReplayState(api);
   st.release = true;
   try {
-    execute(c, st, api, 0, c.length);
+    for (let from = 0; from < c.length; from += REPLAY_SLICE) {
+      execute(c, st, api, from, Math.min(c.length, from + REPLAY_SLICE));
+    }
   } catch (err) {
     const what = err instanceof Error ? err.message : String(err);
     throw new Error(`${c.file}:${c.lines[st.at]}: operation failed during fast replay: ${what}`, {
