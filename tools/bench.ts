@@ -10,8 +10,8 @@
  *   counts (as for the C figures). Plain JavaScript's garbage collection is made to land inside
  *   its timed run: the task starts Deno with `--expose-gc`, and every timed
  *   plain-JS run ends with a full `gc()`.
- * - Scaling: each workload replayed 1×, 10× and 100× in a row on one heap;
- *   ns/op should stay flat. And a reset-cost probe: resetting contexts with
+ * - Scaling: each workload replayed 1×, 10× and 100× in a row on one heap
+ *   (best of 3 attempts, each on a fresh heap); ns/op should stay flat. And a reset-cost probe: resetting contexts with
  *   the same number of blocks but 1 or 100 chunks per block.
  * - Side by side with PostgreSQL 18.3's C code (`../shared/bench/pg18c/replay`):
  *   `--rounds` rounds (default 5), each a C process then a palloc process
@@ -287,6 +287,7 @@ const table = [
 console.log(table);
 
 // Scaling: 1×, 10×, 100× of each workload on one heap.
+const SCALING_ATTEMPTS = 3;
 let scaling = "";
 if (!flag("--no-scaling")) {
   const lines = [
@@ -300,10 +301,16 @@ if (!flag("--no-scaling")) {
         () => replayCompiled(c, api),
         () => mcxt.MemoryContextInit({ initialBytes: 1 << 20, maxBytes: 2 ** 31 }),
       );
-      mcxt.MemoryContextInit({ initialBytes: 1 << 20, maxBytes: 2 ** 31 });
-      const t0 = performance.now();
-      for (let r = 0; r < k; r++) replayCompiled(c, api);
-      per.push(((performance.now() - t0) * 1e6) / (c.length * k));
+      // Best of SCALING_ATTEMPTS, each k replays in a row on a fresh heap: a single 1× replay
+      // alone is at the mercy of one scheduling hiccup (one such run showed 1× at twice 10×).
+      let bestMs = Infinity;
+      for (let attempt = 0; attempt < SCALING_ATTEMPTS; attempt++) {
+        mcxt.MemoryContextInit({ initialBytes: 1 << 20, maxBytes: 2 ** 31 });
+        const t0 = performance.now();
+        for (let r = 0; r < k; r++) replayCompiled(c, api);
+        bestMs = Math.min(bestMs, performance.now() - t0);
+      }
+      per.push((bestMs * 1e6) / (c.length * k));
     }
     lines.push(
       `| ${name} | ${f1(per[0])} | ${f1(per[1])} | ${f1(per[2])} | ${f2(per[2] / per[0])} |`,
