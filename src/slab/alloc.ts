@@ -200,6 +200,18 @@ export function SlabFree(pointer: number): void {
   const nfree = m[b + B_NFREE] + 1;
   m[b + B_NFREE] = nfree;
 
+  // The list index, ceil(nfree / 2^shift), changes only when the count before the free was a
+  // multiple of 2^shift (0 included); the block may also be empty now.
+  if (
+    ((nfree - 1) & ((1 << slab.own.blocklistShift) - 1)) === 0 ||
+    nfree === slab.own.chunksPerBlock
+  ) {
+    SlabFreeRelist(slab, block, nfree);
+  }
+}
+
+/** After a free: the block's list may change, or it may be empty now (the cold part of SlabFree). */
+function SlabFreeRelist(slab: SlabContext, block: number, nfree: number): void {
   const from = SlabBlocklistIndex(slab, nfree - 1);
   const to = SlabBlocklistIndex(slab, nfree);
   if (from !== to) SlabFreeMovedBlock(slab, block, from, to);
