@@ -11,8 +11,9 @@
  *   its timed run: the task starts Deno with `--expose-gc`, and every timed
  *   plain-JS run ends with a full `gc()`.
  * - Scaling: each workload replayed 1×, 10× and 100× in a row on one heap
- *   (best of 3 attempts, each on a fresh heap); ns/op should stay flat. And a reset-cost probe: resetting contexts with
- *   the same number of blocks but 1 or 100 chunks per block.
+ *   (best of 3 attempts, each on a fresh heap); ns/op should stay flat. And
+ *   a reset-cost probe: resetting contexts with the same number of blocks
+ *   but 1 or 100 chunks per block.
  * - Side by side with PostgreSQL 18.3's C code (`../shared/bench/pg18c/replay`):
  *   `--rounds` rounds (default 5), each a C process then a palloc process
  *   (`tools/bench_round.ts`, under `--trace-gc`), alternating; per side the

@@ -39,7 +39,7 @@ function crossingTrace(): string {
   return lines.join("\n") + "\n";
 }
 
-/** The heap's bytes up to what it holds, and the tree's total, after `run`. */
+/** Every byte of the heap's memory, and the tree's total, after `run` on a fresh heap. */
 function heapAfter(run: () => void): { bytes: Uint8Array; total: number } {
   api.mcxt.MemoryContextInit();
   run();

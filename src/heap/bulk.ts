@@ -17,9 +17,9 @@
  * not match), `bulkOps` returns null and the heap uses its loops. The
  * operands are i32s: an offset or length at or past 2^31 arrives as a
  * negative i32, which `memory.fill` and `memory.copy` read as the unsigned
- * value, so heaps up to 4 GiB are covered. The heap
- * checks every range before it calls, so the module's own bounds trap never
- * fires for the heap's calls.
+ * value, so heaps up to 4 GiB are covered. The heap checks every range
+ * before it calls, so the module's own bounds trap never fires for the
+ * heap's calls.
  */
 
 /**

@@ -46,6 +46,16 @@ export function SlabBlocklistIndex(slab: SlabContext, nfree: number): number {
   return -((-nfree) >> slab.own.blocklistShift);
 }
 
+/**
+ * True when `SlabBlocklistIndex` may differ between `nfree` and `nfree + 1`
+ * free chunks: ceil(n / 2^shift) steps up only past a multiple of 2^shift
+ * (0 included), so a free from `nfree` that is not one leaves the block on
+ * its list.
+ */
+export function SlabBlocklistMayChange(slab: SlabContext, nfree: number): boolean {
+  return (nfree & ((1 << slab.own.blocklistShift) - 1)) === 0;
+}
+
 /** `SlabFindNextBlockListIndex`: the lowest non-empty list above 0, or 0 if none. */
 export function SlabFindNextBlockListIndex(slab: SlabContext): number {
   for (let i = 1; i < SLAB_BLOCKLIST_COUNT; i++) {
@@ -200,12 +210,8 @@ export function SlabFree(pointer: number): void {
   const nfree = m[b + B_NFREE] + 1;
   m[b + B_NFREE] = nfree;
 
-  // The list index, ceil(nfree / 2^shift), changes only when the count before the free was a
-  // multiple of 2^shift (0 included); the block may also be empty now.
-  if (
-    ((nfree - 1) & ((1 << slab.own.blocklistShift) - 1)) === 0 ||
-    nfree === slab.own.chunksPerBlock
-  ) {
+  // Most frees leave the block on its list; the move (or an emptied block) is out of line.
+  if (SlabBlocklistMayChange(slab, nfree - 1) || nfree === slab.own.chunksPerBlock) {
     SlabFreeRelist(slab, block, nfree);
   }
 }

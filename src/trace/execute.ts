@@ -2,8 +2,9 @@
  * The replay loop, the only code that performs a trace's operations against
  * palloc: one `switch` over the opcodes of a compiled trace (`compile.ts`).
  * The benchmark runs a whole trace through it in slices of `REPLAY_SLICE`
- * operations (`replayCompiled`); the checked replay (`replay.ts`) runs it one operation at a time and
- * computes the expectation lines around each call. All palloc functions are
+ * operations (`replayCompiled`); the checked replay (`replay.ts`) runs it
+ * one operation at a time and computes the expectation lines around each
+ * call. All palloc functions are
  * fetched into locals once per call and the loop reads only typed arrays, so
  * what a benchmark times is palloc, not the harness.
  *
@@ -313,8 +314,8 @@ export const REPLAY_SLICE = 8192;
 /**
  * Replays all of `c` against palloc with no expectation checking (the
  * benchmark path), in slices of `REPLAY_SLICE` operations, and returns the
- * number of operations done. The caller sets
- * up palloc first (`MemoryContextInit`). Benchmark workloads never fail;
+ * number of operations done. The caller sets up palloc first
+ * (`MemoryContextInit`). Benchmark workloads never fail;
  * should an operation throw anyway, the error is re-raised naming the trace
  * file and line.
  *
